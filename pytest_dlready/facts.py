@@ -1,0 +1,122 @@
+"""The facts snapshot: everything probes saw, as one versioned JSON document.
+
+A snapshot is what makes checks testable and re-judgeable: save it on a MacBook, load
+it on a Linux CI box, and the same checks give the same findings. Writing is atomic
+(temp file + rename) so Ctrl-C never leaves half a snapshot; reading says exactly
+what is wrong with a file instead of raising a bare JSON error.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import tempfile
+from typing import Any, Mapping, MutableMapping, Optional
+
+from . import __version__
+
+SCHEMA = "pytest-dlready/facts"
+SCHEMA_VERSION = 1
+
+Facts = MutableMapping[str, Any]
+
+
+class SnapshotError(Exception):
+    """A facts file that cannot be used; the message names the file and the fix."""
+
+
+def new_snapshot() -> Facts:
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "dlready_version": __version__,
+        "source": "probed",
+    }
+
+
+def get(facts: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
+    """``get(facts, "driver.nvml.driver_version")`` without KeyErrors on missing parts."""
+    node: Any = facts
+    for part in dotted.split("."):
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return default
+    return node
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".dlready-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def dumps(facts: Mapping[str, Any]) -> str:
+    return json.dumps(facts, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def save(facts: Mapping[str, Any], path: str) -> None:
+    atomic_write_text(path, dumps(facts))
+
+
+def validate(data: Any, where: str = "snapshot") -> Facts:
+    """Check a loaded document is a snapshot this version can judge."""
+    if not isinstance(data, dict):
+        raise SnapshotError(f"{where}: not a pytest-dlready facts snapshot (top level is {type(data).__name__}, expected an object)")
+    if data.get("schema") != SCHEMA:
+        raise SnapshotError(
+            f"{where}: not a pytest-dlready facts snapshot (schema is {data.get('schema')!r}, expected {SCHEMA!r}); "
+            "create one with `pytest --dlready --dlready-save-facts=PATH`"
+        )
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SnapshotError(f"{where}: schema_version is {version!r}, expected an integer")
+    if version > SCHEMA_VERSION:
+        raise SnapshotError(
+            f"{where}: snapshot schema_version {version} is newer than this pytest-dlready "
+            f"({__version__}, schema {SCHEMA_VERSION}); upgrade with `pip install -U pytest-dlready`"
+        )
+    if version < 1:
+        raise SnapshotError(f"{where}: snapshot schema_version {version} is older than any supported (1)")
+    return data
+
+
+def load(path: str) -> Facts:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read facts snapshot: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SnapshotError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(
+            f"{path}: corrupt facts snapshot (invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}); "
+            "was it truncated? save it again with --dlready-save-facts"
+        ) from None
+    facts = validate(data, where=path)
+    facts["source"] = f"loaded from {path}"
+    return facts
+
+
+def host_os(facts: Mapping[str, Any]) -> Optional[str]:
+    """``linux`` / ``macos`` / ``windows`` as recorded (markers judge by this, not sys.platform)."""
+    return get(facts, "host.os")

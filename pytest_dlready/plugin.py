@@ -1,0 +1,218 @@
+"""pytest hooks, options, markers and fixtures of pytest-dlready.
+
+Without ``--dlready`` this module only registers options, markers and fixtures: no
+probing and no heavy import happens until a test asks for a fixture or uses a marker.
+With ``--dlready`` it loads (or probes) the facts snapshot once on the controller,
+points collection at the bundled ``suites/``, gathers one row per finding from test
+reports (so it works the same under pytest-xdist) and prints the readiness verdict.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any, Dict, Iterable, List, Optional
+
+import pytest
+
+from . import markers as M
+from . import settings as S
+from .results import Finding, Status
+
+SETTINGS_KEY = pytest.StashKey["S.Settings"]()
+FACTS_KEY = pytest.StashKey[dict]()
+SESSION_KEY = pytest.StashKey["Any"]()
+
+SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
+
+#: user_properties keys that carry findings and workload results from tests (and xdist workers)
+PROP_FINDING = "dlready"
+PROP_RUN = "dlready_run"
+
+#: Modules whose fixtures and hooks join the plugin; each keeps heavy imports inside functions.
+EXTRA_PLUGIN_MODULES = (
+    "pytest_dlready.fixtures",
+    "pytest_dlready.workloads.fixtures",
+    "pytest_dlready.devices_fixtures",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register every --dlready-* option in one group, each with an ini twin."""
+    group = parser.getgroup("dlready", "deep-learning / GPU readiness (pytest-dlready)")
+    for name, (help_text, ini_type, default) in S.OPTIONS.items():
+        flag = "--" + name.replace("_", "-")
+        if ini_type == "bool":
+            group.addoption(flag, action="store_true", dest=name, default=None, help=help_text)
+            parser.addini(name, help_text, type="bool", default=default)
+        elif ini_type == "args":
+            group.addoption(flag, action="append", dest=name, default=None, metavar="PATH", help=help_text)
+            parser.addini(name, help_text, type="args", default=default)
+        else:
+            metavar = name.split("_", 1)[1].upper()
+            group.addoption(flag, action="store", dest=name, default=None, metavar=metavar, help=help_text)
+            parser.addini(name, help_text, type="string", default=default)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers, resolve settings and, under --dlready, get the facts and suites."""
+    for line in M.MARKER_LINES:
+        config.addinivalue_line("markers", line)
+    settings = S.resolve(config)
+    config.stash[SETTINGS_KEY] = settings
+    for name in EXTRA_PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, "dlready-" + name.rsplit(".", 1)[-1])
+    if config.pluginmanager.hasplugin("xdist"):
+        from . import xdist_support
+
+        config.pluginmanager.register(xdist_support.XdistHooks(), "dlready-xdist")
+    if not settings.enabled:
+        return
+    from .session import DlreadySession
+
+    session = DlreadySession(config, settings)
+    config.stash[SESSION_KEY] = session
+    session.start()
+    _point_at_suites(config, settings)
+
+
+def _point_at_suites(config: pytest.Config, settings: S.Settings) -> None:
+    """Collect the bundled suites; keep explicit paths the user gave as well."""
+    from .session import suite_files
+
+    suites = suite_files(settings)
+    source = getattr(config, "args_source", None)
+    user_given = source is not None and source == pytest.Config.ArgsSource.ARGS
+    config.args = (list(config.args) if user_given else []) + suites
+
+
+def get_settings(config: pytest.Config) -> S.Settings:
+    return config.stash.get(SETTINGS_KEY, S.Settings())
+
+
+def get_facts(config: pytest.Config) -> dict:
+    """The session's snapshot; probed lazily for projects that only use the markers."""
+    facts = config.stash.get(FACTS_KEY, None)
+    if facts is None:
+        from .probes.collect import collect
+
+        facts = collect(get_settings(config), light=True)
+        config.stash[FACTS_KEY] = facts
+    return facts
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
+    """Say which settings and which snapshot this run judges."""
+    settings = get_settings(config)
+    if not settings.enabled:
+        return None
+    facts = config.stash.get(FACTS_KEY, {})
+    lines = [
+        f"dlready: tier={settings.tier} require_gpu={settings.require_gpu} min_speedup={settings.min_speedup:g}"
+        + (f" replay={settings.replay}" if settings.replay else ""),
+        f"dlready: facts {facts.get('source', '?')} on {facts.get('host', {}).get('hostname', '?')}",
+    ]
+    return lines
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Judge os/gpu/backend marks from the facts snapshot (like skipping.py: judge, then act)."""
+    marks = [m for m in item.iter_markers() if m.name in ("os", "gpu", "backend")]
+    if not marks:
+        return
+    facts = get_facts(item.config)
+    try:
+        skip = M.evaluate_marks(marks, facts)
+    except (M.MarkerError, TypeError) as exc:
+        pytest.fail(f"invalid dlready marker on {item.nodeid}: {exc}", pytrace=False)
+    if skip is None:
+        return
+    if skip.gpu_related and get_settings(item.config).require_gpu:
+        pytest.fail(f"{skip.reason} (a failure because --dlready-require-gpu is set)", pytrace=False)
+    pytest.skip(skip.reason)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """Reject unknown OS names at collection, not as a silent skip later."""
+    bad = []
+    for item in items:
+        for mark in item.iter_markers("os"):
+            for name in mark.args:
+                try:
+                    M.normalise_os(name)
+                except M.MarkerError as exc:
+                    bad.append(f"{item.nodeid}: {exc}")
+    if bad:
+        raise pytest.UsageError("invalid @pytest.mark.os:\n  " + "\n  ".join(bad))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Turn each test report (local or from an xdist worker) into readiness rows."""
+    session = _session_of(report)
+    if session is not None:
+        session.add_report(report)
+
+
+_ACTIVE: List[Any] = []
+
+
+def _session_of(report: Any) -> Any:
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    dl = session.config.stash.get(SESSION_KEY, None)
+    if dl is not None:
+        _ACTIVE.append(dl)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the JSON report and saved snapshot (controller only), atomically."""
+    dl = session.config.stash.get(SESSION_KEY, None)
+    if dl is None:
+        return
+    dl.finish(exitstatus)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the readiness table and the verdict line after pytest's own summary."""
+    dl = config.stash.get(SESSION_KEY, None)
+    if dl is None or dl.is_worker:
+        return
+    dl.render_terminal(terminalreporter)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    dl = config.stash.get(SESSION_KEY, None)
+    if dl is not None and dl in _ACTIVE:
+        _ACTIVE.remove(dl)
+
+
+def record(request: pytest.FixtureRequest, findings: Iterable[Finding]) -> List[Finding]:
+    """Attach findings to the running test so they reach the report (and xdist controller)."""
+    out = []
+    for finding in findings:
+        request.node.user_properties.append((PROP_FINDING, finding.to_dict()))
+        out.append(finding)
+    return out
+
+
+def act_on(findings: List[Finding], require_gpu: bool = False) -> None:
+    """Make the test's outcome match its findings: fail > skip-only > pass (warns pass)."""
+    fails = [f for f in findings if f.status is Status.FAIL]
+    if fails:
+        lines = []
+        for f in fails:
+            lines.append(f"[{f.code}] {f.message}" if f.code else f.message)
+            if f.fix:
+                lines.append(f"  fix: {f.fix}")
+        pytest.fail("\n".join(lines), pytrace=False)
+    if findings and all(f.status is Status.SKIP for f in findings):
+        reason = findings[0].message + (f"; {findings[0].fix}" if findings[0].fix else "")
+        pytest.skip(reason)

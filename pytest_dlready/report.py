@@ -1,0 +1,160 @@
+"""The readiness report: one document built from the rows, rendered for people and machines.
+
+``build`` makes the JSON-ready document (schema documented in README), ``render``
+prints the table and the one verdict line after pytest's own summary, ``write_json``
+writes it atomically. ``rollup`` is the only place that decides READY / NOT READY.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import shutil
+import textwrap
+from typing import Any, Callable, Dict, List, Mapping, Sequence
+
+from . import __version__
+from . import facts as F
+from .results import SEVERITY, Status
+
+REPORT_SCHEMA = "pytest-dlready/report"
+REPORT_SCHEMA_VERSION = 1
+
+READY = "READY"
+READY_WARN = "READY WITH WARNINGS"
+NOT_READY = "NOT READY"
+NO_VERDICT = "NO VERDICT"
+
+#: Modules that may provide extra writers (HTML, GitHub summary); each exposes ``write(doc, settings)``.
+EXTRA_WRITER_MODULES = ("pytest_dlready.reports.html", "pytest_dlready.reports.github")
+
+
+def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: int | None = None) -> Dict[str, Any]:
+    """Verdict from rows: any FAIL -> NOT READY; any WARN -> READY WITH WARNINGS; only skips -> NO VERDICT."""
+    counts = {s.value: 0 for s in Status}
+    for row in rows:
+        counts[row.get("status", "skip")] = counts.get(row.get("status", "skip"), 0) + 1
+    fails = [r for r in rows if r.get("status") == "fail"]
+    warns = [r for r in rows if r.get("status") == "warn"]
+    if exitstatus not in (None, 0, 1) and not fails:
+        status, reasons = NO_VERDICT, [f"pytest ended with exit status {exitstatus} before the checks finished"]
+    elif fails:
+        status, reasons = NOT_READY, [r["message"] for r in fails]
+    elif warns:
+        status, reasons = READY_WARN, [r["message"] for r in warns]
+    elif counts["pass"]:
+        status, reasons = READY, []
+    else:
+        status, reasons = NO_VERDICT, ["every check was skipped"]
+    return {"status": status, "reasons": reasons, "counts": counts}
+
+
+def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    status = verdict["status"]
+    reasons = [r.split("\n", 1)[0] for r in verdict.get("reasons", [])]
+    context = []
+    toolkit = F.get(facts, "cuda.toolkit_version")
+    if toolkit and status != READY:
+        context.append(f"CUDA toolkit {toolkit} present")
+    unique: List[str] = []
+    for r in reasons:
+        if r not in unique:
+            unique.append(r)
+    shown = unique[:2] + context
+    extra = len(unique) - 2
+    text = "; ".join(shown)
+    if extra > 0:
+        text += f" (+{extra} more)"
+    return f"dlready: {status}" + (f" — {text}" if text else "")
+
+
+def build(session: Any) -> Dict[str, Any]:
+    facts = session.facts
+    rows = list(session.rows)  # suite order reads best; rollup does not depend on order
+    verdict = rollup(rows, session.exitstatus)
+    settings = session.settings
+    return {
+        "schema": REPORT_SCHEMA,
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "dlready_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "tier": settings.tier,
+        "settings": {
+            "require_gpu": settings.require_gpu,
+            "min_gpus": settings.min_gpus,
+            "gpu_vendor": settings.gpu_vendor,
+            "min_compute": ".".join(map(str, settings.min_compute)) if settings.min_compute else None,
+            "min_speedup": settings.min_speedup,
+            "min_bandwidth_gbps": settings.min_bandwidth_gbps,
+            "replay": settings.replay,
+        },
+        "host": dict(F.get(facts, "host", {}) or {}),
+        "gpus": list(F.get(facts, "devices.gpus", []) or []),
+        "facts_source": facts.get("source", ""),
+        "verdict": dict(verdict, line=verdict_line(verdict, facts)),
+        "exitstatus": session.exitstatus,
+        "lost_workers": list(session.lost_workers),
+        "rows": rows,
+        "runs": list(session.runs),
+    }
+
+
+def write_json(doc: Mapping[str, Any], path: str) -> None:
+    F.atomic_write_text(path, json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def extra_writers() -> List[Callable[..., None]]:
+    writers = []
+    for name in EXTRA_WRITER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        writers.append(module.write)
+    return writers
+
+
+def table_lines(rows: Sequence[Mapping[str, Any]], width: int) -> List[str]:
+    """Fixed-width table: check · status · detail · fix; long text wraps under its column."""
+    if not rows:
+        return ["(no readiness checks ran)"]
+    check_w = min(max(len(str(r.get("check", ""))) for r in rows), 34)
+    status_w = 4
+    rest = max(width - check_w - status_w - 6, 30)
+    lines = []
+    for row in rows:
+        check = str(row.get("check", ""))[:check_w]
+        status = str(row.get("status", "skip")).upper()
+        detail = " ".join(str(row.get("message", "")).split())
+        fix = " ".join(str(row.get("fix", "")).split())
+        if row.get("node"):
+            detail = f"[{row['node']}] {detail}"
+        body = textwrap.wrap(detail, rest) or [""]
+        if fix and status in ("FAIL", "WARN", "SKIP"):
+            body += textwrap.wrap("fix: " + fix, rest)
+        lines.append(f"{check:<{check_w}}  {status:<{status_w}}  {body[0]}")
+        pad = " " * (check_w + status_w + 4)
+        lines.extend(pad + b for b in body[1:])
+    return lines
+
+
+def render(terminalreporter: Any, doc: Mapping[str, Any]) -> None:
+    width = getattr(terminalreporter, "_tw", None)
+    width = width.fullwidth if width is not None else shutil.get_terminal_size().columns
+    terminalreporter.write_sep("=", "dlready readiness")
+    verbose = terminalreporter.config.getoption("verbose", 0) or 0
+    rows = doc["rows"]
+    if verbose < 0:
+        rows = [r for r in rows if r.get("status") in ("fail", "warn")]
+    for line in table_lines(rows, width):
+        terminalreporter.write_line(line)
+    counts = doc["verdict"]["counts"]
+    terminalreporter.write_line(
+        f"checks: {counts.get('pass', 0)} pass, {counts.get('warn', 0)} warn, "
+        f"{counts.get('fail', 0)} fail, {counts.get('skip', 0)} skip · tier {doc['tier']} · facts {doc['facts_source']}"
+    )
+    status = doc["verdict"]["status"]
+    markup = {"green": True} if status == READY else {"yellow": True} if status in (READY_WARN, NO_VERDICT) else {"red": True}
+    terminalreporter.write_line(doc["verdict"]["line"], bold=True, **markup)

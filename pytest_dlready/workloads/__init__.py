@@ -1,0 +1,1 @@
+"""Training workloads, each run in its own subprocess (see ``runner``)."""
