@@ -1,0 +1,1 @@
+"""Checks: pure functions from a facts snapshot to findings. No pytest, no subprocess."""
