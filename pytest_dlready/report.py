@@ -71,8 +71,16 @@ def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
 def build(session: Any) -> Dict[str, Any]:
     facts = session.facts
     rows = list(session.rows)  # suite order reads best; rollup does not depend on order
-    verdict = rollup(rows, session.exitstatus)
     settings = session.settings
+    from .reports.hosts import host_entries, host_summary
+
+    hosts = host_entries(rows, host_summary(facts), getattr(session, "hosts", {}),
+                         list(session.lost_workers), session.exitstatus)
+    if len(hosts) > 1:  # several hosts: every reason names its node, nothing is pooled
+        verdict = rollup([dict(r, message=f"[{r['node']}] {r['message']}") if r.get("node") else r
+                          for r in rows], session.exitstatus)
+    else:
+        verdict = rollup(rows, session.exitstatus)
     return {
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -94,6 +102,7 @@ def build(session: Any) -> Dict[str, Any]:
         "verdict": dict(verdict, line=verdict_line(verdict, facts)),
         "exitstatus": session.exitstatus,
         "lost_workers": list(session.lost_workers),
+        "hosts": hosts,
         "rows": rows,
         "runs": list(session.runs),
     }

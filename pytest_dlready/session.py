@@ -2,7 +2,9 @@
 
 Kept apart from ``plugin.py`` (hooks only) like pytest-benchmark's ``session.py``.
 The facts are obtained once, on the controller: loaded from ``--dlready-facts`` or
-probed; xdist workers receive them through ``workerinput`` so a worker never probes.
+probed; ``-n N`` workers receive them through ``workerinput`` so they never probe.
+Under ``--dist each`` or remote ``--tx`` each worker obtains its own host's facts and
+sends a host summary back (see ``xdist_support``), so results stay per host.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ class DlreadySession:
         self.rows: List[Dict[str, Any]] = []
         self.runs: List[Dict[str, Any]] = []
         self.lost_workers: List[str] = []
+        self.hosts: Dict[str, Dict[str, Any]] = {}  # xdist node id -> host summary its worker sent
         self.started = time.time()
         self.exitstatus: Optional[int] = None
         self._seen: set = set()
@@ -48,9 +51,16 @@ class DlreadySession:
     def start(self) -> None:
         from .plugin import FACTS_KEY
 
+        from .xdist_support import per_host_mode
+
         if self.is_worker:
             raw = self.config.workerinput.get("dlready_facts")
             facts = json.loads(raw) if raw else None
+        elif per_host_mode(self.config):
+            # --dist each / remote --tx: every worker probes its own host; the
+            # controller's machine is not under test, so it probes nothing.
+            facts = F.new_snapshot()
+            facts["source"] = "per host (each xdist worker probed its own host)"
         else:
             facts = None
         if facts is None:
@@ -83,12 +93,20 @@ class DlreadySession:
         findings = [Finding.from_dict(v) for k, v in report.user_properties if k == "dlready"]
         for key, value in report.user_properties:
             if key == "dlready_run" and report.when == "call":
-                marker = json.dumps(value, sort_keys=True)
+                node = _node_of(report)
+                if node and isinstance(value, dict):
+                    value = dict(value, node=node)  # per-host runs are never pooled
+                marker = json.dumps(value, sort_keys=True, default=str)
                 if marker not in self._seen:
                     self._seen.add(marker)
                     self.runs.append(value)
+            elif key == "dlready_host" and isinstance(value, dict) and _node_of(report):
+                self.hosts.setdefault(str(_node_of(report)), {}).update(value)
         test = report.nodeid.split("::", 1)[-1]
-        if report.when == "call" or (report.when == "setup" and not report.passed):
+        if report.when not in ("setup", "call", "teardown") and report.failed:
+            # xdist's report for the test that was running when its worker died
+            self._add_row(Finding(test, Status.FAIL, _short_longrepr(report), code="DLR-WORKER-LOST"), report)
+        elif report.when == "call" or (report.when == "setup" and not report.passed):
             if findings and report.when == "call":
                 for f in findings:
                     self._add_row(f, report)
@@ -108,25 +126,42 @@ class DlreadySession:
         row = finding.to_dict()
         row["test"] = report.nodeid.split("::", 1)[-1]
         row["suite"] = os.path.basename(report.nodeid.split("::", 1)[0]).replace(".py", "")
-        row["node"] = getattr(report, "node", None) and getattr(report.node, "gateway", None) and report.node.gateway.id or None
+        row["node"] = _node_of(report)
         key = json.dumps([row["test"], row["check"], row["code"], row["message"], row["node"]], sort_keys=True)
         if key in self._seen:
             return
         self._seen.add(key)
         self.rows.append(row)
 
-    def worker_lost(self, node_id: str, error: Any) -> None:
+    def worker_lost(self, node_id: str, error: Any, spec: str = "") -> None:
+        from .xdist_support import per_host_mode
+
         self.lost_workers.append(node_id)
+        if per_host_mode(self.config):  # a lost host is still a host of the report
+            self.hosts.setdefault(node_id, {})["spec"] = spec
+        where = f" ({spec})" if spec else ""
         self.rows.append({
             "check": f"xdist worker {node_id}", "status": "fail", "code": "DLR-WORKER-LOST",
-            "message": f"worker {node_id} went away mid-run: {error}", "fix": "look at the worker's host; rerun",
-            "observed": {}, "test": "", "suite": "session", "node": node_id,
+            "message": f"worker {node_id}{where} went away mid-run: {error}", "fix": "look at the worker's host; rerun",
+            "observed": {"spec": spec} if spec else {}, "test": "", "suite": "session", "node": node_id,
         })
+
+    def host_reported(self, node_id: str, summary: Dict[str, Any]) -> None:
+        """Keep the host summary an xdist worker sent (first report, then session end)."""
+        self.hosts.setdefault(node_id, {}).update(summary)
 
     # -- output ------------------------------------------------------------------
     def finish(self, exitstatus: int) -> None:
         self.exitstatus = int(exitstatus)
         if self.is_worker:
+            from .reports.hosts import host_summary
+            from .xdist_support import WORKEROUTPUT_KEY
+
+            # Per-host worker (it obtained its own facts): xdist sends workeroutput after
+            # this hook and the controller reads it per node. -n N workers share the
+            # controller's facts, so they have no host of their own to report.
+            if "dlready_facts" not in self.config.workerinput:
+                self.config.workeroutput[WORKEROUTPUT_KEY] = host_summary(self.facts)
             return
         from . import report
 
@@ -146,6 +181,12 @@ class DlreadySession:
         from . import report
 
         report.render(terminalreporter, report.build(self))
+
+
+def _node_of(report: Any) -> Optional[str]:
+    """The xdist node (gateway id) a report came from; None when run in-process."""
+    gateway = getattr(getattr(report, "node", None), "gateway", None)
+    return str(gateway.id) if gateway is not None else None
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
