@@ -32,3 +32,38 @@ def define(code: str, title: str, fix: str) -> str:
 def fix_for(code: str) -> str:
     entry = CODES.get(code)
     return entry.fix if entry else ""
+
+
+#: Modules that declare codes; imported on demand so a controller that never ran a check can name one.
+DECLARING_PACKAGES = ("pytest_dlready.checks", "pytest_dlready.parsers")
+DECLARING_MODULES = ("pytest_dlready.verdict",)
+
+
+def load_all() -> Dict[str, Code]:
+    """Import every module that declares codes (cheap: none imports a framework)."""
+    import importlib
+    import pkgutil
+
+    for name in DECLARING_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    for package in DECLARING_PACKAGES:
+        try:
+            pkg = importlib.import_module(package)
+        except ImportError:
+            continue
+        for info in pkgutil.iter_modules(pkg.__path__):
+            try:
+                importlib.import_module(f"{package}.{info.name}")
+            except ImportError:
+                pass
+    return CODES
+
+
+def title_for(code: str) -> str:
+    if code and code not in CODES:
+        load_all()
+    entry = CODES.get(code)
+    return entry.title if entry else ""

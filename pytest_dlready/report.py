@@ -39,14 +39,25 @@ def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: int | None = None) -> 
     if exitstatus not in (None, 0, 1) and not fails:
         status, reasons = NO_VERDICT, [f"pytest ended with exit status {exitstatus} before the checks finished"]
     elif fails:
-        status, reasons = NOT_READY, [r["message"] for r in fails]
+        status, reasons = NOT_READY, [headline(r) for r in fails]
     elif warns:
-        status, reasons = READY_WARN, [r["message"] for r in warns]
+        status, reasons = READY_WARN, [headline(r) for r in warns]
     elif counts["pass"]:
         status, reasons = READY, []
     else:
         status, reasons = NO_VERDICT, ["every check was skipped"]
-    return {"status": status, "reasons": reasons, "counts": counts}
+    driver_missing = any(r.get("code") == "DLR-DRIVER-MISSING" for r in fails)
+    return {"status": status, "reasons": reasons, "counts": counts, "driver_missing": driver_missing}
+
+
+def headline(row: Mapping[str, Any]) -> str:
+    """A short reason for the verdict line: the message's first clause, or the code's title."""
+    from .catalogue import title_for
+
+    first = str(row.get("message", "")).split("\n", 1)[0].split("; ", 1)[0].strip()
+    if len(first) <= 90:
+        return first
+    return title_for(str(row.get("code", ""))) or first[:87] + "..."
 
 
 def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
@@ -54,7 +65,7 @@ def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     reasons = [r.split("\n", 1)[0] for r in verdict.get("reasons", [])]
     context = []
     toolkit = F.get(facts, "cuda.toolkit_version")
-    if toolkit and status != READY:
+    if toolkit and verdict.get("driver_missing"):
         context.append(f"CUDA toolkit {toolkit} present")
     unique: List[str] = []
     for r in reasons:

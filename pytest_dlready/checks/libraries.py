@@ -51,6 +51,15 @@ def parse_library_name(name: str) -> Optional[Tuple[str, str]]:
     return family, version
 
 
+def _compatible(a: str, b: str) -> bool:
+    """'5' and '5.1.10' may be the same library; '5.0.5' and '5.1.10' are not."""
+    if not a or not b:
+        return True
+    pa, pb = a.split("."), b.split(".")
+    n = min(len(pa), len(pb))
+    return pa[:n] == pb[:n]
+
+
 def _files(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     return [f for f in (F.get(facts, "libraries.files", []) or []) if isinstance(f, Mapping)]
 
@@ -65,6 +74,8 @@ def check_shadowing(facts: Mapping[str, Any]) -> List[Finding]:
             continue
         family, version = parsed
         index = int(f.get("dir_index", 0))
+        # the DLL's version resource beats the name: cudnn64_5.dll is 5.0.5 in one folder, 5.1.10 in another
+        version = str(f.get("file_version") or version)
         by_family.setdefault(family, OrderedDict()).setdefault(index, []).append((f["name"], version, f.get("size")))
     if not by_family:
         return [skip("shadowed CUDA libraries", "no CUDA runtime libraries found on the loader's search path")]
@@ -85,9 +96,8 @@ def check_shadowing(facts: Mapping[str, Any]) -> List[Finding]:
         for idx in rest:
             name1, ver1, size1 = best(dirs[idx])
             dir1 = search[idx]["dir"] if idx < len(search) else "?"
-            same_major = ver0.split(".")[0] == ver1.split(".")[0] if ver0 and ver1 else True
             different_build = (name0 == name1 and size0 and size1 and size0 != size1)
-            if not same_major or (ver0 and ver1 and ver0 != ver1) or different_build:
+            if not _compatible(ver0, ver1) or different_build:
                 why = f"{name1} {ver1}".strip() + (f", {size1:,} bytes vs {size0:,}" if different_build else "")
                 differing.append(f"{dir1} ({why})")
         order = [f"{search[i]['dir']} [{search[i].get('source', '')}]" for i in loader_dirs if i < len(search)]
@@ -120,15 +130,14 @@ def check_cudnn(facts: Mapping[str, Any]) -> List[Finding]:
     for lib in F.get(facts, "cudnn.libraries", []) or []:
         parsed = parse_library_name(str(lib.get("name", "")))
         if parsed and parsed[0] == "cudnn":
-            libs.append((lib.get("path"), parsed[1]))
+            libs.append((lib.get("path"), str(lib.get("file_version") or parsed[1])))
     if not header and not libs:
         status = warn if F.get(facts, "cuda.toolkit_version") else skip
         return [status("cuDNN", "no cuDNN header or library found in the toolkit, the system folders or pip's nvidia-cudnn wheel",
                        code=CUDNN_MISSING, fix=fix_for(CUDNN_MISSING))]
     versions = sorted({v for _, v in libs if v})
     if header and versions:
-        major = header.split(".")[0]
-        mismatched = [(p, v) for p, v in libs if v and v.split(".")[0] != major]
+        mismatched = [(p, v) for p, v in libs if v and not _compatible(header, ".".join(v.split(".")[:3]))]
         if mismatched:
             listing = ", ".join(f"{p} ({v})" for p, v in mismatched)
             return [fail("cuDNN", f"cuDNN header {header_path} is {header} but the library is {listing}: "

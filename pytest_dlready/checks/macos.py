@@ -42,7 +42,7 @@ def check_energy(facts: Mapping[str, Any]) -> List[Finding]:
                              code=GPUSWITCH, fix=fix_for(GPUSWITCH), gpuswitch=values.get("gpuswitch")))
     sleep = values.get("sleep")
     if sleep and sleep.isdigit() and int(sleep) > 0:
-        findings.append(warn("macOS energy settings", f"the Mac sleeps after {sleep} minutes idle: a long training run can be suspended",
+        findings.append(warn("macOS energy settings", f"the Mac sleeps after {sleep} minute(s) idle: a long training run can be suspended",
                              code=SLEEP, fix=fix_for(SLEEP), sleep=sleep))
     if not findings:
         findings.append(passed("macOS energy settings", f"gpuswitch {values.get('gpuswitch', 'n/a')}, sleep {values.get('sleep', 'n/a')}"))

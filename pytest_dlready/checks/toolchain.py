@@ -64,7 +64,8 @@ def check_compiler(facts: Mapping[str, Any]) -> List[Finding]:
         if "um\\x64" not in lib.lower() or "ucrt\\x64" not in lib.lower():
             problems.append("LIB lacks ...\\Windows Kits\\10\\Lib\\<ver>\\um\\x64 and ...\\ucrt\\x64 (links fail on kernel32.lib uuid.lib ucrt.lib)")
         if problems:
-            return [fail("C/C++ compiler", f"{banner}; " + "; ".join(problems), code=MSVC_ENV, fix=fix_for(MSVC_ENV),
+            return [fail("C/C++ compiler", f"INCLUDE/LIB lack the Windows Kits folders that {banner} needs: " + "; ".join(problems),
+                         code=MSVC_ENV, fix=fix_for(MSVC_ENV),
                          INCLUDE=include, LIB=lib)]
         return [passed("C/C++ compiler", f"{banner}; INCLUDE and LIB name the Windows Kits folders")]
     for name in ("gcc", "clang", "cc", "g++"):
@@ -134,6 +135,10 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
     else:
         var, wanted = "LD_LIBRARY_PATH", [root + "/lib64", root + "/lib", root + "/targets/x86_64-linux/lib"]
         fix = f"export LD_LIBRARY_PATH={root}/lib64:$LD_LIBRARY_PATH, or add {root}/lib64 to /etc/ld.so.conf.d/cuda.conf and run ldconfig"
+    shown = nvcc["path"].replace("\\", "/").rsplit("/", 2)[0] + wanted[0][len(root):] if real_root is None else wanted[0]
+    for r in _toolkit_roots(facts):
+        if _norm(r.get("path")) == root:
+            shown = str(r["path"]).rstrip("/\\") + wanted[0][len(root):]
     entries = [_norm(p) for p in env.get(var, "").split(sep) if p]
     on_path = any(any(e == w or e.startswith(w + "/") for w in wanted) for e in entries)
     if os_name == "linux" and not on_path:
@@ -142,9 +147,9 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
         if any(any(c.startswith(w) for w in wanted) or any(c.startswith(rr) for rr in real) or "cuda" in c for c in cache_dirs):
             return [passed("CUDA paths", f"nvcc's folder is on PATH; the toolkit's libraries are in the ld.so cache ({', '.join(c for c in cache_dirs if 'cuda' in c)})")]
     if not on_path:
-        return [warn("CUDA paths", f"{var} does not contain the toolkit's library folder ({wanted[0]}): programs built with nvcc may not find libcudart",
+        return [warn("CUDA paths", f"{var} does not contain the toolkit's library folder ({shown}): programs built with nvcc may not find libcudart",
                      code=LIBPATH_MISSING, fix=fix)]
-    return [passed("CUDA paths", f"nvcc's folder is on PATH and {var} contains {wanted[0]}")]
+    return [passed("CUDA paths", f"nvcc's folder is on PATH and {var} contains {shown}")]
 
 
 def driver_version(facts: Mapping[str, Any]) -> Optional[str]:
@@ -183,7 +188,8 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
     if os_name == "macos":
         kexts = _kext_lines(facts)
         if kexts:
-            findings.append(passed("NVIDIA driver", "CUDA driver kext loaded: " + kexts[0], kext=kexts))
+            match = re.search(r"(com\.nvidia\.\S+ \([^)]*\))", kexts[0])
+            findings.append(passed("NVIDIA driver", "CUDA driver kext loaded: " + (match.group(1) if match else kexts[0]), kext=kexts))
             return findings
         if libcuda.get("found"):
             findings.append(passed("NVIDIA driver", f"libcuda loads ({libcuda.get('name')}), driver API {compat.cuda_to_text(libcuda['driver_api_version']) if libcuda.get('driver_api_version') else '?'}"))

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Dict, List
 
 from . import runner
+from .libraries import windows_file_version
 
 DEFINE = re.compile(r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)")
 
@@ -75,7 +76,11 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
     for d in _library_dirs(facts):
         for pattern in patterns:
             for path in sorted(glob.glob(os.path.join(d, pattern))):
-                libraries.append({"path": path, "name": os.path.basename(path), "dir": d})
+                entry = {"path": path, "name": os.path.basename(path), "dir": d}
+                version = windows_file_version(path)
+                if version:
+                    entry["file_version"] = version
+                libraries.append(entry)
     ldconfig = runner.which("ldconfig") or ("/sbin/ldconfig" if os.path.exists("/sbin/ldconfig") else None)
     if ldconfig and sys.platform.startswith("linux"):
         rec = runner.run([ldconfig, "-p"], timeout=getattr(settings, "probe_timeout", 20.0))

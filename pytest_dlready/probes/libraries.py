@@ -55,6 +55,31 @@ def search_path() -> List[Dict[str, str]]:
     return dirs
 
 
+def windows_file_version(path: str) -> str:
+    """The DLL's own version resource ("5.1.10"), which names alone do not carry (cudnn64_5.dll)."""
+    if sys.platform != "win32":
+        return ""
+    try:
+        import ctypes
+        from ctypes import wintypes
+
+        ver = ctypes.WinDLL("version")
+        size = ver.GetFileVersionInfoSizeW(path, None)
+        if not size:
+            return ""
+        buf = ctypes.create_string_buffer(size)
+        if not ver.GetFileVersionInfoW(path, 0, size, buf):
+            return ""
+        ptr, length = ctypes.c_void_p(), wintypes.UINT()
+        if not ver.VerQueryValueW(buf, "\\", ctypes.byref(ptr), ctypes.byref(length)):
+            return ""
+        words = ctypes.cast(ptr, ctypes.POINTER(ctypes.c_uint32 * 13)).contents
+        ms, ls = words[2], words[3]
+        return f"{ms >> 16}.{ms & 0xFFFF}.{ls >> 16}.{ls & 0xFFFF}"
+    except (OSError, AttributeError, ValueError):
+        return ""
+
+
 def _patterns() -> List[str]:
     if sys.platform == "win32":
         return ["cu*.dll", "nvrtc*.dll"]
@@ -75,6 +100,10 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
                     size = os.path.getsize(path)
                 except OSError:
                     size = None
-                files.append({"dir_index": index, "dir": entry["dir"], "name": os.path.basename(path),
-                              "size": size, "symlink": os.path.islink(path)})
+                record = {"dir_index": index, "dir": entry["dir"], "name": os.path.basename(path),
+                          "size": size, "symlink": os.path.islink(path)}
+                version = windows_file_version(path)
+                if version:
+                    record["file_version"] = version
+                files.append(record)
     facts["libraries"] = {"search_path": dirs, "files": files, "os": sys.platform}
