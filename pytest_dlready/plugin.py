@@ -73,6 +73,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(xdist_support.XdistHooks(), "dlready-xdist")
     if not settings.enabled:
+        if settings.facts_path:  # markers and fixtures of other projects judge a saved snapshot too
+            from . import facts as F
+
+            try:
+                config.stash[FACTS_KEY] = F.load(settings.facts_path)
+            except F.SnapshotError as exc:
+                raise pytest.UsageError(f"--dlready-facts: {exc}") from None
         return
     from .session import DlreadySession
 
@@ -135,7 +142,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     if skip.gpu_related and get_settings(item.config).require_gpu:
         pytest.fail(f"{skip.reason} (a failure because --dlready-require-gpu is set)", pytrace=False)
-    pytest.skip(skip.reason)
+    _skip_at_item(skip.reason)
+
+
+def _skip_at_item(reason: str) -> None:
+    """Skip reported at the test's location, as pytest's own skip marks are (so -rs names the test)."""
+    try:
+        raise pytest.skip.Exception(reason, _use_item_location=True)
+    except TypeError:  # pytest without the keyword
+        pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:

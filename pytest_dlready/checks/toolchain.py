@@ -118,34 +118,31 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
     env = F.get(facts, "env.vars", {}) or {}
     os_name = _os(facts)
     sep = ";" if os_name == "windows" else ":"
-    nvcc_dir = _norm(nvcc["path"]).rsplit("/", 1)[0]
-    root = nvcc_dir[:-4] if nvcc_dir.endswith("/bin") else nvcc_dir
-    real_root = None
+    slash = "\\" if os_name == "windows" else "/"
+    nvcc_dir = str(nvcc["path"]).replace("\\", "/").rsplit("/", 1)[0]
+    root = nvcc_dir[:-4] if nvcc_dir.endswith("/bin") else nvcc_dir   # original case, for messages
     for r in _toolkit_roots(facts):
-        if r.get("nvcc") and _norm(r["nvcc"]).rsplit("/", 1)[0] in (nvcc_dir,):
-            real_root = _norm(r["path"])
-    if real_root:
-        root = real_root
+        if r.get("nvcc") and _norm(r["nvcc"]).rsplit("/", 1)[0] == _norm(nvcc_dir):
+            root = str(r["path"]).replace("\\", "/").rstrip("/")
     if os_name == "windows":
-        var, wanted = "PATH", [root + "/bin"]
-        fix = f"add {nvcc['path'].rsplit(chr(92), 1)[0]} to PATH (the DLLs live in bin on Windows)"
+        var, subdirs = "PATH", ["bin"]
     elif os_name == "macos":
-        var, wanted = "DYLD_LIBRARY_PATH", [root + "/lib"]
-        fix = f"export DYLD_LIBRARY_PATH={root}/lib:$DYLD_LIBRARY_PATH (e.g. in ~/.bash_profile)"
+        var, subdirs = "DYLD_LIBRARY_PATH", ["lib"]
     else:
-        var, wanted = "LD_LIBRARY_PATH", [root + "/lib64", root + "/lib", root + "/targets/x86_64-linux/lib"]
-        fix = f"export LD_LIBRARY_PATH={root}/lib64:$LD_LIBRARY_PATH, or add {root}/lib64 to /etc/ld.so.conf.d/cuda.conf and run ldconfig"
-    shown = nvcc["path"].replace("\\", "/").rsplit("/", 2)[0] + wanted[0][len(root):] if real_root is None else wanted[0]
-    for r in _toolkit_roots(facts):
-        if _norm(r.get("path")) == root:
-            shown = str(r["path"]).rstrip("/\\") + wanted[0][len(root):]
+        var, subdirs = "LD_LIBRARY_PATH", ["lib64", "lib", "targets/x86_64-linux/lib"]
+    wanted = [_norm(root + "/" + sub) for sub in subdirs]
+    shown = (root + "/" + subdirs[0]).replace("/", slash)
+    fix = {"windows": f"add {shown} to PATH (the DLLs live in bin on Windows)",
+           "macos": f"export DYLD_LIBRARY_PATH={shown}:$DYLD_LIBRARY_PATH (e.g. in ~/.bash_profile)"}.get(
+        os_name, f"export LD_LIBRARY_PATH={shown}:$LD_LIBRARY_PATH, or add {shown} to /etc/ld.so.conf.d/cuda.conf and run ldconfig")
     entries = [_norm(p) for p in env.get(var, "").split(sep) if p]
     on_path = any(any(e == w or e.startswith(w + "/") for w in wanted) for e in entries)
     if os_name == "linux" and not on_path:
-        cache_dirs = [_norm(d.get("dir")) for d in (F.get(facts, "libraries.search_path", []) or []) if d.get("source") == "ld.so.cache"]
-        real = [_norm(r.get("path")) for r in _toolkit_roots(facts)]
-        if any(any(c.startswith(w) for w in wanted) or any(c.startswith(rr) for rr in real) or "cuda" in c for c in cache_dirs):
-            return [passed("CUDA paths", f"nvcc's folder is on PATH; the toolkit's libraries are in the ld.so cache ({', '.join(c for c in cache_dirs if 'cuda' in c)})")]
+        cache_dirs = [str(d.get("dir")) for d in (F.get(facts, "libraries.search_path", []) or []) if d.get("source") == "ld.so.cache"]
+        real = [_norm(r.get("path")) for r in _toolkit_roots(facts)] + [_norm(root)]
+        cached = [c for c in cache_dirs if any(_norm(c).startswith(rr) for rr in real) or "cuda" in _norm(c)]
+        if cached:
+            return [passed("CUDA paths", f"nvcc's folder is on PATH; the toolkit's libraries are in the ld.so cache ({', '.join(cached)})")]
     if not on_path:
         return [warn("CUDA paths", f"{var} does not contain the toolkit's library folder ({shown}): programs built with nvcc may not find libcudart",
                      code=LIBPATH_MISSING, fix=fix)]
