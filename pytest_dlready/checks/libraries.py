@@ -6,6 +6,7 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .. import facts as F
+from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, fail, passed, skip, warn
 
@@ -64,6 +65,7 @@ def _files(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     return [f for f in (F.get(facts, "libraries.files", []) or []) if isinstance(f, Mapping)]
 
 
+@guard('shadowed CUDA libraries')
 def check_shadowing(facts: Mapping[str, Any]) -> List[Finding]:
     search = F.get(facts, "libraries.search_path", []) or []
     rpath_only = {i for i, d in enumerate(search) if "rpath" in str(d.get("source", ""))}
@@ -124,6 +126,7 @@ def _header_version(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[s
     return None, None
 
 
+@guard('cuDNN')
 def check_cudnn(facts: Mapping[str, Any]) -> List[Finding]:
     header, header_path = _header_version(facts)
     libs = []

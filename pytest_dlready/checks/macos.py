@@ -10,6 +10,7 @@ import re
 from typing import Any, List, Mapping
 
 from .. import facts as F
+from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, passed, skip, warn
 
@@ -29,6 +30,7 @@ def parse_pmset(text: str) -> dict:
     return values
 
 
+@guard('macOS energy settings')
 def check_energy(facts: Mapping[str, Any]) -> List[Finding]:
     if F.host_os(facts) != "macos":
         return [skip("macOS energy settings", "not a Mac")]

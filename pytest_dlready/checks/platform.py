@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, List, Mapping
 
 from .. import facts as F
+from . import guard
 from ..catalogue import define
 from ..results import Finding, fail, passed, skip, warn
 from . import compat
@@ -30,6 +31,7 @@ DCGM_VARS = ("NSIGHT_CUDA_DEBUGGER", "CUDA_INJECTION32_PATH", "CUDA_INJECTION64_
              "CUDA_PROFILE", "COMPUTE_PROFILE", "OPENCL_PROFILE")
 
 
+@guard('operating system')
 def check_os(facts: Mapping[str, Any]) -> List[Finding]:
     host = F.get(facts, "host", {}) or {}
     name = host.get("os")
@@ -62,6 +64,7 @@ def compat_fix(code: str) -> str:
     return fix_for(code)
 
 
+@guard('python')
 def check_python(facts: Mapping[str, Any]) -> List[Finding]:
     py = F.get(facts, "python", {}) or {}
     if py.get("bits") == 32:
@@ -69,6 +72,7 @@ def check_python(facts: Mapping[str, Any]) -> List[Finding]:
     return [passed("python", f"{py.get('implementation', 'Python')} {py.get('version', '?')} {py.get('bits', '?')}-bit at {py.get('executable', '?')}")]
 
 
+@guard('numpy / CPU BLAS')
 def check_numpy_blas(facts: Mapping[str, Any]) -> List[Finding]:
     np = F.get(facts, "numpy", {}) or {}
     env = F.get(facts, "env.vars", {}) or {}
@@ -106,6 +110,7 @@ def check_numpy_blas(facts: Mapping[str, Any]) -> List[Finding]:
     return findings
 
 
+@guard('environment variables')
 def check_environment(facts: Mapping[str, Any]) -> List[Finding]:
     env = F.get(facts, "env.vars", {}) or {}
     findings = []

@@ -9,6 +9,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional
 
 from .. import facts as F
+from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, fail, passed, skip, warn
 from . import compat
@@ -45,6 +46,7 @@ def _first_line(text: str) -> str:
     return ""
 
 
+@guard('C/C++ compiler')
 def check_compiler(facts: Mapping[str, Any]) -> List[Finding]:
     comp = F.get(facts, "compiler", {}) or {}
     env = F.get(facts, "env.vars", {}) or {}
@@ -85,6 +87,7 @@ def _norm(path: str) -> str:
     return str(path or "").replace("\\", "/").rstrip("/").lower()
 
 
+@guard('CUDA toolkit')
 def check_toolkit(facts: Mapping[str, Any]) -> List[Finding]:
     nvcc = F.get(facts, "cuda.nvcc")
     version = F.get(facts, "cuda.toolkit_version")
@@ -110,6 +113,7 @@ def check_toolkit(facts: Mapping[str, Any]) -> List[Finding]:
                  code=TOOLKIT_MISSING, fix=fix_for(TOOLKIT_MISSING))]
 
 
+@guard('CUDA paths')
 def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
     """PATH holds the toolkit's bin; the loader path holds its lib (the seed's DYLD_LIBRARY_PATH step)."""
     nvcc = F.get(facts, "cuda.nvcc") or {}
@@ -168,6 +172,7 @@ def _kext_lines(facts: Mapping[str, Any]) -> List[str]:
     return [ln.strip() for ln in out.splitlines() if "cuda" in ln.lower()]
 
 
+@guard('NVIDIA driver')
 def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
     os_name = _os(facts)
     libcuda = F.get(facts, "driver.libcuda", {}) or {}
@@ -233,6 +238,7 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
     return findings
 
 
+@guard('driver vs toolkit')
 def check_driver_version(facts: Mapping[str, Any]) -> List[Finding]:
     """Driver >= the minimum for the toolkit on PATH (NVIDIA's published table)."""
     toolkit = F.get(facts, "cuda.toolkit_version")
@@ -256,6 +262,7 @@ def check_driver_version(facts: Mapping[str, Any]) -> List[Finding]:
     return [passed("driver vs toolkit", f"driver {version} ≥ {need}, the minimum for CUDA {toolkit}")]
 
 
+@guard('GPU architecture support')
 def check_compute_capability(facts: Mapping[str, Any]) -> List[Finding]:
     """Each GPU's compute capability is within what the toolkit on PATH can build for."""
     toolkit = F.get(facts, "cuda.toolkit_version")
