@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Everything the project's own tests need on a fresh Debian/Ubuntu machine, then the tests.
+#
+#   bash scripts/test.sh            # set-up (idempotent: seconds when done before) + the whole test suite
+#   bash scripts/test.sh -k parser  # extra arguments go to pytest
+#
+# Steps: PoCL (a real OpenCL CPU device, the accelerator stand-in) when apt is usable;
+# the package with its test extras and the modern backends; the legacy Python 2.7/3.6/3.7
+# environments (scripts/make-legacy-envs, skipped with a reason where pyenv's interpreters
+# are missing); then pytest. pytest's own exit code is returned (5 = no tests ran is a failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "OpenCL CPU device (PoCL)"
+if ldconfig -p 2>/dev/null | grep -q 'libpocl'; then
+    echo "PoCL already installed"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pocl-opencl-icd ocl-icd-libopencl1 >/dev/null
+    echo "installed pocl-opencl-icd"
+else
+    echo "note: cannot install PoCL here (needs root and apt-get); OpenCL tests will skip with that reason"
+fi
+
+step "pytest-dlready with test extras and backends"
+"$PY" -m pip install -q -e '.[test,opencl,nvml,cuda-python,keras-tf,keras-jax,keras-torch]'
+
+step "legacy environments (Python 2.7 gnumpy/nolearn, 3.6 CNTK, 3.7 Keras 2 + Theano)"
+"$PY" scripts/make-legacy-envs
+
+step "tests"
+exec "$PY" -m pytest tests -p no:cacheprovider "$@"
