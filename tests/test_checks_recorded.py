@@ -181,3 +181,20 @@ def test_openblas_coretype_is_reported():
 ])
 def test_library_names(name, expected):
     assert libraries.parse_library_name(name) == expected
+
+
+def test_linux_t4_new_toolkit_on_old_driver():
+    facts = load_facts("linux-t4-driver450-cuda12.9.json")
+    found = toolchain.check_driver(facts)
+    assert [f.status for f in found] == [Status.PASS, Status.FAIL]
+    assert found[1].message == "driver 450.51.05 is older than 525.60.13, the minimum for CUDA 12.9 on linux"
+
+
+def test_linux_a40_workstation_toolchain_is_ready():
+    facts = load_facts("linux-a40x10-driver550.json")
+    findings = (toolchain.check_driver(facts) + toolchain.check_paths(facts) + toolchain.check_toolkit(facts)
+                + toolchain.check_compute_capability(facts))
+    assert all(f.status is Status.PASS for f in findings), findings
+    assert "driver 550.127.05" in findings[0].message and "NVML sees 10 GPU(s)" in findings[0].message
+    [arch] = [f for f in findings if f.check == "GPU architecture support"]
+    assert arch.message == "GPU0-9 (10x) NVIDIA A40 (compute 8.6) is supported by CUDA 12.9"

@@ -271,12 +271,16 @@ def check_compute_capability(facts: Mapping[str, Any]) -> List[Finding]:
         return [skip("GPU architecture support", "no CUDA GPU with a known compute capability to check", needs_gpu=True)]
     findings = []
     need = compat.min_compute(toolkit) if toolkit else None
-    for g in gpus:
-        cc = compat.parse_version(g["compute_capability"])
-        label = f"GPU{g.get('index', 0)} {g.get('name', '')} (compute {g['compute_capability']})"
+    groups: Dict[tuple, List[Any]] = {}
+    for g in gpus:  # identical GPUs share one row: a 10-GPU node is one verdict, not ten
+        groups.setdefault((g.get("name", ""), str(g["compute_capability"])), []).append(g.get("index", 0))
+    for (name, cc_text), indexes in groups.items():
+        cc = compat.parse_version(cc_text)
+        which = f"GPU{indexes[0]}" if len(indexes) == 1 else f"GPU{indexes[0]}-{indexes[-1]} ({len(indexes)}x)"
+        label = f"{which} {name} (compute {cc_text})"
         if need and cc and cc[:2] < need:
             findings.append(fail("GPU architecture support", f"{label} is below compute {need[0]}.{need[1]}, the oldest CUDA {toolkit} supports",
-                                 code=CC_TOO_OLD, fix=fix_for(CC_TOO_OLD), compute=g["compute_capability"], toolkit=toolkit))
+                                 code=CC_TOO_OLD, fix=fix_for(CC_TOO_OLD), compute=cc_text, toolkit=toolkit))
         else:
-            findings.append(passed("GPU architecture support", f"{label} is supported by CUDA {toolkit}" if toolkit else f"{label}"))
+            findings.append(passed("GPU architecture support", f"{label} is supported by CUDA {toolkit}" if toolkit else label))
     return findings
