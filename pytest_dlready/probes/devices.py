@@ -1,0 +1,367 @@
+"""The device probe: every route to the GPU, run side by side, merged into one inventory.
+
+A GPU can be visible to the driver (NVML) yet not to the CUDA runtime (error 35), to
+the runtime yet not to the framework (CPU-only wheel), or not at all. So the probe
+asks every route that is installed — the native CUDA probe, NVML, NVIDIA's samples,
+torch/CuPy/cuda-python/JAX/TensorFlow, OpenCL — in parallel (each in a subprocess with
+a timeout), then ``assemble`` (pure, so recorded snapshots replay it) merges them.
+
+``facts["devices"]``:
+  ``gpus[]``: real GPUs only: ``index, vendor (nvidia|amd|intel|apple|opencl), name,
+  compute_capability ("8.6", CUDA only), memory_mib, source, sources[], kind "gpu",
+  pci_bus_id, bandwidth[{direction h2d|d2h|d2d, memory pinned|pageable|device, gbps,
+  size_bytes, source}], theoretical{pcie_gbps, pcie_link, memory_gbps}, signals{pcie{gen_current,
+  gen_max, width_current, width_max, under_load, source}, compute_processes[], graphics_processes[],
+  throttle{active[], mask}, persistence_mode, display{active, kernel_run_time_limit}, memory{total_mib,
+  free_mib}, clocks{}, pstate}``. ``signals`` is what the speedup verdict cites.
+  ``accelerators[]``: every OpenCL device (``kind`` cpu|gpu|accelerator). An OpenCL *CPU*
+  device (PoCL) is a stand-in accelerator: it exercises the whole device path but does
+  not satisfy the ``gpu`` marker; OpenCL GPU devices not already listed join ``gpus``.
+  ``summary``: one sentence saying why there is no GPU (empty when there is one).
+  ``routes``: per route ``{ran, available, devices, error, skipped}``; raw results in
+  ``nvml``, ``opencl``, ``frameworks``, ``samples``; ``timings_s`` per route.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+from .. import facts as F
+
+#: per-lane GB/s per direction after line coding: Gen1/2 8b/10b, Gen3+ 128b/130b (PCI-SIG rates)
+PCIE_LANE_GBPS = {1: 0.25, 2: 0.5, 3: 0.985, 4: 1.969, 5: 3.938, 6: 7.563}
+
+
+def pcie_gbps(gen: Any, width: Any) -> Optional[float]:
+    """Theoretical one-direction PCIe bandwidth of a link (None when unknown)."""
+    if isinstance(gen, bool) or isinstance(width, bool) or not isinstance(gen, int) or not isinstance(width, int):
+        return None
+    if gen not in PCIE_LANE_GBPS or width <= 0 or width > 64:
+        return None
+    return round(PCIE_LANE_GBPS[gen] * width, 2)
+
+
+def memory_gbps(memory_clock_mhz: Any, bus_width_bits: Any) -> Optional[float]:
+    """Theoretical DRAM bandwidth: 2 transfers/clock x clock x bus bytes (NVIDIA's formula)."""
+    try:
+        clock, bus = float(memory_clock_mhz), float(bus_width_bits)
+    except (TypeError, ValueError):
+        return None
+    if not (0 < clock < 100000 and 0 < bus <= 16384):
+        return None
+    return round(2.0 * clock * 1e6 * (bus / 8) / 1e9, 1)
+
+
+def _bus_key(value: Any) -> Optional[str]:
+    """``00000000:01:00.0`` and ``0000:01:00.0`` name the same GPU: compare bus:device.function."""
+    m = re.search(r"([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])\s*$", str(value or ""))
+    return f"{int(m.group(1), 16):02x}:{int(m.group(2), 16):02x}.{m.group(3)}" if m else None
+
+
+def _num(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+class _Inventory:
+    """Merges device records from routes; the first route to list a GPU names it."""
+
+    def __init__(self) -> None:
+        self.gpus: List[Dict[str, Any]] = []
+
+    def find(self, vendor: str, index: Any = None, name: Any = None, bus: Any = None) -> Optional[Dict[str, Any]]:
+        key = _bus_key(bus)
+        if key:
+            for g in self.gpus:
+                if g.get("_bus") == key:
+                    return g
+        for g in self.gpus:
+            if g["vendor"] != vendor:
+                continue
+            same_name = name and g.get("name") and str(name).strip() == str(g["name"]).strip()
+            if index is not None and g.get("index") == index and (same_name or not name or not g.get("name")):
+                return g
+        return None
+
+    def add(self, source: str, vendor: str, index: Any, name: Any, bus: Any = None, **fields: Any) -> Dict[str, Any]:
+        g = self.find(vendor, index, name, bus)
+        if g is None:
+            g = {"index": index if isinstance(index, int) else len(self.gpus), "vendor": vendor,
+                 "name": str(name or "").strip() or "unnamed GPU", "compute_capability": None, "memory_mib": None,
+                 "source": source, "sources": [], "kind": "gpu", "pci_bus_id": bus, "bandwidth": [],
+                 "signals": {}, "theoretical": {}, "_bus": _bus_key(bus)}
+            self.gpus.append(g)
+        if source not in g["sources"]:
+            g["sources"].append(source)
+        if bus and not g.get("_bus"):
+            g["pci_bus_id"], g["_bus"] = bus, _bus_key(bus)
+        for key, value in fields.items():
+            if value is not None and g.get(key) in (None, "", [], {}):
+                g[key] = value
+        return g
+
+
+def _add_bandwidth(g: Dict[str, Any], rows: Any, source: str) -> None:
+    for row in rows or []:
+        if not isinstance(row, Mapping) or _num(row.get("gbps")) is None or row.get("error"):
+            continue
+        direction = str(row.get("direction", "")).lower()
+        memory = str(row.get("memory", "")).lower()
+        if direction == "d2d":
+            memory = "device"  # bandwidthTest labels D2D "PINNED"; no host memory is involved
+        if any(b["direction"] == direction and b["memory"] == memory for b in g["bandwidth"]):
+            continue  # the first (most direct) route's figure stands
+        g["bandwidth"].append({"direction": direction, "memory": memory, "gbps": round(float(row["gbps"]), 3),
+                               "size_bytes": row.get("size_bytes"), "source": source})
+
+
+def _merge_nvml(inv: _Inventory, nvml: Mapping[str, Any]) -> None:
+    for d in nvml.get("devices") or []:
+        if not isinstance(d, Mapping) or d.get("error"):
+            continue
+        g = inv.add("nvml", "nvidia", d.get("index"), d.get("name"), d.get("pci_bus_id"),
+                    compute_capability=d.get("compute_capability"), memory_mib=d.get("memory_total_mib"),
+                    uuid=d.get("uuid"))
+        pcie = dict(d.get("pcie") or {}, source="nvml")
+        g["signals"].update(
+            pcie=pcie, compute_processes=list(d.get("compute_processes") or []),
+            graphics_processes=list(d.get("graphics_processes") or []),
+            throttle=d.get("throttle") or {}, persistence_mode=d.get("persistence_mode"),
+            memory={"total_mib": d.get("memory_total_mib"), "free_mib": d.get("memory_free_mib")},
+            clocks=d.get("clocks") or {}, pstate=d.get("pstate"), utilization_gpu=d.get("utilization_gpu"))
+        g["signals"].setdefault("display", {})["active"] = d.get("display_active")
+        g["theoretical"]["pcie_gbps"] = pcie_gbps(pcie.get("gen_max"), pcie.get("width_max"))
+        if pcie.get("gen_max") and pcie.get("width_max"):
+            g["theoretical"]["pcie_link"] = f"Gen{pcie['gen_max']} x{pcie['width_max']}"
+
+
+def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
+    by_index = {}
+    for d in probe.get("devices") or []:
+        if not isinstance(d, Mapping) or d.get("error") or not isinstance(d.get("index"), int):
+            continue
+        g = inv.add("cuda_probe", "nvidia", d["index"], d.get("name"), d.get("pci_bus_id"),
+                    compute_capability=d.get("compute_capability"), memory_mib=d.get("memory_mib"),
+                    multiprocessors=d.get("multiprocessors"), integrated=d.get("integrated"))
+        g["index"] = d["index"]  # the CUDA runtime's numbering is what frameworks use
+        display = g["signals"].setdefault("display", {})
+        display["kernel_run_time_limit"] = d.get("kernel_run_time_limit")
+        mem = g["signals"].setdefault("memory", {})
+        mem.setdefault("total_mib", d.get("memory_mib"))
+        if mem.get("free_mib") is None:
+            mem["free_mib"] = d.get("free_mib")
+        g["theoretical"].setdefault("memory_gbps", memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits")))
+        by_index[d["index"]] = g
+    for row in probe.get("bandwidth") or []:
+        if isinstance(row, Mapping) and row.get("device") in by_index:
+            _add_bandwidth(by_index[row["device"]], [row], "cuda_probe")
+    for link in probe.get("links") or []:
+        if isinstance(link, Mapping) and link.get("device") in by_index:
+            g = by_index[link["device"]]
+            pcie = g["signals"].setdefault("pcie", {})
+            pcie["under_load"] = {"gen": link.get("gen"), "width": link.get("width"), "source": "cuda_probe+nvml"}
+            if not g["theoretical"].get("pcie_gbps"):
+                g["theoretical"]["pcie_gbps"] = pcie_gbps(link.get("max_gen"), link.get("max_width"))
+
+
+def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
+    dq = F.get(samples, "deviceQuery.parsed", {}) or {}
+    for d in dq.get("devices") or []:
+        if not isinstance(d, Mapping):
+            continue
+        pci = d.get("pci") if isinstance(d.get("pci"), Mapping) else {}
+        bus = None
+        if isinstance(pci.get("bus"), int) and isinstance(pci.get("device"), int):
+            bus = f"{pci.get('domain') or 0:04x}:{pci['bus']:02x}:{pci['device']:02x}.0"
+        g = inv.add("deviceQuery", "nvidia", d.get("index"), d.get("name"), bus,
+                    compute_capability=d.get("compute_capability"), memory_mib=d.get("memory_mib"),
+                    multiprocessors=d.get("multiprocessors"), cuda_cores=d.get("cuda_cores"))
+        display = g["signals"].setdefault("display", {})
+        if display.get("kernel_run_time_limit") is None:
+            display["kernel_run_time_limit"] = d.get("kernel_run_time_limit")
+        g["theoretical"].setdefault("memory_gbps", memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits")))
+        if not g["theoretical"].get("memory_gbps"):
+            g["theoretical"]["memory_gbps"] = memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits"))
+    for memory, run in sorted((F.get(samples, "bandwidthTest.runs", {}) or {}).items()):
+        parsed = run.get("parsed") if isinstance(run, Mapping) else None
+        if not isinstance(parsed, Mapping):
+            continue
+        names = [d.get("name") for d in parsed.get("devices") or [] if isinstance(d, Mapping)]
+        target = inv.find("nvidia", 0, names[0] if names else None) or (inv.gpus[0] if inv.gpus else None)
+        if target is None and names:
+            target = inv.add("bandwidthTest", "nvidia", 0, names[0])
+        if target is not None:
+            _add_bandwidth(target, parsed.get("measurements"), "bandwidthTest")
+
+
+def _merge_frameworks(inv: _Inventory, frameworks: Mapping[str, Any]) -> None:
+    for name in ("torch", "cupy", "cuda-python", "jax", "tensorflow"):
+        result = frameworks.get(name) or {}
+        for d in result.get("devices") or []:
+            if isinstance(d, Mapping) and not d.get("error") and d.get("vendor"):
+                inv.add(name, str(d["vendor"]), d.get("index"), d.get("name"), None,
+                        compute_capability=d.get("compute_capability"), memory_mib=d.get("memory_mib"),
+                        backend=d.get("backend"))
+
+
+def _merge_opencl(inv: _Inventory, opencl: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    accelerators = []
+    for d in opencl.get("devices") or []:
+        if not isinstance(d, Mapping):
+            continue
+        acc = {k: d.get(k) for k in ("index", "vendor", "vendor_string", "name", "kind", "memory_mib", "compute_units",
+                                      "platform", "version", "driver_version", "kernel_build")}
+        acc["source"] = "opencl"
+        acc["bandwidth"] = []
+        _add_bandwidth(acc, d.get("bandwidth"), "opencl")
+        accelerators.append(acc)
+        if d.get("kind") == "gpu":
+            vendor = str(d.get("vendor") or "opencl")
+            names = {str(g.get("name", "")).lower() for g in inv.gpus}
+            if str(d.get("name", "")).lower() not in names and not (vendor == "nvidia" and inv.gpus):
+                g = inv.add("opencl", vendor, sum(1 for x in inv.gpus if x["vendor"] == vendor), d.get("name"),
+                            memory_mib=d.get("memory_mib"))
+                _add_bandwidth(g, d.get("bandwidth"), "opencl")
+    return accelerators
+
+
+def _route_error(result: Mapping[str, Any]) -> str:
+    err = result.get("error") if isinstance(result.get("error"), Mapping) else {}
+    if err.get("code") is not None and err.get("name"):
+        return f"error {err['code']} {err['name']}"
+    return str(err.get("exception") or "")
+
+
+def _or_list(items: List[str]) -> str:
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else (items[0] if items else "")
+
+
+def summarise(facts: Mapping[str, Any], devices: Mapping[str, Any]) -> str:
+    """One sentence: why the inventory has no GPU (empty string when it has one)."""
+    if devices.get("gpus"):
+        return ""
+    parts = []
+    libcuda, nvml = F.get(facts, "driver.libcuda", {}) or {}, F.get(facts, "driver.nvml", {}) or {}
+    nvml_route = devices.get("nvml") or {}
+    nvml_missing = F.get(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
+    if "libcuda" in (facts.get("driver") or {}) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
+        parts.append("no NVIDIA driver (libcuda/NVML not found)")
+    elif nvml_missing:
+        parts.append("no NVIDIA driver (NVML not found)")
+    toolkit = F.get(facts, "cuda.toolkit_version")
+    if toolkit:
+        parts.append(f"CUDA toolkit {toolkit} present")
+    asked: List[tuple] = []  # (route, error)
+    routes = devices.get("routes") or {}
+    if routes.get("nvml", {}).get("ran"):
+        asked.append(("NVML", ""))
+    probe = facts.get("cuda_probe") or {}
+    if probe.get("status") not in (None, "no-nvcc"):
+        asked.append(("the CUDA probe", _route_error(probe)))
+    if routes.get("samples", {}).get("ran"):
+        asked.append(("deviceQuery", ""))
+    fw = devices.get("frameworks") or {}
+    asked += [(n, _route_error(fw[n])) for n in ("cuda-python", "cupy", "torch", "jax", "tensorflow")
+              if routes.get(n, {}).get("ran") and isinstance(fw.get(n), Mapping)]
+    if asked:
+        errors = sorted({e for _, e in asked if e})
+        if len(errors) == 1:  # the usual case: every CUDA route hit the same wall (error 35)
+            parts.append(f"no GPU found by {_or_list([n for n, _ in asked])} ({errors[0]})")
+        else:
+            parts.append("no GPU found by " + _or_list([f"{n} ({e})" if e else n for n, e in asked]))
+    cpu_only = [n for n, r in sorted(routes.items()) if "CPU-only" in str(r.get("skipped", ""))]
+    if cpu_only:
+        parts.append(f"{_or_list(cpu_only).replace(' or ', ' and ')} {'is a CPU-only build' if len(cpu_only) == 1 else 'are CPU-only builds'}")
+    stand_ins = [a for a in devices.get("accelerators") or [] if a.get("kind") == "cpu"]
+    if stand_ins:
+        parts.append(f"OpenCL offers only a CPU device ({stand_ins[0].get('platform') or 'OpenCL'}), "
+                     "a stand-in accelerator, not a GPU")
+    return "; ".join(p for p in parts if p) or "no GPU found by any probe"
+
+
+def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, Any]:
+    """Merge route results into ``facts["devices"]`` (pure; replayable from recorded routes)."""
+    inv = _Inventory()
+    nvml = routes.get("nvml") or {}
+    samples = routes.get("samples") or {}
+    frameworks = routes.get("frameworks") or {}
+    opencl = routes.get("opencl") or {}
+    _merge_nvml(inv, nvml)
+    _merge_cuda_probe(inv, facts.get("cuda_probe") or {})
+    _merge_samples(inv, samples)
+    _merge_frameworks(inv, frameworks)
+    accelerators = _merge_opencl(inv, opencl)
+    gpus = sorted(inv.gpus, key=lambda g: (("nvidia", "amd", "intel", "apple", "opencl").index(g["vendor"])
+                                           if g["vendor"] in ("nvidia", "amd", "intel", "apple", "opencl") else 9,
+                                           g["index"] if isinstance(g["index"], int) else 99))
+    for g in gpus:
+        g.pop("_bus", None)
+    devices = {"gpus": gpus, "accelerators": accelerators, "nvml": nvml, "opencl": opencl, "frameworks": frameworks,
+               "samples": samples, "routes": dict(routes.get("status") or {})}
+    devices["summary"] = summarise(facts, devices)
+    return devices
+
+
+def _timed(fn: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    try:
+        value = fn()
+    except Exception as exc:  # a broken route is recorded; the others still count
+        value = {"available": False, "error": {"kind": "probe-crashed", "exception": type(exc).__name__,
+                                               "message": str(exc)}}
+    return value, round(time.perf_counter() - start, 3)
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def probe(facts: Dict[str, Any], settings: Any) -> None:
+    """Fill ``facts["cuda_probe"]`` and ``facts["devices"]``; every route in parallel."""
+    from . import cuda_native, frameworks, nvml, opencl, samples
+
+    plan = frameworks.plan(F.host_os(facts))
+    jobs: Dict[str, Callable[[], Any]] = {
+        "cuda_probe": lambda: cuda_native.probe_native(facts, settings),
+        "samples": lambda: samples.probe_samples(facts, settings, os.path.join(cuda_native.cache_dir(), "samples")),
+    }
+    status: Dict[str, Dict[str, Any]] = {}
+    if _installed("pynvml"):
+        jobs["nvml"] = lambda: nvml.query(settings)[0]
+    else:
+        status["nvml"] = {"ran": False, "skipped": "pynvml is not installed (pip install nvidia-ml-py)"}
+    if _installed("pyopencl"):
+        jobs["opencl"] = lambda: opencl.query(settings)[0]
+    else:
+        status["opencl"] = {"ran": False, "skipped": "pyopencl is not installed"}
+    for name, step in plan.items():
+        if step.get("run"):
+            jobs[name] = (lambda n=name: frameworks.query(n, settings)[0])
+        else:
+            status[name] = {"ran": False, "skipped": step.get("reason", "")}
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {name: pool.submit(_timed, fn) for name, fn in jobs.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    timings = {name: seconds for name, (_, seconds) in results.items()}
+    facts["cuda_probe"] = results["cuda_probe"][0]
+    sample_section = results["samples"][0]
+    ran_samples = bool(sample_section.get("deviceQuery") or sample_section.get("bandwidthTest"))
+    status["samples"] = {"ran": ran_samples, "skipped": "" if ran_samples else
+                         "deviceQuery/bandwidthTest not found (PATH, toolkit, samples folders)"}
+    fw_results = {name: results[name][0] for name in plan if name in results}
+    for name in list(fw_results) + [n for n in ("nvml", "opencl") if n in results]:
+        data = results[name][0]
+        status[name] = {"ran": True, "available": bool(data.get("available")),
+                        "devices": len(data.get("devices") or []), "error": data.get("error")}
+    routes = {"nvml": results.get("nvml", (None,))[0] or {}, "opencl": results.get("opencl", (None,))[0] or {},
+              "samples": sample_section, "frameworks": fw_results, "status": status}
+    devices = assemble(facts, routes)
+    devices["plan"] = plan
+    devices["timings_s"] = timings
+    facts["devices"] = devices

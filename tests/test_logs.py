@@ -1,0 +1,189 @@
+"""Training-log parser against real recorded logs (seeds, public threads, runs recorded here)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pytest_dlready.parsers import logs
+from pytest_dlready.replay import CASES_DIR
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data", "logs")
+
+
+def read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.read()
+
+
+def case_log(case: str, name: str) -> str:
+    return read(os.path.join(CASES_DIR, case, name))
+
+
+def data(name: str) -> str:
+    return read(os.path.join(DATA, name))
+
+
+def codes(parsed):
+    return [f["code"] for f in parsed["findings"]]
+
+
+def test_seed_dbn_cpu_log_epochs_time_and_npmat_fallback():
+    p = logs.parse(case_log("gt750m-dbn", "cpu.log"), source="cpu.log")
+    assert p["formats"] == ["nolearn-dbn"]
+    assert [e["seconds"] for e in p["epochs"]] == [4.0] * 10
+    assert p["epochs"][0]["loss"] == pytest.approx(0.2840207848)
+    assert p["epochs"][-1]["err"] == pytest.approx(0.00497353142077)
+    assert p["time"] == {"real": 61.586, "user": 73.888, "sys": 7.856, "format": "shell"}
+    assert p["device_used"] == "cpu" and p["samples"] == 46900 and p["layers"] == [784, 300, 10]
+    assert codes(p) == ["DLR-LOG-FALLBACK"]
+
+
+def test_seed_dbn_gpu_log_gpu_lock_and_time():
+    p = logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log")
+    assert [e["seconds"] for e in p["epochs"]] == [8.0] * 5 + [9.0] + [8.0] * 4
+    assert p["time"]["real"] == pytest.approx(128.462) and p["time"]["user"] == pytest.approx(127.977)
+    assert p["device_used"] == "cuda:0"
+    assert p["signals"] == ["gnumpy: failed to use gpu_lock. Using board #0 without knowing whether it is in use or not."]
+    assert codes(p) == []
+
+
+@pytest.mark.parametrize("name, first, median, cudnn, device", [
+    ("theano-cpu.log", 233.0, 248.0, None, ""),
+    ("theano-gpu.log", 48.0, 47.0, False, "cuda:0"),
+    ("theano-gpu-cudnn.log", 17.0, 16.0, True, "cuda:0"),
+    ("tensorflow-gpu.log", 8.0, 5.0, None, "cuda:0"),
+    ("cntk-gpu.log", 8.0, 8.0, None, "cuda:0"),
+])
+def test_seed_keras_logs(name, first, median, cudnn, device):
+    p = logs.parse(case_log("titanx-keras-mnist", name), source=name)
+    seconds = [e["seconds"] for e in p["epochs"]]
+    assert len(seconds) == 12 and seconds[0] == first
+    assert sorted(seconds[1:])[5] == median
+    assert p["cudnn"] is cudnn and p["device_used"] == device
+    if device:
+        # TF's banner is wrapped mid-name in the seed ("GeForce G" / "TX TITAN X)"): joined back
+        assert p["device_name"] == "GeForce GTX TITAN X"
+    assert p["epochs"][-1]["val_accuracy"] > 0.98
+
+
+def test_cntk_float64_warning_is_a_signal():
+    p = logs.parse(case_log("titanx-keras-mnist", "cntk-gpu.log"))
+    assert p["dtype"] == "float64"
+    assert any('your data is of type "float64"' in s for s in p["signals"])
+
+
+def test_keras2_step_time_and_ipython_time_block():
+    p = logs.parse(data("issues/mask_rcnn_1423_gtx1050_keras2_ipython_time.log"))
+    assert [e["seconds"] for e in p["epochs"]] == [490.0]
+    assert p["epochs"][0]["val_loss"] == pytest.approx(2.6684)
+    assert p["time"] == {"format": "ipython", "user": 742.0, "sys": 29.9, "real": 520.0}
+
+
+def test_keras_verbose2_old_theano_banner_and_truncation():
+    p = logs.parse(data("issues/keras_617_theano_gtx780_verbose2.log"), source="keras617.log")
+    assert [e["seconds"] for e in p["epochs"]] == [1.0] * 5
+    assert p["device_name"] == "GeForce GTX 780" and p["device_used"] == "cuda:0"
+    assert codes(p) == ["DLR-LOG-TRUNCATED"]  # ends on the "Epoch 6/20" header
+
+
+def test_lasagne_epochs_and_cudnn_in_old_banner():
+    p = logs.parse(data("issues/lasagne_recipes_57_titanx_cudnn4007.log"))
+    assert p["formats"] == ["lasagne"]
+    assert [e["seconds"] for e in p["epochs"]][:2] == [194.576, 192.87]
+    assert p["epochs"][0]["val_accuracy"] == pytest.approx(0.5867)
+    assert p["device_used"] == "cuda:3" and p["cudnn"] is True and p["cudnn_version"] == "4007"
+
+
+def test_tf2_verbose2_with_timestamp_inside_epoch():
+    p = logs.parse(data("issues/keras_complex_22_tf2_verbose2_epoch_step.log"))
+    assert [e["seconds"] for e in p["epochs"]] == [21.0, 10.0, 10.0, 10.0, 11.0, 11.0, 11.0, 11.0]
+
+
+def test_keras2_eta_states_are_not_epochs():
+    p = logs.parse(data("issues/lstm_pr17_keras2.0_eta_progress.log"))
+    assert [e["seconds"] for e in p["epochs"]] == [17.0]
+    assert p["epochs"][0]["val_loss"] == pytest.approx(9.8068e-04)
+
+
+def test_published_output_cut_mid_epoch_keeps_complete_epochs():
+    p = logs.parse(data("issues/keras_io_mnist_convnet_truncated.log"), source="mnist_convnet.md")
+    assert len(p["epochs"]) == 11 and p["epochs"][0]["seconds"] == 13.0
+    assert codes(p) == ["DLR-LOG-TRUNCATED"]
+
+
+def test_log_without_epochs_is_an_error_naming_the_file():
+    p = logs.parse(data("issues/tf_17445_k2000m_ignored_no_epochs.log"), source="k2000m.log")
+    assert p["epochs"] == [] and "DLR-LOG-NO-EPOCHS" in codes(p)
+    fail = [f for f in p["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"][0]
+    assert fail["status"] == "fail" and "k2000m.log" in fail["message"]
+    # and the ignored cc 3.0 device is a CPU fallback, quoted
+    assert p["device_used"] == "cpu" and "DLR-LOG-FALLBACK" in codes(p)
+    assert "minimum required Cuda capability is 3.5" in p["signals"][0]
+
+
+@pytest.mark.parametrize("name, device, framework", [
+    ("issues/keras_9420_cntk_selected_cpu.log", "cpu", "cntk"),
+    ("issues/tf_59963_gtx1050_created_device.log", "cuda:0", "tensorflow"),
+    ("issues/keras_io_movielens_jax_fallback.log", "cpu", "jax"),
+    ("issues/keras_2156_theano_cudnn_mapped_cuda.log", "cuda:0", "theano"),
+])
+def test_device_banners(name, device, framework):
+    p = logs.parse(data(name))
+    assert p["device_used"] == device and p["backend"] == framework
+
+
+def test_tf2_created_device_name_and_capability():
+    p = logs.parse(data("issues/tf_59963_gtx1050_created_device.log"))
+    banner = [b for b in p["banners"] if b["kind"] == "tf-created-device"][0]
+    assert banner["name"] == "NVIDIA GeForce GTX 1050" and banner["compute_capability"] == "6.1"
+    assert not banner["line"].startswith("2023-")  # no timestamps in quoted evidence
+
+
+@pytest.mark.parametrize("name", ["keras3/keras3.15_torch_cpu_verbose1_pipe.log",
+                                  "keras3/keras3.15_torch_cpu_verbose1_tty.log",
+                                  "keras3/keras3.15_torch_cpu_verbose2.log"])
+def test_keras3_ansi_backspace_cr_and_subsecond_epochs(name):
+    p = logs.parse(data(name))
+    seconds = [e["seconds"] for e in p["epochs"]]
+    # "0s" whole seconds; 85 steps x 2ms/step is the finer clock
+    assert seconds == [pytest.approx(0.17)] * 4
+    assert p["epochs"][-1]["accuracy"] > 0.9 and "val_loss" in p["epochs"][-1]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("time/bash_time.txt", {"real": 0.201, "user": 0.001, "sys": 0.0, "format": "shell"}),
+    ("time/bash_time_p.txt", {"real": 0.2, "user": 0.0, "sys": 0.0, "format": "shell"}),
+    ("time/bash_timeformat.txt", {"real": 0.111, "user": 0.096, "sys": 0.015, "format": "shell"}),
+    ("time/gnu_time.txt", {"real": 0.1, "user": 0.1, "sys": 0.0, "format": "gnu-time"}),
+    ("time/gnu_time_v.txt", {"real": 0.13, "user": 0.11, "sys": 0.02, "format": "gnu-time-v", "max_rss_kb": 13496}),
+])
+def test_time_blocks(name, expected):
+    assert logs.parse(data(name))["time"] == expected
+
+
+def test_crlf_and_cr_progress_and_ansi_do_not_change_the_result():
+    text = case_log("titanx-keras-mnist", "theano-gpu.log")
+    plain = logs.parse(text)
+    mangled = "\x1b[32m" + text.replace("\n", "\r\n").replace("60000/60000", "32/60000 [>.] - ETA: 9s\r60000/60000")
+    again = logs.parse(mangled)
+    assert [e["seconds"] for e in again["epochs"]] == [e["seconds"] for e in plain["epochs"]]
+    assert again["device_name"] == plain["device_name"]
+
+
+def test_detect_prefers_logs_over_other_tool_outputs():
+    assert logs.detect(case_log("gt750m-dbn", "gpu.log")) == 1.0
+    assert logs.detect(case_log("titanx-keras-mnist", "cntk-gpu.log")) == 1.0
+    dq = read(os.path.join(HERE, "data", "tools", "devicequery", "macos_gt750m_cuda5.5_indented_paste.txt"))
+    assert logs.detect(dq) < 0.3
+
+
+def test_to_run_result_carries_epochs_time_and_signals():
+    parsed = logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log")
+    run = logs.to_run_result(parsed, "dbn-mnist", "gnumpy+cudamat", "gpu")
+    assert run.ok and run.epoch_seconds[5] == 9.0 and run.median_epoch == 8.0
+    assert (run.wall_s, run.cpu_user_s, run.cpu_sys_s) == (128.462, 127.977, 0.505)
+    assert run.device_used == "cuda:0" and run.signals and run.source == "replay:gpu.log"
+    empty = logs.to_run_result(logs.parse("nothing here", source="x.log"), "w", "b", "gpu")
+    assert not empty.ok and "x.log" in empty.error
