@@ -1,0 +1,432 @@
+"""The seed's deep belief net, fine-tuned as nolearn did it, on any array backend.
+
+The MacBook seed trained nolearn's ``DBN([784, 300, 10], learn_rates=0.3,
+learn_rate_decays=0.9, epochs=10)`` on 46,900 MNIST images and saw the GPU take twice
+as long as the CPU. This script trains the same network the same way (fine-tune only:
+ReLU hidden layer, softmax output, cross-entropy, minibatch 64, Nesterov momentum 0.9
+applied as gdbn does, L2 1e-4 on weights, learning rate 0.3 decayed by 0.9 per epoch,
+weights drawn N(0, 0.05^2) as nolearn's ``scales=0.05``) on:
+
+* ``numpy``  -- the CPU baseline (BLAS threads as the environment allows);
+* ``cupy``   -- NVIDIA GPUs;
+* ``torch``  -- ``--device cpu|cuda|mps|rocm``;
+* ``pyopencl`` -- hand-written OpenCL kernels (naive sgemm + elementwise) on the first
+  OpenCL device: the real GPU stand-in on PoCL's CPU device, where it is genuinely
+  slower than numpy, for a measured reason (a naive sgemm against a tuned BLAS).
+
+Run by path by ``runner.py`` (see script_io for the protocol). Minibatches are taken in
+a fixed order so every backend does identical arithmetic and losses can be compared.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import script_io  # noqa: E402  (sibling module, loaded by path; no pytest_dlready import)
+
+LAYERS = (784, 300, 10)
+MOMENTUM = 0.9
+L2 = 1e-4
+INIT_SCALE = 0.05
+
+
+def flops_per_sample() -> int:
+    """Multiply-adds x2 of one forward + backward pass (no input gradient is needed)."""
+    n_in, n_hid, n_out = LAYERS
+    forward = 2 * (n_in * n_hid + n_hid * n_out)
+    backward = 2 * (n_hid * n_out) * 2 + 2 * (n_in * n_hid)  # dW2 + dH, then dW1
+    return forward + backward
+
+
+def init_params(seed: int):
+    import numpy as np
+
+    rng = np.random.RandomState(seed)
+    params = []
+    for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:]):
+        params.append((rng.randn(n_in, n_out) * INIT_SCALE).astype(np.float32))
+        params.append(np.zeros(n_out, dtype=np.float32))
+    return params  # W1, b1, W2, b2
+
+
+# -- numpy / cupy / torch: one implementation over an array module -------------------
+class ArrayBackend:
+    """The few operations where numpy/cupy and torch spell things differently."""
+
+    def __init__(self, kind: str, device: str = "cpu") -> None:
+        self.kind = kind
+        if kind == "torch":
+            import torch
+
+            self.torch = torch
+            self.dev = torch.device("cuda" if device == "rocm" else device)
+        elif kind == "cupy":
+            import cupy
+
+            self.xp = cupy
+        else:
+            import numpy
+
+            self.xp = numpy
+
+    def put(self, array):
+        if self.kind == "torch":
+            return self.torch.from_numpy(array).to(self.dev)
+        return self.xp.asarray(array)
+
+    def relu_(self, x) -> None:
+        if self.kind == "torch":
+            x.clamp_(min=0)
+        else:
+            self.xp.maximum(x, 0, out=x)
+
+    def softmax_rows(self, z):
+        if self.kind == "torch":
+            z = z - z.max(1, keepdim=True).values
+            e = z.exp()
+            return e / e.sum(1, keepdim=True)
+        z = z - z.max(axis=1, keepdims=True)
+        e = self.xp.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def log(self, x):
+        return x.log() if self.kind == "torch" else self.xp.log(x)
+
+    def sync(self) -> None:
+        """Wait for queued device work, so an epoch's clock stops when its work is done."""
+        if self.kind == "cupy":
+            self.xp.cuda.Stream.null.synchronize()
+        elif self.kind == "torch" and self.dev.type == "cuda":
+            self.torch.cuda.synchronize()
+        elif self.kind == "torch" and self.dev.type == "mps":
+            self.torch.mps.synchronize()
+
+
+def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, lr0: float,
+                decay: float, on_epoch) -> list:
+    """Nesterov-momentum minibatch SGD as gdbn's ``step`` with ``nesterov=True``."""
+    P = [backend.put(p.copy()) for p in params]  # W1, b1, W2, b2
+    V = [p * 0 for p in P]
+    X, Y = backend.put(x), backend.put(y1h)
+    nb = x.shape[0] // batch
+    losses = []
+    for epoch in range(epochs):
+        lr = lr0 * decay ** epoch
+        backend.sync()
+        start = time.perf_counter()
+        acc = 0.0  # stays on the device until the epoch ends: reading it per batch would sync
+        for i in range(nb):
+            xb, yb = X[i * batch:(i + 1) * batch], Y[i * batch:(i + 1) * batch]
+            for p, v in zip(P, V):  # Nesterov: the momentum step first...
+                p += MOMENTUM * v
+            h = xb @ P[0]
+            h += P[1]
+            backend.relu_(h)
+            z = h @ P[2]
+            z += P[3]
+            prob = backend.softmax_rows(z)
+            acc = acc - (yb * backend.log(prob + 1e-12)).sum()
+            dz = (prob - yb) * (1.0 / batch)
+            grads = [None, None, h.T @ dz, dz.sum(0)]
+            dh = dz @ P[2].T
+            dh *= (h > 0)
+            grads[0], grads[1] = xb.T @ dh, dh.sum(0)
+            for j in range(4):  # ...then the gradient step, which joins the velocity
+                step = (grads[j] + L2 * P[j]) if j in (0, 2) else grads[j]
+                step = step * (-lr)
+                P[j] += step
+                V[j] *= MOMENTUM
+                V[j] += step
+        backend.sync()
+        seconds = time.perf_counter() - start
+        losses.append(float(acc) / max(nb * batch, 1))
+        on_epoch(epoch + 1, seconds, losses[-1])
+    return losses
+
+
+# -- OpenCL: hand-written kernels ----------------------------------------------------
+OPENCL_SOURCE = r"""
+// Naive sgemm, one work-item per output element, row-major; op(A) is MxK, op(B) is KxN.
+__kernel void sgemm(const int M, const int N, const int K,
+                    __global const float *A, const int offA, const int lda, const int transA,
+                    __global const float *B, const int ldb, const int transB,
+                    __global float *C) {
+    const int i = get_global_id(0), j = get_global_id(1);
+    if (i >= M || j >= N) return;
+    float acc = 0.0f;
+    for (int k = 0; k < K; ++k) {
+        const float a = transA ? A[offA + k * lda + i] : A[offA + i * lda + k];
+        const float b = transB ? B[j * ldb + k] : B[k * ldb + j];
+        acc += a * b;
+    }
+    C[i * N + j] = acc;
+}
+__kernel void bias_act(__global float *H, __global const float *b, const int N, const int relu) {
+    const int g = get_global_id(0);
+    float v = H[g] + b[g % N];
+    H[g] = (relu && v < 0.0f) ? 0.0f : v;
+}
+// One work-item per row: softmax, gradient (P - Y) / batch, and the row's loss added up.
+__kernel void softmax_xent(__global const float *Z, __global const float *Y, const int offY,
+                           const int N, const float inv_batch, __global float *dZ,
+                           __global float *loss) {
+    const int r = get_global_id(0);
+    float m = Z[r * N];
+    for (int j = 1; j < N; ++j) m = fmax(m, Z[r * N + j]);
+    float s = 0.0f;
+    for (int j = 0; j < N; ++j) s += exp(Z[r * N + j] - m);
+    float l = 0.0f;
+    for (int j = 0; j < N; ++j) {
+        const float p = exp(Z[r * N + j] - m) / s, y = Y[offY + r * N + j];
+        dZ[r * N + j] = (p - y) * inv_batch;
+        l -= y * log(p + 1e-12f);
+    }
+    loss[r] += l;
+}
+__kernel void relu_grad(__global float *dH, __global const float *H) {
+    const int g = get_global_id(0);
+    if (H[g] <= 0.0f) dH[g] = 0.0f;
+}
+__kernel void colsum(__global const float *D, const int M, const int N, __global float *out) {
+    const int j = get_global_id(0);
+    float s = 0.0f;
+    for (int i = 0; i < M; ++i) s += D[i * N + j];
+    out[j] = s;
+}
+__kernel void momentum(__global float *P, __global const float *V, const float mu) {
+    const int g = get_global_id(0);
+    P[g] += mu * V[g];
+}
+__kernel void sgd_step(__global float *P, __global float *V, __global const float *G,
+                       const float lr, const float l2, const float mu) {
+    const int g = get_global_id(0);
+    const float s = -lr * (G[g] + l2 * P[g]);
+    P[g] += s;
+    V[g] = mu * V[g] + s;
+}
+"""
+
+
+def pick_opencl_device(cl):
+    """(device, platform) chosen by DLREADY_OPENCL_DEVICE="p:d", else the first GPU, else the first device."""
+    platforms = cl.get_platforms()
+    wanted = os.environ.get("DLREADY_OPENCL_DEVICE", "")
+    if wanted:
+        p, d = (int(v) for v in wanted.split(":"))
+        return platforms[p].get_devices()[d], platforms[p]
+    devices = [(d, p) for p in platforms for d in p.get_devices()]
+    if not devices:
+        raise LookupError("no OpenCL device on any platform")
+    gpus = [pair for pair in devices if pair[0].type & cl.device_type.GPU]
+    return (gpus or devices)[0]
+
+
+def train_opencl(x, y1h, params, batch: int, epochs: int, lr0: float, decay: float, on_epoch, info: dict) -> list:
+    import numpy as np
+    import pyopencl as cl
+
+    device, plat = pick_opencl_device(cl)
+    ctx = cl.Context([device])
+    queue = cl.CommandQueue(ctx)
+    # verified, not assumed: the queue's own device is what every kernel below runs on
+    qdev = queue.device
+    info.update(device_used="opencl:0", device_name=qdev.name.strip(),
+                opencl_platform=plat.name.strip(), opencl_device_type=cl.device_type.to_string(qdev.type),
+                opencl_version=qdev.version.strip())
+    prg = cl.Program(ctx, OPENCL_SOURCE).build()
+    k = {name: getattr(prg, name) for name in ("sgemm", "bias_act", "softmax_xent", "relu_grad", "colsum", "momentum", "sgd_step")}
+    i32, f32 = np.int32, np.float32
+    mf = cl.mem_flags
+
+    def buf(a):
+        return cl.Buffer(ctx, mf.READ_WRITE | mf.COPY_HOST_PTR, hostbuf=np.ascontiguousarray(a, dtype=np.float32))
+
+    def empty(n):
+        return cl.Buffer(ctx, mf.READ_WRITE, size=4 * int(n))
+
+    n_in, n_hid, n_out = LAYERS
+    P = [buf(p) for p in params]
+    V = [buf(np.zeros_like(p)) for p in params]
+    sizes = [p.size for p in params]
+    X, Y = buf(x), buf(y1h)
+    H, Z, dZ, dH = empty(batch * n_hid), empty(batch * n_out), empty(batch * n_out), empty(batch * n_hid)
+    G = [empty(s) for s in sizes]
+    loss = buf(np.zeros(batch, dtype=np.float32))
+
+    def gemm(M, N, K, A, offA, lda, tA, B, ldb, tB, C):
+        k["sgemm"](queue, (M, N), None, i32(M), i32(N), i32(K), A, i32(offA), i32(lda), i32(tA), B, i32(ldb), i32(tB), C)
+
+    nb = x.shape[0] // batch
+    losses = []
+    for epoch in range(epochs):
+        lr = lr0 * decay ** epoch
+        cl.enqueue_fill_buffer(queue, loss, np.float32(0), 0, 4 * batch)
+        queue.finish()
+        start = time.perf_counter()
+        for i in range(nb):
+            off = i * batch
+            for j in range(4):
+                k["momentum"](queue, (sizes[j],), None, P[j], V[j], f32(MOMENTUM))
+            gemm(batch, n_hid, n_in, X, off * n_in, n_in, 0, P[0], n_hid, 0, H)
+            k["bias_act"](queue, (batch * n_hid,), None, H, P[1], i32(n_hid), i32(1))
+            gemm(batch, n_out, n_hid, H, 0, n_hid, 0, P[2], n_out, 0, Z)
+            k["bias_act"](queue, (batch * n_out,), None, Z, P[3], i32(n_out), i32(0))
+            k["softmax_xent"](queue, (batch,), None, Z, Y, i32(off * n_out), i32(n_out), f32(1.0 / batch), dZ, loss)
+            gemm(n_hid, n_out, batch, H, 0, n_hid, 1, dZ, n_out, 0, G[2])
+            k["colsum"](queue, (n_out,), None, dZ, i32(batch), i32(n_out), G[3])
+            gemm(batch, n_hid, n_out, dZ, 0, n_out, 0, P[2], n_out, 1, dH)
+            k["relu_grad"](queue, (batch * n_hid,), None, dH, H)
+            gemm(n_in, n_hid, batch, X, off * n_in, n_in, 1, dH, n_hid, 0, G[0])
+            k["colsum"](queue, (n_hid,), None, dH, i32(batch), i32(n_hid), G[1])
+            for j in range(4):
+                k["sgd_step"](queue, (sizes[j],), None, P[j], V[j], G[j], f32(lr), f32(L2 if j in (0, 2) else 0.0), f32(MOMENTUM))
+        queue.finish()
+        seconds = time.perf_counter() - start
+        host = np.empty(batch, dtype=np.float32)
+        cl.enqueue_copy(queue, host, loss)
+        losses.append(float(host.sum()) / max(nb * batch, 1))
+        on_epoch(epoch + 1, seconds, losses[-1])
+    return losses
+
+
+# -- device identification -----------------------------------------------------------
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_threads():
+    """BLAS threads numpy will use (threadpoolctl when present, else the env limits)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        counts = [int(i.get("num_threads") or 0) for i in threadpool_info() if i.get("user_api") == "blas"]
+        if counts:
+            return max(counts)
+    except Exception:
+        pass
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return os.cpu_count()
+
+
+def prepare_torch(device: str, info: dict) -> ArrayBackend:
+    """Check the torch device exists before training on it; say why not if it does not."""
+    import torch
+
+    info["extra"]["torch_version"] = torch.__version__
+    if device in ("cuda", "rocm"):
+        built = torch.version.hip if device == "rocm" else torch.version.cuda
+        if not built:
+            raise LookupError("torch %s was built without %s support" % (torch.__version__, "ROCm" if device == "rocm" else "CUDA"))
+        if not torch.cuda.is_available():
+            raise LookupError("torch %s sees no %s device (torch.cuda.is_available() is False)" % (torch.__version__, device.upper()))
+    elif device == "mps" and not (torch.backends.mps.is_built() and torch.backends.mps.is_available()):
+        raise LookupError("torch %s has no usable MPS device" % torch.__version__)
+    backend = ArrayBackend("torch", device)
+    probe = torch.zeros(1, device=backend.dev)
+    info["device_used"] = str(probe.device) if probe.device.type != "cpu" else "cpu"
+    if probe.device.type == "cuda":
+        info["device_name"] = torch.cuda.get_device_name(probe.device)
+    elif probe.device.type == "mps":
+        info["device_name"] = "Apple MPS"
+    else:
+        info["device_name"] = cpu_name()
+        info["threads"] = torch.get_num_threads()
+    return backend
+
+
+def prepare_cupy(info: dict) -> ArrayBackend:
+    import cupy
+
+    dev = cupy.cuda.Device()
+    probe = cupy.zeros(1)
+    props = cupy.cuda.runtime.getDeviceProperties(probe.device.id)
+    info["device_used"] = "cuda:%d" % probe.device.id
+    info["device_name"] = props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+    info["extra"]["cupy_version"] = cupy.__version__
+    del dev
+    return ArrayBackend("cupy")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--result", required=True)
+    ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "torch", "pyopencl"))
+    ap.add_argument("--device", default="cpu", help="torch: cpu|cuda|mps|rocm")
+    ap.add_argument("--samples", type=int, default=46900)
+    ap.add_argument("--epochs", type=int, default=10, help="epochs in all, warm-up included")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--learn-rate", type=float, default=0.3)
+    ap.add_argument("--decay", type=float, default=0.9)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    info = {
+        "workload": "dbn-mnist", "backend": args.backend, "device": "cpu" if args.device == "cpu" and args.backend in ("numpy", "torch") else "gpu",
+        "dtype": "float32", "batch_size": args.batch_size, "warmup_epochs": args.warmup,
+        "extra": {"layers": list(LAYERS), "flops_per_epoch": 0, "python": sys.version.split()[0]},
+    }
+    try:
+        if args.backend == "numpy":
+            import numpy
+
+            backend = ArrayBackend("numpy")
+            info.update(device_used="cpu", device_name=cpu_name(), threads=blas_threads())
+            info["extra"]["numpy_version"] = numpy.__version__
+        elif args.backend == "torch":
+            backend = prepare_torch(args.device, info)
+        elif args.backend == "cupy":
+            backend = prepare_cupy(info)
+        else:
+            import pyopencl  # noqa: F401  (fail early, before the data are loaded)
+
+            backend = None
+    except ImportError as exc:
+        script_io.unavailable(args.result, info, "%s is not installed in %s (%s)" % (args.backend, sys.executable, exc))
+    except Exception as exc:  # no device, driver too old, ...: a skip with the backend's own words
+        script_io.unavailable(args.result, info, "%s: %s" % (type(exc).__name__, exc))
+
+    data = script_io.load_sibling("data")
+    x, y, dataset = data.load(args.samples, seed=args.seed)
+    y1h = data.one_hot(y)
+    nb = x.shape[0] // args.batch_size
+    info.update(samples=int(x.shape[0]), dataset=dataset)
+    info["extra"]["flops_per_epoch"] = flops_per_sample() * nb * args.batch_size
+    params = init_params(args.seed)
+    epochs = []
+
+    def on_epoch(epoch, seconds, loss):
+        epochs.append(seconds)
+        script_io.emit_epoch(epoch, seconds, loss)
+
+    if args.backend == "pyopencl":
+        opencl = {}
+        try:
+            losses = train_opencl(x, y1h, params, args.batch_size, args.epochs, args.learn_rate, args.decay, on_epoch, opencl)
+        except LookupError as exc:
+            script_io.unavailable(args.result, info, str(exc))
+        info.update(device_used=opencl.pop("device_used"), device_name=opencl.pop("device_name"))
+        info["extra"].update(opencl)
+    else:
+        losses = train_array(backend, x, y1h, params, args.batch_size, args.epochs, args.learn_rate, args.decay, on_epoch)
+    info["epoch_seconds"] = epochs
+    info["extra"]["losses"] = losses
+    script_io.write_result(args.result, info)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The workload side of the script protocol: epoch lines on stdout, one JSON result file.
+
+Workload scripts run in the *target* environment, which may be Python 2.7 without
+pytest-dlready installed, so they load this file by path (``load_sibling``) and it
+stays 2.7-compatible (no f-strings, no annotations, standard library only).
+See docs/ARCHITECTURE.md, "Workload script protocol".
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import sys
+
+EPOCH_PREFIX = "DLREADY-EPOCH "
+#: Exit status of a script whose backend or device is not available here (a skip, not a crash).
+EXIT_UNAVAILABLE = 3
+
+
+def load_sibling(name):
+    """Import ``<this folder>/<name>.py`` under a private name, on Python 2.7 and 3."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name + ".py")
+    modname = "_dlready_workload_" + name
+    if modname in sys.modules:
+        return sys.modules[modname]
+    try:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(modname, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[modname] = module
+        spec.loader.exec_module(module)
+    except ImportError:  # Python 2.7
+        import imp
+
+        module = imp.load_source(modname, path)
+    return module
+
+
+def emit_epoch(epoch, seconds, loss=None, **extra):
+    """Print one flushed progress line the runner reads while the script is still running."""
+    record = {"epoch": int(epoch), "seconds": float(seconds)}
+    if loss is not None:
+        record["loss"] = float(loss)
+    record.update(extra)
+    sys.stdout.write(EPOCH_PREFIX + json.dumps(record, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+def write_result(path, result):
+    """Write the result JSON next to its final name first, so the runner never reads half a file."""
+    tmp = path + ".part"
+    with open(tmp, "w") as fh:
+        json.dump(result, fh, sort_keys=True, default=str)
+    if os.path.exists(path):  # os.replace is Python 3 only
+        os.remove(path)
+    os.rename(tmp, path)
+
+
+def unavailable(path, result, reason):
+    """Record that the requested backend/device is not available, then exit with EXIT_UNAVAILABLE."""
+    result = dict(result)
+    result["ok"] = False
+    result["error"] = reason
+    extra = dict(result.get("extra") or {})
+    extra["unavailable"] = True
+    result["extra"] = extra
+    write_result(path, result)
+    sys.stderr.write("dlready: unavailable: %s\n" % reason)
+    sys.exit(EXIT_UNAVAILABLE)
