@@ -27,11 +27,23 @@ def suite_files(settings: Settings) -> List[str]:
     from .plugin import SUITES_DIR
 
     names = [n for n in SUITE_ORDER if os.path.exists(os.path.join(SUITES_DIR, n))]
-    if settings.replay:
+    if settings.replay or _snapshot_has_runs(settings.facts_path):
+        # a case, or a saved snapshot carrying workload runs: judge those runs, train nothing
         names = [n for n in names if n != "test_training.py"]
     else:
         names = [n for n in names if n != "test_replay.py"]
     return [os.path.join(SUITES_DIR, n) for n in names]
+
+
+def _snapshot_has_runs(path: Optional[str]) -> bool:
+    """Does the ``--dlready-facts`` snapshot carry ``workloads.runs`` (saved by a live session)?"""
+    if not path:
+        return False
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return bool(F.get(json.load(fh), "workloads.runs"))
+    except (OSError, ValueError):
+        return False  # _obtain_facts reports the unreadable file precisely
 
 
 class DlreadySession:
@@ -46,6 +58,7 @@ class DlreadySession:
         self.started = time.time()
         self.exitstatus: Optional[int] = None
         self._seen: set = set()
+        self.per_host = False  # --dist each / remote --tx: workers report their own hosts
 
     # -- facts -------------------------------------------------------------------
     def start(self) -> None:
@@ -57,6 +70,7 @@ class DlreadySession:
             raw = self.config.workerinput.get("dlready_facts")
             facts = json.loads(raw) if raw else None
         elif per_host_mode(self.config):
+            self.per_host = True
             # --dist each / remote --tx: every worker probes its own host; the
             # controller's machine is not under test, so it probes nothing.
             facts = F.new_snapshot()
@@ -94,7 +108,7 @@ class DlreadySession:
         for key, value in report.user_properties:
             if key == "dlready_run" and report.when == "call":
                 node = _node_of(report)
-                if node and isinstance(value, dict):
+                if node and self.per_host and isinstance(value, dict):
                     value = dict(value, node=node)  # per-host runs are never pooled
                 marker = json.dumps(value, sort_keys=True, default=str)
                 if marker not in self._seen:

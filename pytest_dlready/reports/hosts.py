@@ -8,6 +8,7 @@ bad input yields empty fields, never an exception.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .. import facts as F
@@ -46,7 +47,24 @@ def host_summary(facts: Mapping[str, Any]) -> Dict[str, Any]:
         "driver_version": driver_version(facts),
         "cuda_toolkit": _text(F.get(facts, "cuda.toolkit_version")),
         "facts_source": _text(facts.get("source")),
+        "bandwidth_gbps": bandwidth_summary(F.get(facts, "cuda_probe.bandwidth", [])),
     }
+
+
+def bandwidth_summary(rows: Any) -> Dict[str, float]:
+    """``{"h2d pinned": GB/s, ...}``: the *slowest* GPU per direction/memory, so one bad link shows."""
+    out: Dict[str, float] = {}
+    if not isinstance(rows, list):
+        return out
+    for row in rows:
+        if not isinstance(row, Mapping):
+            continue
+        gbps = row.get("gbps")
+        if isinstance(gbps, bool) or not isinstance(gbps, (int, float)) or not math.isfinite(gbps) or gbps <= 0:
+            continue
+        key = f"{_text(row.get('direction'))} {_text(row.get('memory'))}".strip()
+        out[key] = min(out.get(key, float(gbps)), float(gbps))
+    return out
 
 
 def gpu_model(gpus: Any) -> str:
