@@ -1,0 +1,419 @@
+"""Training logs people actually have -> epochs, the ``time`` block and device banners.
+
+The speedup verdict is only as good as the timings it is fed, and most people asking
+"why is my GPU slower than my CPU?" have no profiler output, only a pasted console log:
+nolearn/gdbn's DBN epochs, Keras 1/2/3 progress bars, Lasagne's ``Epoch 1 of 82 took``,
+the shell's ``time`` block, and the banners where Theano, TensorFlow, CNTK, gnumpy or
+JAX say which device they picked (or that they fell back to the CPU). This module turns
+such a log into epochs and signals that ``to_run_result`` packs into a ``RunResult``, so a
+pasted log is judged by exactly the same verdict as a live run.
+
+Logs are hostile input: CRLF, ANSI colours, ``\\r`` progress bars, timestamps, wrapped
+lines, truncation mid-epoch. Nothing here raises; problems become findings. Device
+banners live in ``log_banners`` to keep both modules small.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from typing import Any, Dict, List, Optional
+
+from .. import catalogue
+from ..results import Finding, Status
+from . import log_banners
+
+KIND = "training-log"
+
+NO_EPOCHS = catalogue.define(
+    "DLR-LOG-NO-EPOCHS", "training log has no epoch timings",
+    "give the full console output of the training run (Keras verbose=1 or 2, nolearn/gdbn, Lasagne), "
+    "not only its last lines",
+)
+TRUNCATED = catalogue.define(
+    "DLR-LOG-TRUNCATED", "training log ends in the middle of an epoch",
+    "let the run finish (or cut the log after a complete epoch) before judging it",
+)
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+METRIC = re.compile(r"\b([A-Za-z_][\w]*):\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|nan|inf)\b", re.I)
+COUNT = re.compile(r"^\s*(\d+)/(\d+|Unknown)\b")
+PER_STEP = re.compile(r"(\d+(?:\.\d+)?)(us|µs|ms|s)/step\b")
+KERAS_HEADER = re.compile(r"^\s*Epoch (\d+)/(\d+)\s*$")
+NOLEARN_HEADER = re.compile(r"^\s*Epoch (\d+):\s*$")
+NOLEARN_VALUE = re.compile(r"^\s*(loss|err)\s+(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*$", re.I)
+NOLEARN_TIME = re.compile(r"^\s*\((?:(\d+) days?, )?(\d+):(\d\d):(\d\d)(?:\.(\d+))?\)\s*$")
+LASAGNE = re.compile(r"Epoch (\d+) of (\d+) took (\d+(?:\.\d+)?)s")
+LASAGNE_VALUE = re.compile(r"^\s*(training loss|validation loss|validation accuracy):\s*(-?\d+(?:\.\d+)?)\s*(%?)")
+DLREADY = re.compile(r"DLREADY-EPOCH\s+(\{.*\})")
+UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
+# Keras prints whole seconds: below this the per-step figure (steps x time/step) is the finer clock.
+COARSE_SECONDS = 10.0
+
+
+def normalise(text: str) -> List[str]:
+    """Lines as the terminal finally showed them: CRLF, ``\\r`` redraws, ANSI and backspaces undone."""
+    if not isinstance(text, str):
+        text = str(text or "")
+    text = ANSI.sub("", text.replace("\r\n", "\n"))
+    lines: List[str] = []
+    for raw in text.split("\n"):
+        # a progress bar redraws with \r (Keras 1/2) or backspaces (Keras 3): each segment is a state
+        for segment in raw.split("\r"):
+            if "\b" in segment:
+                segment = segment.replace("\b", "")
+            lines.append(segment.rstrip())
+    return lines
+
+
+def _number(text: str) -> Optional[float]:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _metrics(line: str) -> Dict[str, float]:
+    out: Dict[str, float] = {}
+    for name, value in METRIC.findall(line):
+        number = _number(value)
+        if number is not None:
+            out[name] = number
+    return out
+
+
+def _keras_line(line: str) -> Optional[Dict[str, Any]]:
+    """One finished Keras progress line (1/2/3, verbose 1 or 2) -> epoch dict, else None."""
+    if "ETA" in line or "loss" not in line:
+        return None
+    metrics = _metrics(line)
+    if not any("loss" in k for k in metrics):
+        return None
+    count = COUNT.match(line)
+    if count and count.group(2) != "Unknown" and count.group(1) != count.group(2):
+        return None  # a bar still filling
+    head = line.split(":", 1)[0]  # the time token precedes the first metric
+    head = head.rsplit(" ", 1)[0] if ":" in line else head
+    seconds = None
+    for match in re.finditer(r"(?:^|[\s\]━-])(\d+(?:\.\d+)?)s(?=\s|$)", head):
+        seconds = _number(match.group(1))
+        break
+    per = PER_STEP.search(line)
+    if seconds is None and per is None:
+        return None
+    epoch: Dict[str, Any] = {"seconds": seconds}
+    if per and count and count.group(2) != "Unknown":
+        steps = int(count.group(2))
+        by_steps = steps * float(per.group(1)) * UNIT_SECONDS[per.group(2)]
+        # whole seconds are too coarse for short epochs; N x time/step is the same clock, finer
+        if seconds is None or (seconds < COARSE_SECONDS and abs(by_steps - seconds) <= 1.0):
+            epoch["seconds"] = round(by_steps, 6)
+            epoch["seconds_from"] = "steps x time/step"
+        epoch["steps"] = steps
+    if count:
+        epoch["of"] = count.group(2)
+    if epoch["seconds"] is None:
+        return None
+    epoch.update(_pick_metrics(metrics))
+    return epoch
+
+
+def _pick_metrics(metrics: Dict[str, float]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"metrics": metrics}
+    for key in ("loss", "val_loss"):
+        if key in metrics:
+            out[key] = metrics[key]
+    for key in ("accuracy", "acc", "binary_accuracy", "categorical_accuracy"):
+        if key in metrics:
+            out["accuracy"] = metrics[key]
+            break
+    for key in ("val_accuracy", "val_acc"):
+        if key in metrics:
+            out["val_accuracy"] = metrics[key]
+            break
+    return out
+
+
+def _keras_epochs(lines: List[str]) -> (List[Dict[str, Any]], bool):
+    """Epochs from Keras output; the flag says the log stops inside an epoch."""
+    epochs: List[Dict[str, Any]] = []
+    current: Optional[int] = None
+    pending: Optional[Dict[str, Any]] = None
+    saw_progress = False
+    headers = 0
+    for line in lines:
+        header = KERAS_HEADER.match(line)
+        if header:
+            headers += 1
+            if pending is not None:
+                epochs.append(pending)
+            current, pending, saw_progress = int(header.group(1)), None, False
+            continue
+        if "ETA" in line and COUNT.match(line):
+            saw_progress = True
+        found = _keras_line(line)
+        if found is None:
+            continue
+        if current is None:  # no headers (old verbose=2 runs, excerpts): every finished line is an epoch
+            found["epoch"] = len(epochs) + 1
+            epochs.append(found)
+            continue
+        found["epoch"] = current
+        if pending is not None and found.get("of") != pending.get("of"):
+            continue  # model.evaluate()/predict() bars after the epoch are not the epoch
+        pending = found  # the last finished line of an epoch is its summary
+        saw_progress = False
+    if pending is not None:
+        epochs.append(pending)
+    truncated = bool(headers) and (pending is None and current is not None or saw_progress)
+    return epochs, truncated
+
+
+def _nolearn_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    epochs: List[Dict[str, Any]] = []
+    current: Optional[Dict[str, Any]] = None
+    for line in lines:
+        header = NOLEARN_HEADER.match(line)
+        if header:
+            current = {"epoch": int(header.group(1))}
+            continue
+        if current is None:
+            continue
+        value = NOLEARN_VALUE.match(line)
+        if value:
+            current[value.group(1).lower()] = _number(value.group(2))
+            continue
+        clock = NOLEARN_TIME.match(line)
+        if clock:
+            days, h, m, s, frac = clock.groups()
+            seconds = int(days or 0) * 86400 + int(h) * 3600 + int(m) * 60 + int(s)
+            if frac:
+                seconds += float("0." + frac)
+            current["seconds"] = float(seconds)
+            current["resolution_s"] = 1.0 if not frac else 10 ** -len(frac)
+            epochs.append(current)
+            current = None
+    return epochs
+
+
+def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    epochs: List[Dict[str, Any]] = []
+    for line in lines:
+        match = LASAGNE.search(line)
+        if match:
+            epochs.append({"epoch": int(match.group(1)), "seconds": float(match.group(3))})
+            continue
+        value = LASAGNE_VALUE.match(line)
+        if value and epochs:
+            key = {"training loss": "loss", "validation loss": "val_loss",
+                   "validation accuracy": "val_accuracy"}[value.group(1)]
+            number = _number(value.group(2))
+            if number is not None and value.group(3):
+                number /= 100.0
+            epochs[-1][key] = number
+    return epochs
+
+
+def _dlready_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    epochs = []
+    for line in lines:
+        match = DLREADY.search(line)
+        if not match:
+            continue
+        try:
+            data = json.loads(match.group(1))
+        except ValueError:
+            continue
+        seconds = _number(data.get("seconds")) if isinstance(data, dict) else None
+        if seconds is None:
+            continue
+        epoch = {"epoch": data.get("epoch", len(epochs) + 1), "seconds": seconds}
+        loss = _number(data.get("loss"))
+        if loss is not None:
+            epoch["loss"] = loss
+        epochs.append(epoch)
+    return epochs
+
+
+PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs))
+
+
+# -- the shell's time block and its cousins -------------------------------------------
+def _clock(text: str) -> Optional[float]:
+    """``1m1.586s``, ``2m8,462s``, ``61.58``, ``1:01.58``, ``1:02:03``, ``12min 22s``, ``29.9 s``."""
+    text = text.strip().replace(",", ".")
+    m = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(\d+(?:\.\d+)?)s", text)
+    if m and (m.group(1) or m.group(2) or text.endswith("s")):
+        return int(m.group(1) or 0) * 3600 + int(m.group(2) or 0) * 60 + float(m.group(3))
+    m = re.fullmatch(r"(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)", text)
+    if m:
+        return int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    m = re.fullmatch(r"(?:(\d+)\s*h\s*)?(?:(\d+)\s*min\s*)?(?:(\d+(?:\.\d+)?)\s*(s|ms|µs|us|ns))?", text)
+    if m and any(m.groups()):
+        scale = {"s": 1.0, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}.get(m.group(4) or "s", 1.0)
+        return int(m.group(1) or 0) * 3600 + int(m.group(2) or 0) * 60 + float(m.group(3) or 0) * scale
+    return _number(text)
+
+
+TIME_PATTERNS = (
+    # bash/ksh `time`, bash TIMEFORMAT, POSIX `time -p`: one key per line
+    ("shell", re.compile(r"^\s*(real|user|sys)\s+(\d+h)?(\d+m)?\d+(?:[.,]\d+)?s?\s*$")),
+    # zsh: "python dbn.py  73.89s user 7.86s system 120% cpu 1:01.59 total"
+    ("zsh", re.compile(r"(\d+(?:\.\d+)?)s user (\d+(?:\.\d+)?)s system \d+% cpu ([\d:.]+) total")),
+    # GNU /usr/bin/time default: "73.88user 7.85system 1:01.58elapsed 120%CPU (...)"
+    ("gnu-time", re.compile(r"(\d+(?:\.\d+)?)user (\d+(?:\.\d+)?)system ([\d:.]+)elapsed")),
+    # GNU /usr/bin/time -v
+    ("gnu-time-v", re.compile(r"^\s*(User time \(seconds\)|System time \(seconds\)|Elapsed \(wall clock\) time(?: \([^)]*\))?|"
+                              r"Maximum resident set size \(kbytes\)):\s*(\S+)\s*$")),
+    # IPython %time / %%time
+    ("ipython", re.compile(r"^\s*(CPU times|Wall time):\s*(.+)$")),
+)
+
+
+def parse_time_block(lines: List[str]) -> Dict[str, Any]:
+    """The last complete ``real``/``user``/``sys`` block in any known format; {} if none."""
+    found: Dict[str, Any] = {}
+    block: Dict[str, Any] = {}
+    for line in lines:
+        for fmt, pattern in TIME_PATTERNS:
+            m = pattern.search(line)
+            if not m:
+                continue
+            if fmt == "shell":
+                key, value = line.split(None, 1)
+                block[key.strip().lower()] = _clock(value)
+                block["format"] = "shell"
+            elif fmt in ("zsh", "gnu-time"):
+                block = {"user": _number(m.group(1)), "sys": _number(m.group(2)),
+                         "real": _clock(m.group(3)), "format": fmt}
+            elif fmt == "gnu-time-v":
+                label, value = m.group(1), m.group(2)
+                key = "user" if label.startswith("User") else "sys" if label.startswith("System") else \
+                    "real" if label.startswith("Elapsed") else "max_rss_kb"
+                if key == "max_rss_kb" and found.get("format") == fmt and not block:
+                    found[key] = _number(value)  # -v prints the RSS after the three times
+                    break
+                block[key] = _clock(value) if key != "max_rss_kb" else _number(value)
+                block["format"] = fmt
+            else:
+                block["format"] = fmt
+                if m.group(1) == "Wall time":
+                    block["real"] = _clock(m.group(2))
+                else:
+                    # "user 12min 22s, sys: 29.9 s, total: 12min 51s" (IPython puts no colon after user)
+                    for part in m.group(2).split(","):
+                        pm = re.match(r"\s*(user|sys)\s*:?\s*(.+)$", part)
+                        if pm:
+                            block[pm.group(1)] = _clock(pm.group(2))
+            if all(block.get(k) is not None for k in ("real", "user", "sys")):
+                found, block = dict(block), {}
+            break
+    if not found and block.get("real") is not None:
+        found = block  # e.g. only "Wall time:" or a truncated block: keep what is there
+    return found
+
+
+# -- public interface ------------------------------------------------------------------
+def detect(text: str) -> float:
+    """Confidence (0..1) that ``text`` is a training log this module understands."""
+    try:
+        lines = normalise(text)[:5000]
+    except Exception:  # detect must never raise, whatever it is handed
+        return 0.0
+    score = 0.0
+    for line in lines:
+        if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
+            score += 0.3
+        elif _keras_line(line) is not None:
+            score += 0.3
+        elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
+            score += 0.2
+        if score >= 1.0:
+            return 1.0
+    return round(min(score, 0.9), 2)
+
+
+def parse(text: str, source: str = "the log") -> Dict[str, Any]:
+    """Epochs, time block, banners and findings of a training log; never raises."""
+    try:
+        return _parse(text, source)
+    except Exception as exc:  # a parser bug must be a finding, not a dead pytest session
+        return {"kind": KIND, "source": source, "epochs": [], "formats": [], "time": {}, "banners": [],
+                "signals": [], "findings": [Finding(f"training log {source}", Status.FAIL,
+                                                    f"could not read {source}: {type(exc).__name__}: {exc}",
+                                                    code=NO_EPOCHS).to_dict()]}
+
+
+def _parse(text: str, source: str) -> Dict[str, Any]:
+    lines = normalise(text)
+    formats: List[str] = []
+    epochs, truncated = _keras_epochs(lines)
+    if epochs:
+        formats.append("keras")
+    for name, parser in PARSERS:
+        if epochs:
+            break
+        epochs = parser(lines)
+        if epochs:
+            formats.append(name)
+    banners = log_banners.scan(lines)
+    result: Dict[str, Any] = {
+        "kind": KIND,
+        "source": source,
+        "formats": formats,
+        "epochs": epochs,
+        "total_seconds": round(sum(e["seconds"] for e in epochs), 6) if epochs else None,
+        "time": parse_time_block(lines),
+        "banners": banners,
+    }
+    result.update(log_banners.summarise(banners))
+    findings: List[Finding] = []
+    check = f"training log {source}"
+    if not epochs:
+        findings.append(Finding(check, Status.FAIL, f"no training epochs found in {source}", code=NO_EPOCHS,
+                                fix=catalogue.fix_for(NO_EPOCHS), observed={"lines": len(lines)}))
+    else:
+        seconds = [e["seconds"] for e in epochs]
+        result["median_epoch_seconds"] = statistics.median(seconds)
+    if truncated:
+        findings.append(Finding(check, Status.WARN, f"{source} ends in the middle of an epoch; "
+                                f"{len(epochs)} complete epoch(s) used", code=TRUNCATED,
+                                fix=catalogue.fix_for(TRUNCATED), observed={"epochs": len(epochs)}))
+    findings.extend(log_banners.findings(banners, check))
+    result["findings"] = [f.to_dict() for f in findings]
+    return result
+
+
+def to_run_result(parsed: Dict[str, Any], workload: str, backend: str, device: str) -> Any:
+    """A replayable ``RunResult`` from a parsed log: epochs, time block, banners, fallbacks."""
+    from ..workloads.protocol import RunResult
+
+    epochs = [e for e in parsed.get("epochs") or [] if isinstance(e, dict) and e.get("seconds") is not None]
+    time_block = parsed.get("time") or {}
+    run = RunResult(workload=workload, backend=backend, device=device)
+    run.epoch_seconds = [float(e["seconds"]) for e in epochs]
+    run.wall_s = time_block.get("real")
+    run.cpu_user_s = time_block.get("user")
+    run.cpu_sys_s = time_block.get("sys")
+    if time_block.get("max_rss_kb"):
+        run.peak_rss_mb = round(time_block["max_rss_kb"] / 1024.0, 1)
+    run.device_used = parsed.get("device_used") or ""
+    run.device_name = parsed.get("device_name") or ""
+    run.signals = [b["line"] for b in parsed.get("banners") or [] if b.get("signal")]
+    run.dtype = parsed.get("dtype") or ""
+    run.source = f"replay:{parsed.get('source', 'log')}"
+    run.ok = bool(run.epoch_seconds)
+    if not run.ok:
+        run.error = f"no training epochs found in {parsed.get('source', 'the log')}"
+    resolution = [e.get("resolution_s") for e in epochs if e.get("resolution_s")]
+    run.extra = {
+        "log_formats": list(parsed.get("formats") or []),
+        "epoch_resolution_s": max(resolution) if resolution else None,
+        "cudnn": parsed.get("cudnn"),
+        "framework_backend": parsed.get("backend"),
+        "losses": [e.get("loss") for e in epochs],
+    }
+    if epochs and epochs[0].get("steps"):
+        run.extra["steps_per_epoch"] = epochs[0]["steps"]
+    return run

@@ -1,0 +1,117 @@
+"""Replay: cases load and fail clearly; pytest --dlready replays them end to end; snapshots round-trip."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pytest_dlready import facts as F
+from pytest_dlready import replay, verdict
+
+
+def run_pytest(cwd, *args, timeout=240):
+    env = dict(os.environ, COLUMNS="200")
+    env.pop("PYTEST_ADDOPTS", None)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=str(cwd),
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_bundled_cases_are_listed_and_loadable():
+    assert replay.bundled_cases() == ["gt750m-dbn", "titanx-keras-mnist"]
+    case = replay.load_case("titanx-keras-mnist")
+    assert [r["id"] for r in case["runs"]][0] == "theano-cpu" and case["workload"] == "mnist-cnn"
+
+
+def test_case_errors_name_the_problem(tmp_path):
+    with pytest.raises(replay.CaseError, match="no replay case 'nope'.*gt750m-dbn"):
+        replay.load_case("nope")
+    bad = tmp_path / "case.toml"
+    bad.write_text('name = "x"\n[[runs]]\ndevice = "gpu"\nbackend = "b"\nlog = "g.log"\n')
+    with pytest.raises(replay.CaseError, match="needs a cpu run"):
+        replay.load_case(str(tmp_path))
+    bad.write_text("name = [")
+    with pytest.raises(replay.CaseError, match="invalid TOML"):
+        replay.load_case(str(bad))
+
+
+def test_json_case_needs_no_toml_reader(tmp_path):
+    src = os.path.join(replay.CASES_DIR, "gt750m-dbn")
+    for name in ("cpu.log", "gpu.log"):
+        shutil.copy(os.path.join(src, name), tmp_path / name)
+    (tmp_path / "case.json").write_text(json.dumps({
+        "name": "mine", "workload": "dbn-mnist",
+        "runs": [{"device": "cpu", "backend": "gnumpy+npmat", "log": "cpu.log"},
+                 {"device": "gpu", "backend": "gnumpy+cudamat", "log": "gpu.log"}]}))
+    snap = replay.facts_for_case(str(tmp_path))
+    assert snap["source"] == "replay of mine" and len(snap["workloads"]["runs"]) == 2
+    (finding,) = replay.judge_runs(snap["workloads"]["runs"], snap)
+    assert finding.code == "DLR-SPEED-SLOWER"  # no facts: only the run-measured causes
+    assert [c["code"] for c in finding.observed["causes"]] == [
+        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-CAUSE-GPU-SHARED"]
+
+
+def test_missing_log_is_a_usage_error(tmp_path):
+    (tmp_path / "case.json").write_text(json.dumps({"runs": [
+        {"device": "cpu", "backend": "a", "log": "cpu.log"}, {"device": "gpu", "backend": "b", "log": "gpu.log"}]}))
+    with pytest.raises(pytest.UsageError, match="--dlready-replay: .*runs\\[0\\].log 'cpu.log'"):
+        replay.facts_for_case(str(tmp_path))
+
+
+def test_main_prints_json_verdict(capsys):
+    assert replay.main(["gt750m-dbn"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["case"] == "gt750m-dbn" and doc["findings"][0]["code"] == "DLR-SPEED-SLOWER"
+    assert replay.main(["titanx-keras-mnist"]) == 0
+
+
+def test_pytest_replay_gt750m_fails_with_causes(tmp_path):
+    rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=gt750m-dbn")
+    assert rc == 1, out
+    assert "[DLR-SPEED-SLOWER] GPU is 2.00x SLOWER than CPU on dbn-mnist [gnumpy+cudamat, GeForce GT 750M]" in out
+    assert "cause [DLR-CAUSE-HOST-BOUND] host-bound GPU run" in out
+    assert "gnumpy: failed to use gpu_lock" in out
+    assert "facts replay of gt750m-dbn" in out
+
+
+def test_pytest_replay_titanx_passes_with_ratios(tmp_path):
+    # -k: only the replay suite; the toolchain suite judges the recorded Windows facts on its own
+    rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=titanx-keras-mnist", "-k", "test_speedup")
+    assert rc == 0, out
+    for ratio in ("5.28x", "15.50x", "49.60x", "31.00x"):
+        assert f"GPU is {ratio} faster than CPU" in out
+    assert "baseline: the theano CPU run" in out
+
+
+def test_live_runs_snapshot_replay_identical_findings(tmp_path):
+    """Live numpy DBN runs here -> saved snapshot -> another process, another dir -> same findings."""
+    runner = pytest.importorskip("pytest_dlready.workloads.runner")
+    import pytest_dlready.workloads as w
+
+    script = os.path.join(os.path.dirname(w.__file__), "dbn.py")
+    args = ["--samples", "1500", "--epochs", "3"]
+    cpu = runner.run(runner.WorkloadSpec("dbn-mnist", "numpy", "cpu", script, args=args), 120)
+    # the stand-in "device": the same workload restricted to one BLAS thread
+    gpu = runner.run(runner.WorkloadSpec("dbn-mnist", "numpy+1thread", "gpu", script, args=args,
+                                         env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}), 120)
+    assert cpu.ok and gpu.ok, (cpu.error, gpu.error)
+    gpu.device_used = "standin:1-thread"
+    snap = F.new_snapshot()
+    snap["workloads"] = {"runs": [cpu.to_dict(), gpu.to_dict()]}
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    F.save(snap, str(a / "snap.json"))
+    expected = [f.to_dict() for f in verdict.judge(cpu, gpu, facts=F.load(str(a / "snap.json")), baseline_note="")]
+    rows = []
+    for where in (a, b):
+        rc, out = run_pytest(where, "--dlready", f"--dlready-facts={a / 'snap.json'}", "-k", "test_speedup",
+                             f"--dlready-json={where / 'out.json'}")
+        doc = json.loads((where / "out.json").read_text())
+        mine = [{k: r[k] for k in ("check", "status", "code", "message", "fix", "observed")}
+                for r in doc["rows"] if r["test"].startswith("test_speedup[")]
+        rows.append(mine)
+    assert rows[0] == rows[1] == json.loads(json.dumps(expected)), out
