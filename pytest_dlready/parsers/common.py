@@ -1,0 +1,142 @@
+"""Shared helpers for the tool-output parsers: clean lines, numbers, findings about unread text.
+
+Every parser reads text that a person pasted from a terminal, a blog or an issue: CRLF
+line ends, ANSI colours, shell prompts, Markdown indentation, truncated last lines and
+the odd editor artefact. These helpers normalise that once, so each parser's regexes
+stay simple, anchored and linear (one pass over the lines, no backtracking blow-ups),
+and so "I could not read this line" is reported the same way by every parser.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from .. import catalogue
+from ..results import Finding, Status
+
+#: Regexes only ever see this many characters of a line: keeps matching linear on hostile input.
+MAX_LINE = 2000
+#: How many unread lines a parse result keeps (the rest are counted).
+MAX_UNREAD = 20
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)")
+NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+UNREAD = catalogue.define(
+    "DLR-PARSE-UNREAD", "part of a tool output could not be read",
+    "paste the complete, unedited output of the command (the lines quoted are the ones not understood)",
+)
+UNKNOWN = catalogue.define(
+    "DLR-PARSE-UNKNOWN", "file is not a tool output pytest-dlready can read",
+    "give the raw output of deviceQuery, bandwidthTest, nvidia-smi, nvcc --version, kextstat, "
+    "system_profiler SPDisplaysDataType, pmset -g or a training log",
+)
+INTERNAL = catalogue.define(
+    "DLR-PARSE-INTERNAL", "parser stopped on unexpected input",
+    "report the file to pytest-dlready; the parsed fields shown are those read before the stop",
+)
+
+
+def to_text(data: Any) -> str:
+    """Any input as text: bytes are decoded leniently (UTF-8, else Latin-1), None is empty."""
+    if data is None:
+        return ""
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+    return data if isinstance(data, str) else str(data)
+
+
+def lines_of(text: Any) -> List[str]:
+    """Lines as a terminal showed them: CRLF/CR ends, ANSI codes and NULs removed, right-stripped.
+
+    Leading whitespace is kept because nvidia-smi -q and system_profiler encode nesting in it.
+    Each line is cut to ``MAX_LINE`` characters so no regex sees a megabyte-long line.
+    """
+    text = to_text(text)
+    if "\x1b" in text:
+        text = ANSI.sub("", text)
+    text = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    return [line[:MAX_LINE].rstrip() for line in text.split("\n")]
+
+
+PROMPT = re.compile(r"^\s*(?:\S*[@:~]\S*\s?[$#%>]|\[[^\]]{1,80}\][$#]|[$#%>])\s*\S")
+
+
+def is_prompt(line: str) -> bool:
+    """A shell prompt with a command (``user@host:~$ ./deviceQuery``, ``[root@x dir]# ...``, ``$ ...``)."""
+    return bool(PROMPT.match(line[:300]))
+
+
+def last_nonblank(lines: List[str]) -> str:
+    for line in reversed(lines):
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def number(text: Any) -> Optional[float]:
+    """First number in ``text`` as float, or None ('N/A', '[N/A]', garbage)."""
+    match = NUMBER.search(str(text or "")[:MAX_LINE])
+    if not match:
+        return None
+    try:
+        value = float(match.group(0))
+    except ValueError:  # pragma: no cover - the regex only yields floats
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def integer(text: Any) -> Optional[int]:
+    value = number(text)
+    return int(value) if value is not None and value.is_integer() else None
+
+
+def yes_no(text: Any) -> Optional[bool]:
+    """deviceQuery/nvidia-smi booleans: Yes/No, Enabled/Disabled, On/Off, Active/Not Active."""
+    word = str(text or "").strip().lower()
+    if word.startswith(("yes", "enabled", "on", "active", "true")):
+        return True
+    if word.startswith(("no", "disabled", "off", "not active", "false")):
+        return False
+    return None
+
+
+def unread_finding(check: str, unread: List[str], total: int) -> Finding:
+    """A WARN quoting the first lines a parser could not place (and how many there were)."""
+    shown = "; ".join(repr(line) for line in unread[:3])
+    more = f" (and {total - 3} more)" if total > 3 else ""
+    return Finding(check, Status.WARN,
+                   f"{total} line(s) of the output were not understood: {shown}{more}",
+                   code=UNREAD, fix=catalogue.fix_for(UNREAD),
+                   observed={"unread": list(unread[:MAX_UNREAD]), "unread_count": total})
+
+
+def base_result(kind: str) -> Dict[str, Any]:
+    return {"kind": kind, "findings": []}
+
+
+def guarded(kind: str, check: str, parse: Callable[[str], Dict[str, Any]]) -> Callable[[Any], Dict[str, Any]]:
+    """Wrap a parser so that a bug in it yields a FAIL finding instead of a traceback.
+
+    The hypothesis tests call the unwrapped parsers, so this guard hides no bug from CI; it
+    only protects a user's pytest session from one we have not found yet.
+    """
+    def run(text: Any) -> Dict[str, Any]:
+        try:
+            return parse(to_text(text))
+        except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
+            result = base_result(kind)
+            result["findings"].append(Finding(
+                check, Status.FAIL, f"the {kind} parser stopped: {type(exc).__name__}: {exc}",
+                code=INTERNAL, fix=catalogue.fix_for(INTERNAL)).to_dict())
+            return result
+    run.__doc__ = parse.__doc__
+    run.__name__ = getattr(parse, "__name__", "parse").lstrip("_")
+    return run
+
+
+def dicts(findings: Iterable[Finding]) -> List[dict]:
+    return [f.to_dict() for f in findings]

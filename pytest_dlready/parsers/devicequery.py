@@ -1,0 +1,425 @@
+"""NVIDIA's ``deviceQuery`` (and ``deviceQueryDrv``) output -> devices, versions, verdict.
+
+deviceQuery is the first thing every CUDA install guide runs, so it is what people paste
+when asking why their GPU is slow. Its text drifted over CUDA 3.x-13.x: ``GPU Clock rate``
+became ``GPU Max Clock rate``, ``Multiprocessors x (192)`` became ``Multiprocessors, (192)``,
+Windows builds print ``CUDA Device Driver Mode (TCC or WDDM)`` and sometimes literal
+``zu bytes``, newer GPUs trigger ``MapSMtoCores ... undefined`` warnings, and old summary
+lines append ``, Device0 = <name>``. Errors are recognised by their message, not their
+number, because CUDA 10.1 renumbered them (38 -> 100 "no CUDA-capable device", 30 -> 999
+"unknown error").
+
+Two readiness rules the tool itself gets wrong are enforced here: ``Result = PASS`` with
+zero devices is a FAIL, and an output without its ``Result =`` line (a truncated paste,
+``Result = PAS``) proves nothing and is a FAIL naming the last line seen.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from .. import catalogue
+from ..results import Finding, Status, passed, warn
+from . import common
+
+KIND = "deviceQuery"
+CHECK = "deviceQuery"
+
+ZERO_DEVICES = catalogue.define(
+    "DLR-DQ-ZERO-DEVICES", "deviceQuery passed but found no CUDA device",
+    "check that the NVIDIA GPU is seen by the OS (lspci | grep -i nvidia, or System Information on macOS), "
+    "that CUDA_VISIBLE_DEVICES is not empty, and that the NVIDIA driver (not nouveau) is loaded",
+)
+DRIVER_INSUFFICIENT = catalogue.define(
+    "DLR-DQ-DRIVER-INSUFFICIENT", "CUDA driver version is insufficient for CUDA runtime version",
+    "install an NVIDIA driver at least as new as the CUDA toolkit needs (see the CUDA release notes' driver table), "
+    "or use a toolkit old enough for the installed driver; on a laptop with two GPUs run on the NVIDIA one "
+    "(optirun/prime-run); in a container start it with the NVIDIA runtime (--gpus all)",
+)
+NO_DEVICE = catalogue.define(
+    "DLR-DQ-NO-DEVICE", "no CUDA-capable device is detected",
+    "check lspci for the GPU, load the nvidia kernel module, check /dev/nvidia* permissions "
+    "(run once as root or add the user to the video group) and CUDA_VISIBLE_DEVICES",
+)
+CUDA_ERROR = catalogue.define(
+    "DLR-DQ-CUDA-ERROR", "deviceQuery could not initialise CUDA",
+    "reboot after installing the driver, check dmesg for NVRM errors, and make sure the driver and toolkit match",
+)
+RESULT_FAIL = catalogue.define(
+    "DLR-DQ-RESULT-FAIL", "deviceQuery reported Result = FAIL",
+    "read the lines before 'Result = FAIL' for the CUDA error and fix that first",
+)
+TRUNCATED = catalogue.define(
+    "DLR-DQ-TRUNCATED", "deviceQuery output is incomplete (no Result line)",
+    "run deviceQuery again and keep its whole output, down to the 'Result = PASS' line",
+)
+WATCHDOG = catalogue.define(
+    "DLR-DQ-WATCHDOG", "the GPU drives a display (kernel run time limit is on)",
+    "for training, prefer a GPU with no monitor attached (or TCC mode on Windows, or the integrated GPU for the desktop); "
+    "long kernels are killed by the display watchdog and the desktop shares the GPU's memory and time",
+)
+OLD_ARCH = catalogue.define(
+    "DLR-DQ-CC-UNSUPPORTED", "GPU compute capability is below what the toolkit/framework supports",
+    "use an older toolkit/framework build that still targets this GPU, or a newer GPU",
+)
+SAMPLES_OLDER = catalogue.define(
+    "DLR-DQ-SAMPLES-OLDER", "deviceQuery is older than the GPU (MapSMtoCores undefined)",
+    "build deviceQuery from the cuda-samples tag that matches the installed toolkit; the CUDA core count shown is a guess",
+)
+OK = catalogue.define("DLR-DQ-OK", "deviceQuery found CUDA devices", "")
+
+#: cudaGetErrorString texts -> cudaError_t names. Keyed by message because numbers changed in 10.1.
+ERRORS_BY_MESSAGE = {
+    "cuda driver version is insufficient for cuda runtime version": "cudaErrorInsufficientDriver",
+    "no cuda-capable device is detected": "cudaErrorNoDevice",
+    "unknown error": "cudaErrorUnknown",
+    "initialization error": "cudaErrorInitializationError",
+    "all cuda-capable devices are busy or unavailable": "cudaErrorDevicesUnavailable",
+    "cuda driver is a stub library": "cudaErrorStubLibrary",
+    "operation not supported": "cudaErrorNotSupported",
+    "system not yet initialized": "cudaErrorSystemNotReady",
+    "system has unsupported display driver / cuda driver combination": "cudaErrorSystemDriverMismatch",
+    "forward compatibility was attempted on non supported hw": "cudaErrorCompatNotSupportedOnDevice",
+    "out of memory": "cudaErrorMemoryAllocation",
+    "invalid device ordinal": "cudaErrorInvalidDevice",
+}
+
+R = re.compile
+STARTING = R(r"deviceQuery\S* Starting\.\.\.")
+HEADER = R(r"CUDA Device Query \((Runtime|Driver) API\)")
+DETECTED = R(r"^\s*(?:Detected|Found) (\d+) CUDA Capable device")
+THERE_IS = R(r"^\s*There (?:is|are) (\d+) devices? supporting CUDA")
+NO_DEVICES = R(r"There (?:are no available device\(s\) that support|is no device supporting) CUDA")
+ERROR_NUM = R(r"(?:cudaGetDeviceCount|cuDeviceGetCount|cuInit)\S* returned (-?\d+)|Driver API error = (\d+)")
+ERROR_MSG = R(r"^\s*->\s*(.+?)\s*$")
+DEVICE = R(r'^\s*Device (\d+): "(.*)"\s*$')
+PEER = R(r"^\s*> Peer access from (.+) \(GPU(\d+)\) -> (.+) \(GPU(\d+)\) : (\w+)")
+SUMMARY = R(r"^\s*deviceQuery(?:Drv)?, CUDA Driver = (.*)$")
+RESULT = R(r"^\s*Result = (\S*)")
+MAPSM = R(r"MapSMtoCores for SM (\d+\.\d+) is undefined")
+COMPUTE_MODE = R(r"^\s*< (\w+) \(.*\) >")
+# A labelled property line: "  Label:   value" or "  Maximum Texture ... (x,y,z)   1D=(..)".
+LABELLED = R(r"^\s+(?:[A-Za-z(][^:]{0,80}:(?:\s|$)|[A-Z][A-Za-z0-9 ,/()]{5,80}\s{2,}\S)")
+
+DEVICE_FIELDS: List[Tuple[str, "re.Pattern[str]"]] = [
+    ("versions", R(r"CUDA Driver Version / Runtime Version\s+([\d.]+)\s*/\s*([\d.]+)")),
+    ("driver_only", R(r"CUDA Driver Version:\s+([\d.]+)")),
+    ("runtime_only", R(r"CUDA Runtime Version:\s+([\d.]+)")),
+    ("cc", R(r"CUDA Capability Major/Minor version number:\s+(\d+)\.(\d+)")),
+    ("memory", R(r"Total amount of global memory:\s+(\d+(?:\.\d+)?) (MBytes|GBytes|bytes)(?: \((\d+) bytes\))?")),
+    ("cores", R(r"\(\s*(\d+)\)\s*Multiprocessors\s*[,x]\s*\(\s*(\d+)\)\s*CUDA Cores/MP:\s+(\d+)")),
+    ("cores_old", R(r"Multiprocessors x Cores/MP = Cores:\s+(\d+) \(MP\) x (\d+) \(Cores/MP\) = (\d+)")),
+    ("clock", R(r"GPU (?:Max )?Clock rate:\s+(\d+(?:\.\d+)?) MHz")),
+    ("clock_ghz", R(r"GPU Clock Speed:\s+(\d+(?:\.\d+)?) GHz")),
+    ("mem_clock", R(r"(?i)Memory Clock rate:\s+(\d+(?:\.\d+)?) Mhz")),
+    ("bus", R(r"Memory Bus Width:\s+(\d+)-bit")),
+    ("watchdog", R(r"Run time limit on kernels:\s+(\w+)")),
+    ("integrated", R(r"Integrated GPU sharing Host Memory:\s+(\w+)")),
+    ("ecc", R(r"Device has ECC support:\s+(\w+)")),
+    ("mode", R(r"CUDA Device Driver Mode \(TCC or WDDM\):\s+(\w+)")),
+    ("pci3", R(r"Device PCI Domain ID / Bus ID / location ID:\s+(\d+)\s*/\s*(\d+)\s*/\s*(\d+)")),
+    ("pci2", R(r"Device PCI Bus ID / PCI location ID:\s+(\d+)\s*/\s*(\d+)")),
+    ("zu", R(r":\s+zu bytes\s*$")),
+]
+
+
+def _version(text: str) -> Optional[str]:
+    """'5.0' / '12.9' as printed; CUDA 3.x printed '3.20' meaning 3.2."""
+    match = re.match(r"(\d+)\.(\d+)", text or "")
+    if not match:
+        return None
+    major, minor = match.groups()
+    if len(minor) == 2 and minor.endswith("0"):
+        minor = minor[0]
+    return f"{int(major)}.{int(minor)}"
+
+
+def _new_device(index: int, name: str) -> Dict[str, Any]:
+    return {
+        "index": index, "name": name, "compute_capability": None, "memory_mib": None, "memory_bytes": None,
+        "driver_version": None, "runtime_version": None, "multiprocessors": None, "cores_per_mp": None,
+        "cuda_cores": None, "clock_mhz": None, "memory_clock_mhz": None, "memory_bus_width_bits": None,
+        "kernel_run_time_limit": None, "driver_mode": None, "integrated": None, "ecc": None,
+        "pci": None, "compute_mode": None, "cores_guessed_for_sm": None, "printf_zu_literals": False,
+    }
+
+
+def _apply(device: Dict[str, Any], key: str, m: "re.Match[str]") -> None:
+    g = m.groups()
+    if key == "versions":
+        device["driver_version"], device["runtime_version"] = _version(g[0]), _version(g[1])
+    elif key == "driver_only":
+        device["driver_version"] = _version(g[0])
+    elif key == "runtime_only":
+        device["runtime_version"] = _version(g[0])
+    elif key == "cc":
+        device["compute_capability"] = f"{int(g[0])}.{int(g[1])}"
+    elif key == "memory":
+        amount, unit, exact = float(g[0]), g[1], g[2]
+        total = int(exact) if exact else (int(amount) if unit == "bytes" else None)
+        device["memory_bytes"] = total
+        if unit == "MBytes":
+            device["memory_mib"] = int(amount)
+        elif unit == "GBytes":
+            device["memory_mib"] = int(round(amount * 1024))
+        elif total is not None:
+            device["memory_mib"] = total // (1024 * 1024)
+    elif key in ("cores", "cores_old"):
+        device["multiprocessors"], device["cores_per_mp"], device["cuda_cores"] = int(g[0]), int(g[1]), int(g[2])
+    elif key == "clock":
+        device["clock_mhz"] = int(round(float(g[0])))
+    elif key == "clock_ghz":
+        device["clock_mhz"] = int(round(float(g[0]) * 1000))
+    elif key == "mem_clock":
+        device["memory_clock_mhz"] = int(round(float(g[0])))
+    elif key == "bus":
+        device["memory_bus_width_bits"] = int(g[0])
+    elif key == "watchdog":
+        device["kernel_run_time_limit"] = common.yes_no(g[0])
+    elif key == "integrated":
+        device["integrated"] = common.yes_no(g[0])
+    elif key == "ecc":
+        device["ecc"] = common.yes_no(g[0])
+    elif key == "mode":
+        device["driver_mode"] = g[0].upper() if g[0].upper() in ("TCC", "WDDM", "MCDM") else g[0]
+    elif key == "pci3":
+        device["pci"] = {"domain": int(g[0]), "bus": int(g[1]), "device": int(g[2])}
+    elif key == "pci2":
+        device["pci"] = {"domain": None, "bus": int(g[0]), "device": int(g[1])}
+    elif key == "zu":
+        device["printf_zu_literals"] = True
+
+
+def _summary(rest: str) -> Dict[str, str]:
+    """'CUDART, CUDA Driver Version = 12.9, ..., NumDevs = 1, Device0 = X' -> key/value pairs."""
+    pairs = {"CUDA Driver": rest.split(",", 1)[0].strip()}
+    for part in rest.split(", ")[1:]:
+        if " = " in part:
+            key, value = part.split(" = ", 1)
+            pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _error(code: Optional[int], message: Optional[str]) -> Dict[str, Any]:
+    name = ERRORS_BY_MESSAGE.get((message or "").strip().lower())
+    return {"code": code, "message": message, "name": name}
+
+
+def detect(text: Any) -> float:
+    """Confidence that ``text`` is deviceQuery output."""
+    text = common.to_text(text)[:200000]
+    score = 0.0
+    for marker, weight in (("CUDA Device Query", 0.6), ("CUDA Capability Major/Minor", 0.6),
+                           ("cudaGetDeviceCount returned", 0.7), ("deviceQuery, CUDA Driver =", 0.7),
+                           ("CUDA Capable device(s)", 0.4), ("Multiprocessors", 0.2),
+                           ("Run time limit on kernels", 0.3), ("deviceQuery", 0.1)):
+        if marker in text:
+            score += weight
+    return min(score, 1.0)
+
+
+def _parse(text: str) -> Dict[str, Any]:
+    lines = common.lines_of(text)
+    out: Dict[str, Any] = common.base_result(KIND)
+    out.update({"api": None, "result": None, "device_count": None, "driver_version": None,
+                "runtime_version": None, "devices": [], "peer_access": [], "error": None,
+                "summary": {}, "truncated": False, "last_line": common.last_nonblank(lines), "unread": []})
+    device: Optional[Dict[str, Any]] = None
+    known: List[int] = []          # indexes of lines we understood (to bound the body)
+    unknown: List[int] = []
+    pending_code: Optional[int] = None
+    result_token: Optional[str] = None
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = HEADER.search(line)
+        if m:
+            out["api"] = m.group(1).lower()
+            known.append(i)
+            continue
+        if STARTING.search(line):
+            known.append(i)
+            continue
+        m = ERROR_NUM.search(line)
+        if m:
+            pending_code = int(m.group(1) or m.group(2))
+            out["error"] = _error(pending_code, None)
+            known.append(i)
+            continue
+        m = ERROR_MSG.match(line)
+        if m and out["error"] is not None and out["error"]["message"] is None:
+            out["error"] = _error(pending_code, m.group(1))
+            known.append(i)
+            continue
+        m = DETECTED.match(line) or THERE_IS.match(line)
+        if m:
+            out["device_count"] = int(m.group(1))
+            known.append(i)
+            continue
+        if NO_DEVICES.search(line):
+            out["device_count"] = 0
+            known.append(i)
+            continue
+        m = DEVICE.match(line)
+        if m:
+            device = _new_device(int(m.group(1)), m.group(2).strip())
+            out["devices"].append(device)
+            known.append(i)
+            continue
+        m = MAPSM.search(line)
+        if m:
+            # printed inside the device block, after the memory line, once per lookup
+            if device is not None:
+                device["cores_guessed_for_sm"] = m.group(1)
+            known.append(i)
+            continue
+        m = PEER.match(line)
+        if m:
+            out["peer_access"].append({"from": int(m.group(2)), "to": int(m.group(4)),
+                                       "supported": common.yes_no(m.group(5))})
+            known.append(i)
+            continue
+        m = SUMMARY.match(line)
+        if m:
+            out["summary"] = _summary(m.group(1))
+            known.append(i)
+            continue
+        m = RESULT.match(line)
+        if m:
+            result_token = m.group(1)
+            known.append(i)
+            continue
+        m = COMPUTE_MODE.match(line)
+        if m and device is not None:
+            device["compute_mode"] = m.group(1)
+            known.append(i)
+            continue
+        matched = False
+        if device is not None or out["api"] is not None:
+            target = device if device is not None else {}
+            for key, pattern in DEVICE_FIELDS:
+                fm = pattern.search(line)
+                if fm:
+                    _apply(target, key, fm)
+                    matched = True
+                    if key not in ("zu",):
+                        break
+        if matched or LABELLED.match(line):
+            known.append(i)
+        else:
+            unknown.append(i)
+    _finish(out, lines, known, unknown, result_token)
+    out["findings"] = common.dicts(findings(out))
+    return out
+
+
+def _finish(out: Dict[str, Any], lines: List[str], known: List[int], unknown: List[int],
+            result_token: Optional[str]) -> None:
+    if result_token in ("PASS", "FAIL"):
+        out["result"] = result_token
+    else:
+        out["truncated"] = True
+        out["result_text"] = result_token
+    summary = out["summary"]
+    if out["device_count"] is None:
+        if "NumDevs" in summary and summary["NumDevs"].isdigit():
+            out["device_count"] = int(summary["NumDevs"])
+        elif out["devices"]:
+            out["device_count"] = len(out["devices"])
+    first = out["devices"][0] if out["devices"] else {}
+    out["driver_version"] = _version(summary.get("CUDA Driver Version", "")) or first.get("driver_version")
+    out["runtime_version"] = _version(summary.get("CUDA Runtime Version", "")) or first.get("runtime_version")
+    # Lines inside the tool's output that we could not place are reported; prompts around it are not.
+    if known:
+        lo, hi = known[0], known[-1]
+        inside = [lines[i].strip() for i in unknown if lo < i < hi and not common.is_prompt(lines[i])]
+        out["unread"] = inside[:common.MAX_UNREAD]
+        out["unread_count"] = len(inside)
+
+
+def _cc_tuple(text: Optional[str]) -> Optional[Tuple[int, int]]:
+    match = re.match(r"(\d+)\.(\d+)$", text or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _toolkit_min_cc(runtime: Optional[str]) -> Optional[Tuple[int, int]]:
+    try:
+        from ..checks import compat
+    except ImportError:  # checks are another area's module; the parser works without them
+        return None
+    return compat.min_compute(runtime) if runtime else None
+
+
+def findings(parsed: Dict[str, Any], min_cc: Optional[Tuple[int, int]] = None,
+             min_cc_reason: str = "") -> List[Finding]:
+    """Readiness findings from a parsed deviceQuery dict (pure; tolerates missing keys).
+
+    ``min_cc``: a framework's minimum compute capability (e.g. (3, 5) for TensorFlow's
+    prebuilt wheels) in addition to the minimum of the CUDA runtime the samples were built with.
+    """
+    out: List[Finding] = []
+    error = parsed.get("error") or None
+    devices = parsed.get("devices") or []
+    count = parsed.get("device_count")
+    if error:
+        name, message, code = error.get("name"), error.get("message") or "unknown", error.get("code")
+        said = f"cudaGetDeviceCount returned {code}: {message}" if code is not None else message
+        if name == "cudaErrorInsufficientDriver":
+            out.append(Finding(CHECK, Status.FAIL, f"CUDA driver version is insufficient for CUDA runtime version ({said})",
+                               code=DRIVER_INSUFFICIENT, fix=catalogue.fix_for(DRIVER_INSUFFICIENT), observed=dict(error)))
+        elif name == "cudaErrorNoDevice":
+            out.append(Finding(CHECK, Status.FAIL, f"no CUDA-capable device is detected ({said})",
+                               code=NO_DEVICE, fix=catalogue.fix_for(NO_DEVICE), observed=dict(error)))
+        else:
+            out.append(Finding(CHECK, Status.FAIL, f"deviceQuery could not initialise CUDA ({said})",
+                               code=CUDA_ERROR, fix=catalogue.fix_for(CUDA_ERROR), observed=dict(error)))
+    if parsed.get("truncated"):
+        last = parsed.get("last_line") or ""
+        out.append(Finding(CHECK, Status.FAIL,
+                           f"deviceQuery output ends before its 'Result =' line; last line: {last[:160]!r}",
+                           code=TRUNCATED, fix=catalogue.fix_for(TRUNCATED),
+                           observed={"last_line": last[:300], "result_text": parsed.get("result_text")}))
+    elif parsed.get("result") == "FAIL" and not error:
+        out.append(Finding(CHECK, Status.FAIL, "deviceQuery reported Result = FAIL",
+                           code=RESULT_FAIL, fix=catalogue.fix_for(RESULT_FAIL)))
+    if not error and count == 0:
+        out.append(Finding(CHECK, Status.FAIL,
+                           f"deviceQuery found 0 CUDA devices (it still says Result = {parsed.get('result') or '?'})",
+                           code=ZERO_DEVICES, fix=catalogue.fix_for(ZERO_DEVICES), observed={"device_count": 0}))
+    toolkit_min = _toolkit_min_cc(parsed.get("runtime_version"))
+    for dev in devices:
+        out.extend(_device_findings(dev, parsed.get("runtime_version"), toolkit_min, min_cc, min_cc_reason))
+    if not any(f.status == Status.FAIL for f in out) and devices:
+        names = ", ".join(sorted({d.get("name") or "?" for d in devices}))
+        out.append(passed(CHECK, f"deviceQuery found {count if count is not None else len(devices)} CUDA device(s): {names}",
+                          code=OK, driver_version=parsed.get("driver_version"),
+                          runtime_version=parsed.get("runtime_version")))
+    unread = parsed.get("unread") or []
+    if unread:
+        out.append(common.unread_finding(CHECK, unread, int(parsed.get("unread_count") or len(unread))))
+    return out
+
+
+def _device_findings(dev: Dict[str, Any], runtime: Optional[str], toolkit_min: Optional[Tuple[int, int]],
+                     min_cc: Optional[Tuple[int, int]], reason: str) -> List[Finding]:
+    out: List[Finding] = []
+    row = f"deviceQuery GPU{dev.get('index', '?')}"
+    name = dev.get("name") or "GPU"
+    if dev.get("kernel_run_time_limit"):
+        mode = dev.get("driver_mode")
+        extra = " in WDDM mode" if mode == "WDDM" else ""
+        out.append(warn(row, f"{name} drives a display{extra}: kernels have a run time limit (watchdog) and the desktop shares the GPU",
+                        fix=catalogue.fix_for(WATCHDOG), code=WATCHDOG, driver_mode=mode))
+    cc = _cc_tuple(dev.get("compute_capability"))
+    for need, why in ((toolkit_min, f"CUDA {runtime}"), (min_cc, reason or "the framework")):
+        if cc and need and cc < need:
+            out.append(warn(row, f"{name} has compute capability {cc[0]}.{cc[1]}, below the {need[0]}.{need[1]} that {why} supports",
+                            fix=catalogue.fix_for(OLD_ARCH), code=OLD_ARCH,
+                            compute_capability=dev.get("compute_capability"), minimum=f"{need[0]}.{need[1]}"))
+    if dev.get("cores_guessed_for_sm"):
+        out.append(warn(row, f"this deviceQuery does not know SM {dev['cores_guessed_for_sm']}: it is older than {name} and guessed its core count",
+                        fix=catalogue.fix_for(SAMPLES_OLDER), code=SAMPLES_OLDER, sm=dev["cores_guessed_for_sm"]))
+    return out
+
+
+parse = common.guarded(KIND, CHECK, _parse)

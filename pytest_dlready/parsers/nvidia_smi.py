@@ -1,0 +1,369 @@
+"""``nvidia-smi`` output in all the shapes people paste: table, ``-q``, ``--query-gpu`` CSV, failures.
+
+nvidia-smi is the driver's own view: if it cannot talk to the driver nothing CUDA will
+work, and when it can, it shows what slows a GPU down without any benchmark: a display
+on the GPU, other processes holding its memory, a PCIe link trained below its width,
+clocks held back by thermal or power reasons. The table layout changed width around
+driver 535 and lost ``Persistence-M`` on Windows (``TCC/WDDM``); ``-q`` renamed ``Clocks
+Throttle Reasons`` to ``Clocks Event Reasons``; CSV values carry units (``8188 MiB``,
+``[N/A]``). Everything is read by label, never by column position.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from .. import catalogue
+from ..results import Finding, Status, passed, warn
+from . import common
+
+KIND = "nvidia-smi"
+CHECK = "nvidia-smi"
+
+NO_DRIVER = catalogue.define(
+    "DLR-SMI-NO-DRIVER", "nvidia-smi cannot communicate with the NVIDIA driver",
+    "install (or reinstall) the NVIDIA driver matching the kernel and reboot; check 'lsmod | grep nvidia', "
+    "that nouveau is blacklisted and that Secure Boot did not block the module",
+)
+MISMATCH = catalogue.define(
+    "DLR-SMI-VERSION-MISMATCH", "NVIDIA driver and library versions differ",
+    "reboot after a driver upgrade (the old kernel module is still loaded), or reinstall one driver version",
+)
+NO_DEVICES = catalogue.define(
+    "DLR-SMI-NO-DEVICES", "nvidia-smi found no GPU",
+    "check that the GPU is seen on the PCI bus (lspci), that it is supported by the installed driver branch, "
+    "and in a container that it was started with --gpus",
+)
+SMI_ERROR = catalogue.define("DLR-SMI-ERROR", "nvidia-smi reported an error",
+                             "read the quoted message; it usually names the GPU or library at fault")
+DISPLAY = catalogue.define(
+    "DLR-SMI-DISPLAY", "a display is attached to this GPU",
+    "drive the desktop from another GPU (integrated graphics) so training gets the whole GPU",
+)
+PCIE_WIDTH = catalogue.define(
+    "DLR-SMI-PCIE-WIDTH", "the GPU's PCIe link runs narrower than it can",
+    "reseat the card in a full x16 slot, check BIOS lane sharing (M.2/second GPU) and risers",
+)
+PCIE_GEN = catalogue.define(
+    "DLR-SMI-PCIE-GEN", "the GPU's PCIe link runs at a lower generation under load",
+    "check BIOS PCIe speed settings and the slot; at idle (P8) a lower generation is normal power saving",
+)
+THROTTLE = catalogue.define(
+    "DLR-SMI-THROTTLE", "GPU clocks are held back by thermal or power limits",
+    "improve cooling/airflow, check the power cables and power limit (nvidia-smi -q -d PERFORMANCE)",
+)
+OTHER_PROCESSES = catalogue.define(
+    "DLR-SMI-PROCESSES", "other processes are using the GPU",
+    "close them or pick an idle GPU with CUDA_VISIBLE_DEVICES before timing training",
+)
+OK = catalogue.define("DLR-SMI-OK", "nvidia-smi sees the driver and GPUs", "")
+
+FAILURES: List[Tuple["re.Pattern[str]", str, str]] = [
+    (re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"), "no-driver", NO_DRIVER),
+    (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch", MISMATCH),
+    (re.compile(r"^\s*No devices were found"), "no-devices", NO_DEVICES),
+    (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init", SMI_ERROR),
+    (re.compile(r"Unable to determine the device handle for GPU\s*(\S*): (.+)"), "device-handle", SMI_ERROR),
+    (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found", NO_DRIVER),
+]
+HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)(?:\s+CUDA Version:\s*([\d.]+|N/A))?")
+QLOG = re.compile(r"=+NVSMI LOG=+")
+GPU_ROW1 = re.compile(r"^\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*([0-9A-Fa-f:.]+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
+GPU_ROW2 = re.compile(r"^\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
+PROC_ROW = re.compile(r"^\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
+QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
+IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
+BAD_THROTTLE = ("HW Slowdown", "HW Thermal Slowdown", "HW Power Brake Slowdown", "SW Thermal Slowdown")
+
+
+def detect(text: Any) -> float:
+    text = common.to_text(text)[:200000]
+    if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text:
+        return 0.95
+    score = 0.0
+    for marker, weight in (("NVSMI LOG", 0.9), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
+                           ("Memory-Usage", 0.3), ("memory.total [MiB]", 0.8), ("memory.used [MiB]", 0.5),
+                           ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3)):
+        if marker in text:
+            score += weight
+    return min(score, 1.0)
+
+
+def _gpu() -> Dict[str, Any]:
+    return {"index": None, "name": None, "bus_id": None, "memory_total_mib": None, "memory_used_mib": None,
+            "pcie": {"gen_current": None, "gen_max": None, "width_current": None, "width_max": None},
+            "throttle_reasons": [], "persistence_mode": None, "display_active": None, "display_mode": None,
+            "compute_mode": None, "pstate": None, "driver_model": None, "temperature_c": None,
+            "power_draw_w": None, "power_limit_w": None, "utilization_gpu_pct": None, "compute_cap": None,
+            "ecc": None, "ecc_uncorrected": None}
+
+
+def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
+    known: List[int] = []
+    gpu: Optional[Dict[str, Any]] = None
+    in_procs = False
+    for i, line in enumerate(lines):
+        m = HEAD.search(line)
+        if m:
+            out["smi_version"], out["driver_version"] = m.group(1), m.group(2)
+            out["cuda_version"] = m.group(3) if m.group(3) not in (None, "N/A") else None
+            known.append(i)
+            continue
+        if "Processes:" in line:
+            in_procs = True
+            known.append(i)
+            continue
+        m = GPU_ROW1.match(line)
+        if m and not in_procs:
+            gpu = _gpu()
+            gpu.update(index=int(m.group(1)), name=m.group(2).strip(), bus_id=m.group(4),
+                       display_active=common.yes_no(m.group(5)),
+                       ecc_uncorrected=common.integer(m.group(6)))
+            if m.group(3) in ("WDDM", "TCC", "MCDM"):
+                gpu["driver_model"] = m.group(3)
+            else:
+                gpu["persistence_mode"] = common.yes_no(m.group(3))
+            out["gpus"].append(gpu)
+            known.append(i)
+            continue
+        m = GPU_ROW2.match(line)
+        if m and not in_procs:
+            if gpu is None:  # an elided paste ("...") can lose the first row of a GPU
+                gpu = _gpu()
+                out["gpus"].append(gpu)
+            power = re.findall(r"(\d+(?:\.\d+)?)W", m.group(4))
+            gpu.update(temperature_c=common.integer(m.group(2)), pstate=m.group(3) if m.group(3) != "N/A" else None,
+                       memory_used_mib=int(m.group(5)), memory_total_mib=int(m.group(6)),
+                       utilization_gpu_pct=common.integer(m.group(7)), compute_mode=m.group(8).split()[0] if m.group(8) else None,
+                       power_draw_w=float(power[0]) if len(power) == 2 else None,
+                       power_limit_w=float(power[-1]) if power else None)
+            gpu = None
+            known.append(i)
+            continue
+        m = PROC_ROW.match(line)
+        if m and in_procs:
+            out["processes"].append({"gpu": int(m.group(1)), "pid": int(m.group(4)), "type": m.group(5),
+                                     "name": m.group(6).strip(), "memory_mib": common.integer(m.group(7))})
+            known.append(i)
+            continue
+        if line.startswith(("|", "+")) or not line.strip() or "No running processes found" in line:
+            known.append(i)
+    return known
+
+
+def _q_tree(lines: List[str]) -> Tuple[List[Tuple[str, Dict[str, Any]]], List[int]]:
+    """-q text -> [(bus_id, nested dict)] using indentation; top-level keys go under ''."""
+    blocks: List[Tuple[str, Dict[str, Any]]] = [("", {})]
+    known: List[int] = []
+    stack: List[Tuple[int, Dict[str, Any]]] = [(-1, blocks[0][1])]
+    for i, line in enumerate(lines):
+        if not line.strip() or QLOG.search(line):
+            continue
+        m = re.match(r"^GPU ([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d)\s*$", line)
+        if m:
+            blocks.append((m.group(1), {}))
+            stack = [(-1, blocks[-1][1])]
+            known.append(i)
+            continue
+        m = QLINE.match(line)
+        if not m or len(m.group(2)) > 60:
+            continue
+        indent, key, value = len(m.group(1)), m.group(2).strip(), m.group(3)
+        while len(stack) > 1 and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        if value is None:
+            child: Dict[str, Any] = {}
+            if key not in parent:
+                parent[key] = child
+            stack.append((indent, parent[key] if isinstance(parent[key], dict) else child))
+        else:
+            parent.setdefault(key, value.strip())
+        known.append(i)
+    return blocks, known
+
+
+def _g(tree: Dict[str, Any], *path: str) -> Any:
+    node: Any = tree
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _parse_q(lines: List[str], out: Dict[str, Any]) -> List[int]:
+    blocks, known = _q_tree(lines)
+    top = blocks[0][1]
+    out["driver_version"] = top.get("Driver Version")
+    cuda = top.get("CUDA Version")
+    out["cuda_version"] = cuda if cuda and cuda != "N/A" else None
+    for index, (bus, tree) in enumerate(blocks[1:]):
+        gpu = _gpu()
+        link = _g(tree, "PCI", "GPU Link Info") or {}
+        reasons = _g(tree, "Clocks Event Reasons") or _g(tree, "Clocks Throttle Reasons") or {}
+        active: List[str] = []
+
+        def walk(node: Dict[str, Any]) -> None:
+            for key, value in node.items():
+                if isinstance(value, dict):
+                    walk(value)
+                elif common.yes_no(value) is True and str(value).strip().lower() == "active":
+                    active.append(key)
+        if isinstance(reasons, dict):
+            walk(reasons)
+        gpu.update(
+            index=index, bus_id=bus, name=tree.get("Product Name"),
+            memory_total_mib=common.integer(_g(tree, "FB Memory Usage", "Total")),
+            memory_used_mib=common.integer(_g(tree, "FB Memory Usage", "Used")),
+            pcie={"gen_current": common.integer(_g(link, "PCIe Generation", "Current")),
+                  "gen_max": common.integer(_g(link, "PCIe Generation", "Max")),
+                  "width_current": common.integer(_g(link, "Link Width", "Current")),
+                  "width_max": common.integer(_g(link, "Link Width", "Max"))},
+            throttle_reasons=active, persistence_mode=common.yes_no(tree.get("Persistence Mode")),
+            display_active=common.yes_no(tree.get("Display Active")), display_mode=common.yes_no(tree.get("Display Mode")),
+            compute_mode=tree.get("Compute Mode"), pstate=tree.get("Performance State"),
+            driver_model=_g(tree, "Driver Model", "Current") if _g(tree, "Driver Model", "Current") not in (None, "N/A") else None,
+            temperature_c=common.integer(_g(tree, "Temperature", "GPU Current Temp")),
+            power_draw_w=common.number(_g(tree, "GPU Power Readings", "Power Draw") or _g(tree, "Power Readings", "Power Draw")),
+            power_limit_w=common.number(_g(tree, "GPU Power Readings", "Current Power Limit") or _g(tree, "Power Readings", "Power Limit")),
+            utilization_gpu_pct=common.integer(_g(tree, "Utilization", "Gpu")),
+            ecc=_g(tree, "ECC Mode", "Current"))
+        procs = tree.get("Processes")
+        if isinstance(procs, dict):
+            for key, value in procs.items():
+                if isinstance(value, dict) and "Process ID" in value:
+                    out["processes"].append({"gpu": index, "pid": common.integer(value.get("Process ID")),
+                                             "type": value.get("Type"), "name": value.get("Name"),
+                                             "memory_mib": common.integer(value.get("Used GPU Memory"))})
+        out["gpus"].append(gpu)
+    out["attached_gpus"] = common.integer(top.get("Attached GPUs"))
+    return known
+
+
+CSV_FIELDS = {
+    "index": ("index", common.integer), "name": ("name", str), "gpu_name": ("name", str),
+    "memory.total": ("memory_total_mib", common.integer), "memory.used": ("memory_used_mib", common.integer),
+    "driver_version": ("driver_version", str), "pstate": ("pstate", str), "compute_cap": ("compute_cap", str),
+    "temperature.gpu": ("temperature_c", common.integer), "power.draw": ("power_draw_w", common.number),
+    "power.limit": ("power_limit_w", common.number), "utilization.gpu": ("utilization_gpu_pct", common.integer),
+    "persistence_mode": ("persistence_mode", common.yes_no), "display_active": ("display_active", common.yes_no),
+    "display_mode": ("display_mode", common.yes_no), "compute_mode": ("compute_mode", str),
+    "pci.bus_id": ("bus_id", str), "pcie.link.gen.current": ("pcie.gen_current", common.integer),
+    "pcie.link.gen.max": ("pcie.gen_max", common.integer), "pcie.link.width.current": ("pcie.width_current", common.integer),
+    "pcie.link.width.max": ("pcie.width_max", common.integer), "driver_model.current": ("driver_model", str),
+}
+
+
+def _csv_header(line: str) -> Optional[List[str]]:
+    body = re.sub(r"^\s*#\s*", "", line).strip()
+    if "," not in body:
+        return None
+    fields = [re.sub(r"\s*\[[^\]]*\]$", "", f.strip()) for f in body.split(",")]
+    # a header names query fields (lower-case identifiers); a data row has names and numbers
+    if not all(IDENT.match(f) for f in fields):
+        return None
+    return fields if sum(f in CSV_FIELDS for f in fields) >= max(1, len(fields) // 2) else None
+
+
+def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
+    known: List[int] = []
+    header: Optional[List[str]] = None
+    for i, line in enumerate(lines):
+        if common.is_prompt(line) and not line.lstrip().startswith("#"):
+            continue
+        fields = _csv_header(line)
+        if fields:
+            header = fields
+            known.append(i)
+            continue
+        body = re.sub(r"^\s*#\s*", "", line).strip()
+        if header is None or body.count(",") != len(header) - 1:
+            continue
+        gpu = _gpu()
+        for name, raw in zip(header, [v.strip().strip('"') for v in body.split(",")]):
+            if name not in CSV_FIELDS or raw in ("[N/A]", "N/A", "[Not Supported]", ""):
+                continue
+            target, convert = CSV_FIELDS[name]
+            value = convert(raw)
+            if target == "driver_version":
+                out["driver_version"] = value
+            elif target.startswith("pcie."):
+                gpu["pcie"][target[5:]] = value
+            else:
+                gpu[target] = value
+        if gpu["index"] is None:
+            gpu["index"] = len(out["gpus"])
+        out["gpus"].append(gpu)
+        known.append(i)
+    return known
+
+
+def _parse(text: str) -> Dict[str, Any]:
+    lines = common.lines_of(text)
+    out: Dict[str, Any] = common.base_result(KIND)
+    out.update({"format": None, "driver_version": None, "cuda_version": None, "gpus": [], "processes": [],
+                "error": None, "unread": []})
+    for i, line in enumerate(lines):
+        for pattern, name, _code in FAILURES:
+            m = pattern.search(line)
+            if m and out["error"] is None:
+                out["error"] = {"name": name, "message": line.strip()[:300]}
+    joined = "\n".join(lines[:5000])
+    if QLOG.search(joined):
+        out["format"] = "query"
+        _parse_q(lines, out)
+    elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined:
+        out["format"] = "table"
+        _parse_table(lines, out)
+    elif any(_csv_header(line) for line in lines[:50]):
+        out["format"] = "csv"
+        _parse_csv(lines, out)
+    elif out["error"] is not None:
+        out["format"] = "error"
+    out["findings"] = common.dicts(findings(out))
+    return out
+
+
+def findings(parsed: Dict[str, Any]) -> List[Finding]:
+    """Readiness findings from a parsed nvidia-smi dict (pure; tolerates missing keys)."""
+    out: List[Finding] = []
+    error = parsed.get("error")
+    if error:
+        code = {name: code for _p, name, code in FAILURES}.get(error.get("name"), SMI_ERROR)
+        out.append(Finding(CHECK, Status.FAIL, f"nvidia-smi: {error.get('message')}", code=code,
+                           fix=catalogue.fix_for(code), observed=dict(error)))
+    gpus = parsed.get("gpus") or []
+    if not gpus and not error:
+        out.append(Finding(CHECK, Status.FAIL, "nvidia-smi output lists no GPU", code=NO_DEVICES,
+                           fix=catalogue.fix_for(NO_DEVICES)))
+    for gpu in gpus:
+        row = f"nvidia-smi GPU{gpu.get('index')}"
+        name = gpu.get("name") or "GPU"
+        if gpu.get("display_active"):
+            out.append(warn(row, f"{name} has a display attached and active", fix=catalogue.fix_for(DISPLAY), code=DISPLAY))
+        pcie = gpu.get("pcie") or {}
+        if pcie.get("width_current") and pcie.get("width_max") and pcie["width_current"] < pcie["width_max"]:
+            out.append(warn(row, f"{name}'s PCIe link runs at x{pcie['width_current']} of x{pcie['width_max']}",
+                            fix=catalogue.fix_for(PCIE_WIDTH), code=PCIE_WIDTH, **pcie))
+        if (pcie.get("gen_current") and pcie.get("gen_max") and pcie["gen_current"] < pcie["gen_max"]
+                and gpu.get("pstate") in ("P0", "P1", "P2")):
+            out.append(warn(row, f"{name}'s PCIe link runs at gen {pcie['gen_current']} of {pcie['gen_max']} while busy ({gpu.get('pstate')})",
+                            fix=catalogue.fix_for(PCIE_GEN), code=PCIE_GEN, **pcie))
+        bad = [r for r in gpu.get("throttle_reasons") or [] if r in BAD_THROTTLE]
+        if bad:
+            out.append(warn(row, f"{name}'s clocks are held back: {', '.join(bad)}", fix=catalogue.fix_for(THROTTLE),
+                            code=THROTTLE, reasons=bad))
+    procs = [p for p in parsed.get("processes") or [] if p.get("type") in ("C", "C+G", "M", "M+C")]
+    if procs:
+        names = ", ".join(sorted({str(p.get("name")) for p in procs}))[:200]
+        out.append(warn(CHECK, f"{len(procs)} compute process(es) already use the GPU: {names}",
+                        fix=catalogue.fix_for(OTHER_PROCESSES), code=OTHER_PROCESSES, count=len(procs)))
+    if gpus and not any(f.status == Status.FAIL for f in out):
+        names = ", ".join(sorted({str(g.get("name") or "?") for g in gpus}))
+        out.append(passed(CHECK, f"driver {parsed.get('driver_version') or '?'} sees {len(gpus)} GPU(s): {names}",
+                          code=OK, driver_version=parsed.get("driver_version"), cuda_version=parsed.get("cuda_version")))
+    return out
+
+
+parse = common.guarded(KIND, CHECK, _parse)

@@ -1,0 +1,135 @@
+"""Hypothesis: random text, truncations at every line and line mutations of real outputs never raise.
+
+The parsers are called unguarded (``_parse``) so an exception fails here instead of being
+turned into a DLR-PARSE-INTERNAL finding. Each run must return a dict with ``kind`` and a
+``findings`` list of finding dicts.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from pytest_dlready.parsers import bandwidthtest, devicequery, identify, macos, nvcc, nvidia_smi
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "tools")
+FILES = sorted(glob.glob(os.path.join(DATA, "*", "*.txt")))
+TEXTS = []
+for _path in FILES:
+    with open(_path, encoding="utf-8") as _handle:
+        TEXTS.append(_handle.read())
+RAW = [devicequery._parse, bandwidthtest._parse, nvidia_smi._parse, nvcc._parse,
+       macos._parse_kextstat, macos._parse_system_profiler, macos._parse_pmset]
+DETECTORS = [devicequery.detect, bandwidthtest.detect, nvidia_smi.detect, nvcc.detect, macos.detect]
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check(result):
+    assert isinstance(result, dict) and isinstance(result["kind"], str)
+    assert isinstance(result["findings"], list)
+    for finding in result["findings"]:
+        assert {"check", "status", "code", "message", "fix", "observed"} <= set(finding)
+        assert finding["status"] in ("pass", "warn", "fail", "skip")
+
+
+def run_all(text):
+    for parse in RAW:
+        check(parse(text))
+    for detect in DETECTORS:
+        assert 0.0 <= detect(text) <= 1.0
+    check(identify.parse_any(text))
+
+
+@pytest.mark.parametrize("index", range(len(TEXTS)), ids=[os.path.relpath(p, DATA) for p in FILES])
+def test_truncation_at_every_line(index):
+    lines = TEXTS[index].splitlines(keepends=True)
+    for cut in range(len(lines) + 1):
+        text = "".join(lines[:cut])
+        for parse in RAW:
+            check(parse(text))
+        # and mid-line: the last kept line cut in half
+        if cut:
+            check(devicequery._parse(text[: len(text) - len(lines[cut - 1]) // 2]))
+
+
+MUTATIONS = st.sampled_from(["crlf", "ansi", "tabs", "dup", "drop", "indent", "upper", "nul", "prefix"])
+
+
+def mutate(text: str, ops, picks) -> str:
+    lines = text.splitlines()
+    for op, pick in zip(ops, picks):
+        if not lines:
+            break
+        i = pick % len(lines)
+        if op == "crlf":
+            lines[i] += "\r"
+        elif op == "ansi":
+            lines[i] = "\x1b[1;32m" + lines[i] + "\x1b[0m"
+        elif op == "tabs":
+            lines[i] = lines[i].replace("  ", "\t")
+        elif op == "dup":
+            lines.insert(i, lines[i])
+        elif op == "drop":
+            del lines[i]
+        elif op == "indent":
+            lines[i] = "    " + lines[i]
+        elif op == "upper":
+            lines[i] = lines[i].upper()
+        elif op == "nul":
+            lines[i] = lines[i][: len(lines[i]) // 2] + "\x00" + lines[i][len(lines[i]) // 2:]
+        elif op == "prefix":
+            lines[i] = "> " + lines[i]
+    return "\n".join(lines)
+
+
+@SETTINGS
+@given(st.sampled_from(TEXTS), st.lists(MUTATIONS, max_size=12), st.lists(st.integers(0, 10_000), min_size=12, max_size=12))
+def test_mutated_real_outputs(text, ops, picks):
+    run_all(mutate(text, ops, picks))
+
+
+@SETTINGS
+@given(st.text(max_size=3000))
+def test_random_text(text):
+    run_all(text)
+
+
+LINE_BITS = st.sampled_from([
+    "Result = PASS", "Result = FAIL", "Result = ", 'Device 0: ""', "Detected 99999999999999999999 CUDA Capable device(s)",
+    "  CUDA Capability Major/Minor version number:    12.", "  (  ) Multiprocessors, ( ) CUDA Cores/MP:  x CUDA Cores",
+    "cudaGetDeviceCount returned", "-> ", "   32000000\t\t\t", " Transfer Size (Bytes)\tBandwidth(GB/s)",
+    "bandwidthTest-H2D-Pinned, Bandwidth = 1e999 GB/s", "GPU 00000000:01:00.0", "    PCI", "        Bus Id : ",
+    "|   0  X  On | 0000:01:00.0 Off | N/A |", "| N/A 30C P0 N/A / N/A | 1MiB / 0MiB | 0% Default |",
+    "name, memory.total [MiB]", "x, 1 MiB", "Graphics/Displays:", "    Y:", "      VRAM (Total): 9999999 GB",
+    "Currently in use:", " sleep   x", "  1 0 0x0 0x0 0x0 com.nvidia.CUDA (", "Cuda compilation tools, release 1.2, V",
+    "deviceQuery, CUDA Driver = CUDART, NumDevs = x, = , ,", "> Peer access from  (GPU) ->  (GPU) : ",
+])
+
+
+@SETTINGS
+@given(st.lists(st.one_of(LINE_BITS, st.text(max_size=40)), max_size=60))
+def test_shuffled_fragments(parts):
+    run_all("\n".join(parts))
+
+
+def test_bytes_and_non_str_inputs():
+    for value in (b"\xff\xfe\x00garbage", None, 12345, b"Result = PASS"):
+        for parse in (devicequery.parse, bandwidthtest.parse, nvidia_smi.parse, nvcc.parse, macos.parse):
+            check(parse(value))
+        check(identify.parse_any(value))
+
+
+def test_one_megabyte_random_file_parses_fast():
+    import random
+    rng = random.Random(1234)
+    alphabet = "abcdefghij  :()/,.=|-0123456789\t\nResultDevice"
+    text = "".join(rng.choice(alphabet) for _ in range(1_000_000))
+    start = time.perf_counter()
+    check(identify.parse_any(text))
+    for parse in RAW:
+        check(parse(text))
+    # all seven parsers + identification: well under a second each on the 2-core CI VM
+    assert time.perf_counter() - start < 8.0
