@@ -33,8 +33,12 @@ GPU_ON_CPU = catalogue.define(
 )
 
 #: log lines that mean "the run asked for the GPU and got the CPU"
+#: (log banners and the live runner's FALLBACK_SIGNALS name the same lines; live signals carry a "name: " prefix)
 FALLBACK_NEEDLES = ("Using npmat instead", "No GPU will be used", "Ignoring visible gpu device",
-                    "Skipping registering GPU devices", "Falling back to cpu", "Selected CPU as the process wide")
+                    "Skipping registering GPU devices", "Falling back to cpu", "falling back to CPU",
+                    "Selected CPU as the process wide", "Could not initialize pygpu", "device gpu is not available",
+                    "failed call to cuInit", "Found no NVIDIA driver", "Unable to initialize backend 'cuda'",
+                    "CUDA driver version is insufficient")
 
 
 def check_name(cpu: Any, gpu: Any) -> str:

@@ -1,8 +1,6 @@
 """The speedup verdict: bundled cases asserted exactly, and each measured cause on its own."""
 from __future__ import annotations
 
-import pytest
-
 from pytest_dlready import replay, verdict
 from pytest_dlready.results import Status
 from pytest_dlready.workloads.protocol import RunResult
@@ -68,6 +66,10 @@ def test_gpu_run_that_ran_on_the_cpu_is_its_own_fail():
     assert f.code == "DLR-SPEED-GPU-ON-CPU" and "Using npmat instead" in f.message
     (f,) = verdict.judge(run("cpu"), run(device_used="cpu"))
     assert f.code == "DLR-SPEED-GPU-ON-CPU"
+    # a live runner signal ("name: line") names the same fallback
+    live = run(signals=["jax-cpu-fallback: No GPU/TPU found, falling back to CPU. (Set TF_CPP_MIN_LOG_LEVEL=0)"])
+    (f,) = verdict.judge(run("cpu"), live)
+    assert f.code == "DLR-SPEED-GPU-ON-CPU" and "No GPU/TPU found" in f.message
 
 
 def test_crashed_runs():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .. import catalogue
 from ..results import Finding, Status
@@ -135,7 +135,7 @@ def _pick_metrics(metrics: Dict[str, float]) -> Dict[str, Any]:
     return out
 
 
-def _keras_epochs(lines: List[str]) -> (List[Dict[str, Any]], bool):
+def _keras_epochs(lines: List[str]) -> Tuple[List[Dict[str, Any]], bool]:
     """Epochs from Keras output; the flag says the log stops inside an epoch."""
     epochs: List[Dict[str, Any]] = []
     current: Optional[int] = None
