@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise
             continue
         if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, "dlready-" + name.rsplit(".", 1)[-1])
+            config.pluginmanager.register(module, "dlready-" + name.split(".", 1)[-1].replace(".", "-"))
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist_support
 
