@@ -1,0 +1,56 @@
+"""Parsing stays linear and fast: time every parser on 1 MB and 2 MB inputs, side by side.
+
+Prints, per input kind, seconds for 1 MB and 2 MB and their ratio (linear -> ~2.0). Inputs:
+random text over the characters the regexes care about, and the recorded real outputs
+(tests/data/tools) repeated up to the size, so both hostile and realistic text are timed
+in the same run (this VM's timings swing, ratios within one run do not).
+
+    python benchmarks/bench_parsers.py
+"""
+from __future__ import annotations
+
+import glob
+import os
+import random
+import time
+
+from pytest_dlready.parsers import bandwidthtest, devicequery, identify, macos, nvcc, nvidia_smi
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "tests", "data", "tools")
+PARSERS = {"deviceQuery": devicequery.parse, "bandwidthTest": bandwidthtest.parse, "nvidia-smi": nvidia_smi.parse,
+           "nvcc": nvcc.parse, "macos": macos.parse, "identify+parse": identify.parse_any}
+
+
+def random_text(size: int, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    alphabet = "abcdefghij  :()/,.=|-0123456789\t\nResultDevicePINNED"
+    return "".join(rng.choice(alphabet) for _ in range(size))
+
+
+def real_text(size: int) -> str:
+    corpus = "".join(open(p, encoding="utf-8").read() for p in sorted(glob.glob(os.path.join(DATA, "*", "*.txt"))))
+    return (corpus * (size // len(corpus) + 1))[:size]
+
+
+def best_of(fn, text: str, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn(text)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    mb = 1_000_000
+    print(f"{'input':<8} {'parser':<16} {'1 MB s':>8} {'2 MB s':>8} {'ratio':>6}")
+    for label, make in (("random", random_text), ("real", real_text)):
+        one, two = make(mb), make(2 * mb)
+        for name, fn in PARSERS.items():
+            t1, t2 = best_of(fn, one), best_of(fn, two)
+            print(f"{label:<8} {name:<16} {t1:8.3f} {t2:8.3f} {t2 / t1:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
