@@ -7,6 +7,13 @@ pytest_plugins = ["pytester"]
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
+# One compile cache for the whole run: pytester gives every inner run its own HOME, and the
+# native CUDA probe (probes/cuda_native.py) would otherwise rebuild itself with nvcc in each.
+if not os.environ.get("DLREADY_CACHE_DIR"):
+    import tempfile
+
+    os.environ["DLREADY_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "pytest-dlready-tests-cache")
+
 
 @pytest.fixture
 def data_dir():

@@ -282,6 +282,23 @@ def summarise(facts: Mapping[str, Any], devices: Mapping[str, Any]) -> str:
     return "; ".join(p for p in parts if p) or "no GPU found by any probe"
 
 
+def _flatten_signals(g: Dict[str, Any]) -> None:
+    """Top-level copies of the signals under the names the speedup verdict reads."""
+    sig = g.get("signals") or {}
+    display = sig.get("display") or {}
+    g["kernel_run_time_limit"] = display.get("kernel_run_time_limit")
+    g["display_active"] = display.get("active")
+    g["compute_processes"] = list(sig.get("compute_processes") or [])
+    g["throttle_reasons"] = list((sig.get("throttle") or {}).get("active") or [])
+    pcie = sig.get("pcie") or {}
+    loaded = pcie.get("under_load") if isinstance(pcie.get("under_load"), Mapping) else None
+    if pcie:
+        g["pcie"] = {"gen": (loaded or {}).get("gen", pcie.get("gen_current")),
+                     "width": (loaded or {}).get("width", pcie.get("width_current")),
+                     "max_gen": pcie.get("gen_max"), "max_width": pcie.get("width_max"),
+                     "under_load": loaded is not None}
+
+
 def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, Any]:
     """Merge route results into ``facts["devices"]`` (pure; replayable from recorded routes)."""
     inv = _Inventory()
@@ -299,6 +316,7 @@ def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, A
                                            g["index"] if isinstance(g["index"], int) else 99))
     for g in gpus:
         g.pop("_bus", None)
+        _flatten_signals(g)
     devices = {"gpus": gpus, "accelerators": accelerators, "nvml": nvml, "opencl": opencl, "frameworks": frameworks,
                "samples": samples, "routes": dict(routes.get("status") or {})}
     devices["summary"] = summarise(facts, devices)

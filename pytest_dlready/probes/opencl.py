@@ -27,7 +27,7 @@ __kernel void scale(__global const float *x, __global float *y, const float a) {
 """
 
 #: repetitions per tier; 32 MB per copy like bandwidthTest's quick mode
-REPS = {"quick": 10, "standard": 30, "full": 100}
+REPS = {"quick": 5, "standard": 30, "full": 100}
 SIZE = 32000000
 
 
