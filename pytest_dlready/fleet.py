@@ -168,7 +168,10 @@ def flag_outliers(rows: List[Dict[str, Any]], pct: float) -> List[Dict[str, Any]
 def sort_worst_first(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def key(row: Dict[str, Any]) -> tuple:
         speeds = [v for v in row["speedups"].values() if isinstance(v, (int, float))]
-        return (STATUS_RANK.get(row["status"], 1), not row["lost"], not row["outliers"],
+        rank = STATUS_RANK.get(row["status"], 1)
+        if row["outliers"]:  # a host far below its peers is at least as worrying as a warning
+            rank = min(rank, STATUS_RANK["READY WITH WARNINGS"])
+        return (rank, not row["lost"], not row["outliers"],
                 min(speeds) if speeds else float("inf"), row["host"], row["report"])
     return sorted(rows, key=key)
 
@@ -248,7 +251,7 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d8dd
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e6e9ed} th{background:#eef1f4;white-space:nowrap}
 .badge{display:inline-block;border-radius:3px;padding:0 6px;font-size:12px;font-weight:700;color:#fff;white-space:nowrap}
 .b0{background:#b42318}.b1{background:#5d6b78}.b2{background:#9a6700}.b3{background:#1e7d3a}
-tr.out td{background:#fdf8ec} .o{color:#9a3412;font-weight:600} .note{color:#5d6b78} td.w{overflow-wrap:anywhere}"""
+tr.out td{background:#fdf8ec} .o{color:#9a3412;font-weight:600} .note{color:#5d6b78} td.w{overflow-wrap:anywhere} td.h{white-space:nowrap}"""
 
 
 def render_html(fleet: Mapping[str, Any]) -> str:
@@ -259,7 +262,7 @@ def render_html(fleet: Mapping[str, Any]) -> str:
         outl = "<br>".join(f'<span class=o>▼ {e(o["message"])}</span>' for o in row["outliers"])
         speeds = "<br>".join(f"{e(k)} <b>{e(R.format_speedup(v))}</b>" for k, v in row["speedups"].items()) or "–"
         rows.append(
-            f'<tr class="{"out" if row["outliers"] else ""}"><td>{e(row["host"])}<br><span class=note>{e(row["report"])}</span></td>'
+            f'<tr class="{"out" if row["outliers"] else ""}"><td class=h>{e(row["host"])}<br><span class=note>{e(row["report"])}</span></td>'
             f'<td><span class="badge b{rank}">{e(row["status"])}</span>{" <b>lost</b>" if row["lost"] else ""}</td>'
             f'<td>{e(row["gpu_model"])}</td><td>{e(row["driver"] or "–")}</td><td>{e(row["cuda_toolkit"] or "–")}</td>'
             f'<td>{speeds}</td><td class=w>{e(_worst_text(row))}</td><td class=w>{outl}</td></tr>')
