@@ -27,6 +27,7 @@ import platform
 import sys
 import time
 
+sys.dont_write_bytecode = True  # Python 2.7 would leave .pyc files beside the package's scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling, 2.7-compatible)
 
