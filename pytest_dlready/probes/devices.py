@@ -138,6 +138,42 @@ def _merge_nvml(inv: _Inventory, nvml: Mapping[str, Any]) -> None:
             g["theoretical"]["pcie_link"] = f"Gen{pcie['gen_max']} x{pcie['width_max']}"
 
 
+def _merge_nvidia_smi(inv: _Inventory, parsed: Mapping[str, Any]) -> None:
+    """nvidia-smi's text (parsed by ``parsers.nvidia_smi``): the NVML view when pynvml is absent."""
+    procs = [p for p in parsed.get("processes") or [] if isinstance(p, Mapping)]
+    for d in parsed.get("gpus") or []:
+        if not isinstance(d, Mapping):
+            continue
+        g = inv.add("nvidia-smi", "nvidia", d.get("index"), d.get("name"), d.get("bus_id"),
+                    compute_capability=d.get("compute_cap"), memory_mib=d.get("memory_total_mib"))
+        sig = g["signals"]
+        if "pcie" not in sig and isinstance(d.get("pcie"), Mapping):
+            sig["pcie"] = dict(d["pcie"], under_load=False, source="nvidia-smi")
+            pcie = sig["pcie"]
+            if not g["theoretical"].get("pcie_gbps"):
+                g["theoretical"]["pcie_gbps"] = pcie_gbps(pcie.get("gen_max"), pcie.get("width_max"))
+                if pcie.get("gen_max") and pcie.get("width_max"):
+                    g["theoretical"]["pcie_link"] = f"Gen{pcie['gen_max']} x{pcie['width_max']}"
+        mine = [p for p in procs if p.get("gpu") == d.get("index")]
+        if "compute_processes" not in sig:
+            # type C / M: compute; G: graphics (the desktop); C+G both
+            sig["compute_processes"] = [{"pid": p.get("pid"), "name": p.get("name"), "used_mib": p.get("memory_mib")}
+                                        for p in mine if "C" in str(p.get("type", "")) or "M" in str(p.get("type", ""))]
+            sig["graphics_processes"] = [{"pid": p.get("pid"), "name": p.get("name"), "used_mib": p.get("memory_mib")}
+                                         for p in mine if "G" in str(p.get("type", ""))]
+        if "throttle" not in sig and isinstance(d.get("throttle_reasons"), list):
+            names = [re.sub(r"[^a-z0-9]+", "_", str(r).lower()).strip("_") for r in d["throttle_reasons"]]
+            sig["throttle"] = {"mask": "nvidia-smi", "active": ["gpu_idle" if n == "idle" else n for n in names]}
+        for key in ("persistence_mode", "pstate"):
+            sig.setdefault(key, d.get(key))
+        display = sig.setdefault("display", {})
+        if display.get("active") is None:
+            display["active"] = d.get("display_active")
+        total, used = d.get("memory_total_mib"), d.get("memory_used_mib")
+        if "memory" not in sig and isinstance(total, int) and isinstance(used, int):
+            sig["memory"] = {"total_mib": total, "free_mib": total - used}
+
+
 def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
     by_index = {}
     for d in probe.get("devices") or []:
@@ -195,6 +231,8 @@ def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
             target = inv.add("bandwidthTest", "nvidia", 0, names[0])
         if target is not None:
             _add_bandwidth(target, parsed.get("measurements"), "bandwidthTest")
+            if "bandwidthTest" not in target["sources"]:
+                target["sources"].append("bandwidthTest")
 
 
 def _merge_frameworks(inv: _Inventory, frameworks: Mapping[str, Any]) -> None:
@@ -307,6 +345,8 @@ def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, A
     frameworks = routes.get("frameworks") or {}
     opencl = routes.get("opencl") or {}
     _merge_nvml(inv, nvml)
+    if isinstance(routes.get("nvidia_smi"), Mapping):
+        _merge_nvidia_smi(inv, routes["nvidia_smi"])
     _merge_cuda_probe(inv, facts.get("cuda_probe") or {})
     _merge_samples(inv, samples)
     _merge_frameworks(inv, frameworks)
@@ -317,8 +357,8 @@ def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, A
     for g in gpus:
         g.pop("_bus", None)
         _flatten_signals(g)
-    devices = {"gpus": gpus, "accelerators": accelerators, "nvml": nvml, "opencl": opencl, "frameworks": frameworks,
-               "samples": samples, "routes": dict(routes.get("status") or {})}
+    devices = {"gpus": gpus, "accelerators": accelerators, "nvml": nvml, "nvidia_smi": routes.get("nvidia_smi"),
+               "opencl": opencl, "frameworks": frameworks, "samples": samples, "routes": dict(routes.get("status") or {})}
     devices["summary"] = summarise(facts, devices)
     return devices
 
@@ -377,7 +417,10 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
         data = results[name][0]
         status[name] = {"ran": True, "available": bool(data.get("available")),
                         "devices": len(data.get("devices") or []), "error": data.get("error")}
-    routes = {"nvml": results.get("nvml", (None,))[0] or {}, "opencl": results.get("opencl", (None,))[0] or {},
+    smi_text = F.get(facts, "driver.nvidia_smi.record.stdout")
+    routes_smi = samples._parse("nvidia_smi", smi_text) if smi_text else None
+    routes = {"nvidia_smi": routes_smi, "nvml": results.get("nvml", (None,))[0] or {},
+              "opencl": results.get("opencl", (None,))[0] or {},
               "samples": sample_section, "frameworks": fw_results, "status": status}
     devices = assemble(facts, routes)
     devices["plan"] = plan
