@@ -203,7 +203,7 @@ def pmset_findings(parsed: Dict[str, Any]) -> List[Finding]:
                         fix=catalogue.fix_for(gpuswitch_code), code=gpuswitch_code, gpuswitch=2))
     sleep = parsed.get("sleep_minutes")
     if sleep:
-        out.append(warn("macOS energy settings", f"the Mac sleeps after {sleep} minutes idle: a long training run can be suspended",
+        out.append(warn("macOS energy settings", f"the Mac sleeps after {sleep} minute(s) idle: a long training run can be suspended",
                         fix=catalogue.fix_for(sleep_code), code=sleep_code, sleep=sleep))
     if not out:
         out.append(passed("macOS energy settings", f"gpuswitch {parsed.get('gpuswitch')}, sleep {sleep}", code=OK))
