@@ -241,6 +241,7 @@ class _Child:
         self.stdout_tail: deque = deque(maxlen=200)
         self.stderr_tail: deque = deque(maxlen=200)
         self.signals: List[str] = []
+        self.pending: deque = deque()
         self.status: Optional[int] = None
         self.rusage: Any = None
         self.wall: Optional[float] = None
@@ -265,11 +266,8 @@ class _Child:
                     for s in scan_signals([line]):
                         if s not in self.signals and len(self.signals) < MAX_SIGNALS:
                             self.signals.append(s)
-            if epoch is not None and self._on_epoch is not None:
-                try:
-                    self._on_epoch(epoch)
-                except Exception:  # progress display must never break a run
-                    pass
+            if epoch is not None:
+                self.pending.append(epoch)  # shown by the caller's thread (terminal output is not thread-safe)
 
     def _reap(self) -> None:
         if hasattr(os, "wait4"):
@@ -292,13 +290,27 @@ class _Child:
 
     def finish(self, timeout: float) -> bool:
         """Wait up to ``timeout``; kill on expiry. Returns whether it timed out."""
-        timed_out = not self.done.wait(timeout)
+        deadline = time.perf_counter() + timeout
+        while not self.done.is_set() and time.perf_counter() < deadline:
+            self.done.wait(min(0.25, max(deadline - time.perf_counter(), 0.0)))
+            self._show_progress()
+        timed_out = not self.done.is_set()
         if timed_out:
             self.kill()
             self.done.wait(30)
         for t in self.threads[:2]:
             t.join(5)  # pipes close when the process group is gone
+        self._show_progress()
         return timed_out
+
+    def _show_progress(self) -> None:
+        while self.pending:
+            epoch = self.pending.popleft()
+            if self._on_epoch is not None:
+                try:
+                    self._on_epoch(epoch)
+                except Exception:  # progress display must never break a run
+                    pass
 
 
 def run(spec: WorkloadSpec, timeout: float, on_epoch: Optional[Callable[[Dict[str, Any]], None]] = None,

@@ -1,0 +1,146 @@
+"""Rows of the training suite from live ``RunResult``s: pure, so tests need no training run.
+
+The speedup itself is ``verdict.judge``'s; this module only says what the CPU baseline
+did (it trains for real even where no GPU exists), why a GPU side did not run, and how a
+*stand-in* device is judged: an OpenCL CPU device (PoCL) exercises the GPU code path,
+but it is not the user's GPU, so by default its "slower than CPU" is a WARN; when the
+user names the backend (``--dlready-backends=pyopencl``) it is judged like a GPU.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, List, Optional
+
+from .. import catalogue
+from ..results import Finding, Status
+
+CPU_OK = catalogue.define("DLR-TRAIN-CPU-OK", "the CPU baseline trained",
+                          "nothing to do; the row shows the measured seconds per epoch")
+CPU_FAILED = catalogue.define("DLR-TRAIN-CPU-FAILED", "the CPU baseline training run failed",
+                              "run the workload script by hand (the row names it) and read its error")
+LOSS_STUCK = catalogue.define("DLR-TRAIN-LOSS", "training ran but the loss did not go down",
+                              "check the data and the backend's numerics (NaN, float16) with a longer tier")
+NO_GPU = catalogue.define("DLR-TRAIN-NO-GPU", "no GPU to train on",
+                          "attach a supported GPU and install its driver, or run on a GPU machine")
+GPU_UNAVAILABLE = catalogue.define("DLR-TRAIN-GPU-UNAVAILABLE", "the backend cannot use a GPU here",
+                                   "install the GPU build of the backend that matches the driver (see the message)")
+NOT_RUN = catalogue.define("DLR-TRAIN-NOT-RUN", "training comparison not run in this session",
+                           "select it with --dlready-backends or a longer --dlready-tier")
+STANDIN = catalogue.define("DLR-TRAIN-STANDIN", "a stand-in device (not a GPU) was compared with the CPU",
+                           "expected on a machine without a GPU; pass --dlready-backends=pyopencl to judge it as a GPU")
+
+
+def _fmt(value: Optional[float]) -> str:
+    if value is None:
+        return "?"
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def run_summary(run: Any) -> str:
+    """"2,048 samples of sklearn-digits-upscaled, 0.0312 s/epoch (median of 2 after 1 warm-up)"."""
+    timed = list(getattr(run, "timed_epochs", []) or [])
+    samples = f"{run.samples:,}" if isinstance(run.samples, int) else "?"
+    warm = len(run.epoch_seconds) - len(timed)
+    where = run.device_name or run.device_used or "?"
+    return (f"{samples} samples of {run.dataset or 'unknown data'} on {where}: {_fmt(run.median_epoch)} s/epoch "
+            f"(median of {len(timed)} after {warm} warm-up)")
+
+
+def _losses(run: Any) -> List[float]:
+    raw = (getattr(run, "extra", None) or {}).get("losses") or []
+    out = []
+    for value in raw if isinstance(raw, list) else []:
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(float("nan"))
+    return out
+
+
+def cpu_rows(run: Any) -> List[Finding]:
+    """The CPU baseline's row: PASS with its s/epoch and dataset, or FAIL with the runner's error."""
+    check = f"training {run.label}"
+    observed = {"workload": run.workload, "backend": run.backend, "median_epoch_s": run.median_epoch,
+                "dataset": run.dataset, "samples": run.samples, "wall_s": run.wall_s,
+                "peak_rss_mb": run.peak_rss_mb, "device_used": run.device_used}
+    if not run.ok or not run.timed_epochs:
+        why = run.error or "no epoch finished"
+        return [Finding(check, Status.FAIL, f"the CPU baseline {run.label} failed: {why}", code=CPU_FAILED,
+                        fix=catalogue.fix_for(CPU_FAILED), observed=dict(observed, error=why))]
+    losses = _losses(run)
+    rows = [Finding(check, Status.PASS, f"trained {run_summary(run)}", code=CPU_OK, observed=observed)]
+    if len(losses) >= 2 and (not all(math.isfinite(v) for v in losses) or losses[-1] >= losses[0]):
+        rows.append(Finding(check, Status.WARN, f"{run.label}: loss went from {losses[0]:.4g} to {losses[-1]:.4g} "
+                            f"over {len(losses)} epochs", code=LOSS_STUCK, fix=catalogue.fix_for(LOSS_STUCK),
+                            observed={"losses": losses}))
+    return rows
+
+
+def gpu_skip_row(workload: str, backend: str, reason: str, needs_gpu: bool) -> Finding:
+    code = NO_GPU if needs_gpu else GPU_UNAVAILABLE
+    return Finding(f"speedup {workload}[{backend}]", Status.SKIP, f"GPU side not run: {reason}", code=code,
+                   fix=catalogue.fix_for(code), observed={"needs_gpu": needs_gpu, "workload": workload})
+
+
+def unavailable_row(gpu: Any) -> Finding:
+    """A GPU run whose script said the backend/device is not usable here (exit 3)."""
+    return Finding(f"speedup {gpu.workload}[{gpu.backend}]", Status.SKIP, f"GPU side not run: {gpu.error}",
+                   code=GPU_UNAVAILABLE, fix=catalogue.fix_for(GPU_UNAVAILABLE),
+                   observed={"needs_gpu": True, "workload": gpu.workload, "backend": gpu.backend})
+
+
+def not_run_row(comparison_id: str, reason: str) -> Finding:
+    return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN, fix=catalogue.fix_for(NOT_RUN))
+
+
+def is_standin_device(gpu: Any) -> bool:
+    """The 'GPU' run ran on an OpenCL device of CPU type (PoCL), by the run's own report."""
+    kind = str((getattr(gpu, "extra", None) or {}).get("opencl_device_type", "")).upper()
+    return "CPU" in kind and "GPU" not in kind
+
+
+def as_standin(findings: Iterable[Finding], gpu: Any) -> List[Finding]:
+    """Judge a stand-in device: its FAILs become WARNs that say what the device really is."""
+    device = f"{gpu.device_name or 'an OpenCL CPU device'} ({(gpu.extra or {}).get('opencl_platform', 'OpenCL')})"
+    out = []
+    for f in findings:
+        if f.status is Status.FAIL:
+            first, _, rest = f.message.partition("\n")
+            message = f"stand-in, not a GPU: {device} is a CPU device; {first}" + (f"\n{rest}" if rest else "")
+            out.append(Finding(f.check, Status.WARN, message, code=STANDIN, fix=catalogue.fix_for(STANDIN),
+                               observed=dict(f.observed, standin=True, verdict_code=f.code)))
+        else:
+            out.append(f)
+    return out
+
+
+def gflops(run: Any) -> Optional[float]:
+    """Achieved GFLOP/s of a run that reports its FLOPs per epoch (the DBN does)."""
+    flops = (getattr(run, "extra", None) or {}).get("flops_per_epoch")
+    med = getattr(run, "median_epoch", None)
+    if isinstance(flops, (int, float)) and flops > 0 and med:
+        return flops / med / 1e9
+    return None
+
+
+def with_throughput(findings: Iterable[Finding], cpu: Any, gpu: Any) -> List[Finding]:
+    """Add the measured arithmetic throughput of both sides to a slow-GPU row.
+
+    For the DBN the work per epoch is known exactly, so GFLOP/s of each side is a
+    measurement, not a guess: a naive OpenCL sgemm at a few GFLOP/s against a tuned
+    BLAS is the whole story of the PoCL stand-in being slower.
+    """
+    g_cpu, g_gpu = gflops(cpu), gflops(gpu)
+    out = []
+    for f in findings:
+        if f.status in (Status.FAIL, Status.WARN) and g_cpu and g_gpu and g_gpu < g_cpu:
+            line = (f"  measured throughput: {cpu.backend} on the CPU {g_cpu:.1f} GFLOP/s, "
+                    f"{gpu.backend} on {gpu.device_name or gpu.device_used} {g_gpu:.1f} GFLOP/s "
+                    f"({(gpu.extra or {}).get('flops_per_epoch', 0) / 1e9:.2f} GFLOP per epoch)")
+            lines = [ln for ln in f.message.split("\n") if "no cause could be measured" not in ln]
+            message = "\n".join(lines[:1] + [line] + lines[1:])
+            out.append(Finding(f.check, f.status, message, code=f.code, fix=f.fix,
+                               observed=dict(f.observed, cpu_gflops=round(g_cpu, 3), gpu_gflops=round(g_gpu, 3))))
+        else:
+            out.append(f)
+    return out
