@@ -125,7 +125,7 @@ def fleet_rows(reports: Iterable[Tuple[str, Mapping[str, Any]]]) -> List[Dict[st
                 "created": str(doc.get("created") or ""),
                 "counts": _dict(verdict.get("counts")),
                 "worst": _worst(rows),
-                "speedups": R.speedups(runs, node=node or None),
+                "speedups": R.speedups(runs, node=node or None, rows=all_rows),
                 "bandwidth_gbps": {k: v for k, v in _dict(host.get("bandwidth_gbps")).items()
                                    if isinstance(v, (int, float)) and not isinstance(v, bool)},
                 "outliers": [],

@@ -236,3 +236,20 @@ def test_mutated_real_report_still_renders(pytester: pytest.Pytester) -> None:
         for j, run in enumerate(doc["runs"][:i]):
             broken = dict(run, epoch_seconds=run["epoch_seconds"][:j])
             H.render(dict(doc, runs=doc["runs"][:j] + [broken]))
+
+
+def test_chart_pairs_agree_with_the_verdicts_baseline() -> None:
+    """The verdict row names numpy as pyopencl's baseline; a faster, other CPU run must not replace it."""
+    runs = [
+        {"workload": "dbn-mnist", "backend": "numpy", "device": "cpu", "epoch_seconds": [1.9, 1.7, 1.47]},
+        {"workload": "dbn-mnist", "backend": "gnumpy+npmat", "device": "cpu", "epoch_seconds": [0.35, 0.30, 0.31]},
+        {"workload": "dbn-mnist", "backend": "pyopencl", "device": "gpu", "epoch_seconds": [2.05, 1.82, 2.03]},
+    ]
+    row = {"check": "speedup dbn-mnist[pyopencl]", "status": "warn", "node": None,
+           "observed": {"workload": "dbn-mnist", "cpu_backend": "numpy", "gpu_backend": "pyopencl"}}
+    with_verdict = {e["label"]: e["speedup"] for e in R.pairs(runs, [row])}
+    assert with_verdict["dbn-mnist[numpy vs pyopencl]"] == pytest.approx(1.585 / 1.925)
+    assert with_verdict["dbn-mnist[gnumpy+npmat]"] is None  # the other CPU run stays, as CPU only
+    # without a verdict row: the fastest CPU run is the honest baseline
+    alone = {e["label"]: e["speedup"] for e in R.pairs(runs)}
+    assert alone["dbn-mnist[gnumpy+npmat vs pyopencl]"] == pytest.approx(0.305 / 1.925)

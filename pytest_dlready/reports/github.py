@@ -77,7 +77,7 @@ def render(doc: Mapping[str, Any]) -> str:
         if len(bad) > MAX_ROWS:
             out.append(f"\n… {len(bad) - MAX_ROWS} more in the JSON/HTML report")
         out.append("")
-    pairs = [p for p in R.pairs(_list(doc.get("runs"))) if p.get("gpu")]
+    pairs = [p for p in R.pairs(_list(doc.get("runs")), rows) if p.get("gpu")]
     if pairs:
         out += ["| workload [backend] | CPU epoch | GPU epoch | speedup |", "|---|---|---|---|"]
         for p in pairs[:MAX_ROWS]:

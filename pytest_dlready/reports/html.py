@@ -29,7 +29,7 @@ dl.meta dt{color:#5d6b78} dl.meta dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d8dde3}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e6e9ed}
 th{background:#eef1f4;font-weight:600;white-space:nowrap}
-td.msg{overflow-wrap:anywhere} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{white-space:nowrap;color:#5d6b78;font-size:12px}
+td.msg{overflow-wrap:anywhere} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{color:#5d6b78;font-size:12px} td.node{white-space:nowrap}
 .badge{display:inline-block;min-width:40px;text-align:center;border-radius:3px;padding:0 5px;font-size:12px;font-weight:700;color:#fff}
 .s-pass{background:#1e7d3a}.s-warn{background:#9a6700}.s-fail{background:#b42318}.s-skip{background:#8a96a3}
 .s-ready{background:#1e7d3a}.s-none{background:#5d6b78}
@@ -201,7 +201,7 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], min_speedup: Any = 1.0, widt
 
 
 def _runs_section(doc: Mapping[str, Any]) -> str:
-    entries = R.pairs(_list(doc.get("runs")))
+    entries = R.pairs(_list(doc.get("runs")), _list(doc.get("rows")))
     if not entries:
         return ('<h2>Training: CPU vs GPU</h2><p class="note">No training workloads ran in this session '
                 '(tier, replay or no backend installed).</p>')

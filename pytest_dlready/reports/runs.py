@@ -48,14 +48,30 @@ def pair_label(workload: str, cpu_backend: str, gpu_backend: str) -> str:
     return f"{workload}[{cpu_backend} vs {gpu_backend}]"
 
 
-def pairs(runs: Any) -> List[Dict[str, Any]]:
+def verdict_baselines(rows: Any) -> Dict[tuple, str]:
+    """``(node, workload, gpu_backend) -> cpu_backend`` as the verdict's speedup rows paired them."""
+    out: Dict[tuple, str] = {}
+    for row in rows if isinstance(rows, list) else []:
+        observed = row.get("observed") if isinstance(row, Mapping) else None
+        if not isinstance(observed, Mapping):
+            continue
+        names = [observed.get(k) for k in ("workload", "gpu_backend", "cpu_backend")]
+        if all(isinstance(n, str) and n for n in names):
+            out[(str(row.get("node") or ""), names[0], names[1])] = names[2]
+    return out
+
+
+def pairs(runs: Any, rows: Any = None) -> List[Dict[str, Any]]:
     """One entry per GPU run (with its CPU baseline) and per CPU run no GPU run used.
 
-    Entry: node, workload, label, cpu{backend, seconds, device_name, error},
-    gpu{...} (either may be None), speedup (CPU median / GPU median, or None).
+    The baseline is the one the verdict's speedup row names (``rows``' observed
+    ``cpu_backend``) when there is one, so chart and verdict agree; else as described
+    in the module docstring. Entry: node, workload, label, cpu{backend, seconds,
+    device_name, error}, gpu{...} (either may be None), speedup (CPU / GPU median).
     """
     if not isinstance(runs, list):
         return []
+    chosen = verdict_baselines(rows)
     groups: Dict[tuple, List[Mapping[str, Any]]] = {}
     for run in runs:
         if isinstance(run, Mapping) and _text(run, "device") in ("cpu", "gpu"):
@@ -67,7 +83,10 @@ def pairs(runs: Any) -> List[Dict[str, Any]]:
         timed_cpus = [r for r in cpus if r.get("ok", True) is not False and median_epoch(r) is not None]
         used = set()
         for gpu in gpus:
-            same = [r for r in timed_cpus if _text(r, "backend") == _text(gpu, "backend")]
+            named = chosen.get((node, workload, _text(gpu, "backend")))
+            if named is None and not node:  # -n N: rows carry gw ids, runs do not
+                named = next((v for (n, w, b), v in chosen.items() if w == workload and b == _text(gpu, "backend")), None)
+            same = [r for r in timed_cpus if _text(r, "backend") == (named or _text(gpu, "backend"))]
             pool = same or timed_cpus
             cpu = min(pool, key=lambda r: median_epoch(r) or math.inf) if pool else None
             if cpu is None and cpus:
@@ -112,10 +131,10 @@ def _entry(node: str, workload: str, cpu: Optional[Mapping[str, Any]], gpu: Opti
     }
 
 
-def speedups(runs: Any, node: Optional[str] = None) -> Dict[str, Optional[float]]:
+def speedups(runs: Any, node: Optional[str] = None, rows: Any = None) -> Dict[str, Optional[float]]:
     """``{label: speedup}`` for the GPU runs (of one node when given); None where not measurable."""
     result: Dict[str, Optional[float]] = {}
-    for entry in pairs(runs):
+    for entry in pairs(runs, rows):
         if entry["gpu"] is None or (node is not None and entry["node"] != node):
             continue
         result[entry["label"]] = entry["speedup"]
