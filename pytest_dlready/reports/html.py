@@ -29,8 +29,8 @@ dl.meta dt{color:#5d6b78} dl.meta dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d8dde3}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e6e9ed}
 th{background:#eef1f4;font-weight:600;white-space:nowrap}
-td.msg{overflow-wrap:anywhere} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{color:#5d6b78;font-size:12px} td.node{white-space:nowrap}
-.badge{display:inline-block;min-width:40px;text-align:center;border-radius:3px;padding:0 5px;font-size:12px;font-weight:700;color:#fff}
+td.msg{overflow-wrap:anywhere} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{color:#5d6b78;font-size:12px} td.node,td.h{white-space:nowrap}
+.badge{display:inline-block;white-space:nowrap;min-width:40px;text-align:center;border-radius:3px;padding:0 5px;font-size:12px;font-weight:700;color:#fff}
 .s-pass{background:#1e7d3a}.s-warn{background:#9a6700}.s-fail{background:#b42318}.s-skip{background:#8a96a3}
 .s-ready{background:#1e7d3a}.s-none{background:#5d6b78}
 tr.r-fail td{background:#fdf1f0} tr.r-warn td{background:#fdf8ec}
@@ -106,9 +106,10 @@ def _hosts_table(hosts: Sequence[Mapping[str, Any]]) -> str:
         reasons = _list(verdict.get("reasons"))
         lines.append(
             f"<tr><td>{_verdict_badge(str(verdict.get('status', 'NO VERDICT')))}{' <b>lost</b>' if h.get('lost') else ''}</td>"
-            f"<td>{_e(H.label(h))}</td><td class=code>{_e(h.get('spec'))}</td><td>{_e(H.gpu_model(h.get('gpus')))}</td>"
+            f"<td class=h>{_e(H.label(h))}</td><td class=code>{_e(h.get('spec'))}</td><td>{_e(H.gpu_model(h.get('gpus')))}</td>"
             f"<td>{_e(h.get('driver_version') or '–')}</td><td>{_e(h.get('cuda_toolkit') or '–')}</td>"
-            f"<td class=code>{counts.get('pass', 0)}✓ {counts.get('warn', 0)}! {counts.get('fail', 0)}✗ {counts.get('skip', 0)}–</td>"
+            f"<td class=code>{counts.get('fail', 0)} fail, {counts.get('warn', 0)} warn, {counts.get('pass', 0)} pass, "
+            f"{counts.get('skip', 0)} skip</td>"
             f"<td class=msg>{_e(reasons[0] if reasons else '')}</td></tr>"
         )
     lines.append("</tbody></table>")
