@@ -201,7 +201,7 @@ def merge(paths: Sequence[str], outlier_pct: float = 20.0) -> Dict[str, Any]:
 # -- rendering ----------------------------------------------------------------------
 
 def _speedup_text(row: Mapping[str, Any], limit: int = 3) -> str:
-    items = [f"{label} {R.format_speedup(v)}" for label, v in row["speedups"].items()]
+    items = [f"{R.format_speedup(v)} {label}" for label, v in row["speedups"].items()]  # number first: survives clipping
     return ", ".join(items[:limit]) + (f" (+{len(items) - limit})" if len(items) > limit else "") or "–"
 
 
@@ -212,13 +212,13 @@ def _worst_text(row: Mapping[str, Any]) -> str:
     return f"{worst['status'].upper()} {worst['check']}: {worst['message']}" if worst else "–"
 
 
-def render_text(fleet: Mapping[str, Any], width: int = 160) -> str:
+def render_text(fleet: Mapping[str, Any], width: int = 200) -> str:
     head = f"{'host':<28} {'verdict':<20} {'GPU':<26} {'driver':<10} {'speedup':<30} worst check"
     lines = [head, "-" * min(width, len(head) + 20)]
     for row in fleet["rows"]:
         flag = " !" if row["outliers"] else ""
         line = (f"{row['host'][:28]:<28} {(row['status'] + flag)[:20]:<20} {row['gpu_model'][:26]:<26} "
-                f"{(row['driver'] or '–')[:10]:<10} {_speedup_text(row, 2)[:30]:<30} {_worst_text(row)}")
+                f"{(row['driver'] or '–')[:10]:<10} {_speedup_text(row, 2)[:30]:<30} {_worst_text(row)[:80]}")
         lines.append(line[:width])
         for o in row["outliers"]:
             lines.append(f"{'':<28} ! {o['message']}"[:width])
