@@ -253,3 +253,19 @@ def test_chart_pairs_agree_with_the_verdicts_baseline() -> None:
     # without a verdict row: the fastest CPU run is the honest baseline
     alone = {e["label"]: e["speedup"] for e in R.pairs(runs)}
     assert alone["dbn-mnist[gnumpy+npmat vs pyopencl]"] == pytest.approx(0.305 / 1.925)
+
+
+def test_reports_are_written_without_jsonschema_installed(pytester: pytest.Pytester) -> None:
+    """The schema is for consumers and tests; writing JSON + HTML must not need jsonschema (or yaml)."""
+    import subprocess
+    import sys
+
+    pytester.makeconftest(ONLY_GIVEN)
+    seed = pytester.makepyfile(test_seed_runs=SEED_RUNS)
+    code = ("import sys; sys.modules['jsonschema'] = None; sys.modules['yaml'] = None; import pytest; "
+            f"sys.exit(pytest.main(['-p', 'no:cacheprovider', '--dlready', '--dlready-facts={MAC}', "
+            f"'--dlready-json=r.json', '--dlready-html=r.html', {str(seed)!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=pytester.path, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    validate(json.loads((pytester.path / "r.json").read_text()))
+    assert (pytester.path / "r.html").read_text().startswith("<!DOCTYPE html>")
