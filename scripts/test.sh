@@ -14,14 +14,17 @@ PY="${PYTHON:-python3}"
 
 step() { printf '\n== %s ==\n' "$*"; }
 
-step "OpenCL CPU device (PoCL)"
-if ldconfig -p 2>/dev/null | grep -q 'libpocl'; then
-    echo "PoCL already installed"
+step "system packages: PoCL (a real OpenCL CPU device, the accelerator stand-in), OpenMPI (CNTK 2.7)"
+missing=()
+ldconfig -p 2>/dev/null | grep -q 'libpocl' || missing+=(pocl-opencl-icd ocl-icd-libopencl1)
+ldconfig -p 2>/dev/null | grep -q 'libmpi_cxx.so.40' || missing+=(libopenmpi3)
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "already installed"
 elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pocl-opencl-icd ocl-icd-libopencl1 >/dev/null
-    echo "installed pocl-opencl-icd"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    echo "installed ${missing[*]}"
 else
-    echo "note: cannot install PoCL here (needs root and apt-get); OpenCL tests will skip with that reason"
+    echo "note: cannot install ${missing[*]} here (needs root and apt-get); the tests that need them skip with that reason"
 fi
 
 step "pytest-dlready with test extras and backends"
