@@ -198,3 +198,19 @@ def test_linux_a40_workstation_toolchain_is_ready():
     assert "driver 550.127.05" in findings[0].message and "NVML sees 10 GPU(s)" in findings[0].message
     [arch] = [f for f in findings if f.check == "GPU architecture support"]
     assert arch.message == "GPU0-9 (10x) NVIDIA A40 (compute 8.6) is supported by CUDA 12.9"
+
+
+def test_runner_policy_on_recorded_machines():
+    from pytest_dlready.checks import policy
+
+    mac = load_facts("macbook-gt750m.json")
+    [f] = policy.check_policy(mac, min_compute=(3, 5), require_gpu=True)
+    assert f.status is Status.FAIL and f.message == "policy 1 GPU(s), compute ≥ 3.5: needs compute capability ≥ 3.5, found GeForce GT 750M 3.0"
+    a40 = load_facts("linux-a40x10-driver550.json")
+    [f] = policy.check_policy(a40, min_gpus=8, vendor="nvidia", min_compute=(8, 0), min_memory_gb=40, require_gpu=True)
+    assert f.status is Status.PASS and f.message.startswith("policy 8 GPU(s), vendor nvidia, compute ≥ 8.0, ≥ 40 GB each: met by NVIDIA A40 8.6")
+    [f] = policy.check_policy(a40, min_memory_gb=64)
+    assert f.status is Status.FAIL and "needs 64 GB of GPU memory" in f.message
+    [f] = policy.check_policy({"devices": {"gpus": []}}, min_compute=(7, 0))
+    assert f.status is Status.SKIP and f.observed["needs_gpu"]
+    assert policy.check_policy(a40)[0].status is Status.SKIP

@@ -21,6 +21,14 @@ def test_gpu_devices(dl_facts, dl_settings, dl_check):
     dl_check(devices.check_presence(dl_facts, min_gpus=min_gpus, vendor=dl_settings.gpu_vendor))
 
 
+def test_gpu_policy(dl_facts, dl_settings, dl_check):
+    from pytest_dlready.checks import policy
+
+    dl_check(policy.check_policy(dl_facts, min_gpus=dl_settings.min_gpus, vendor=dl_settings.gpu_vendor,
+                                 min_compute=dl_settings.min_compute, min_memory_gb=dl_settings.min_memory_gb,
+                                 require_gpu=dl_settings.require_gpu))
+
+
 def test_cuda_runtime(dl_facts, dl_check):
     dl_check(devices.check_cuda_runtime(dl_facts))
 
