@@ -32,15 +32,13 @@ NO_MEASUREMENT = catalogue.define(
     "DLR-BW-NO-MEASUREMENT", "bandwidthTest output holds no bandwidth figure",
     "run the plain 'bandwidthTest' (quick mode, pinned memory) and paste its complete output",
 )
-SLOW_LINK = catalogue.define(
-    "DLR-BW-SLOW-LINK", "host<->GPU copies are slower than a PCIe 2.0 x8 link",
-    "check the slot/link (nvidia-smi -q: PCIe Generation / Link Width; lspci -vv LnkSta), BIOS PCIe settings, "
-    "Thunderbolt/eGPU or riser limits and power saving; keep batches on the GPU and use pinned memory",
-)
+# One code and one floor for "slower than any PCIe 2.0 x8 link": shared with the live device check,
+# which uses them when it has no link information either (a pasted log never has any).
+from ..checks.device_bandwidth import LINK_SLOW as SLOW_LINK, NO_LINK_FLOOR_GBPS  # noqa: E402
 OK = catalogue.define("DLR-BW-OK", "bandwidthTest measured host<->GPU copies", "")
 
 #: Pinned H2D/D2H below this is slower than PCIe 2.0 x8 (~3.2 GB/s usable): a link problem, not a GPU property.
-SLOW_GBPS = 3.0
+SLOW_GBPS = NO_LINK_FLOOR_GBPS
 DIRECTIONS = {"host to device": "H2D", "device to host": "D2H", "device to device": "D2D"}
 
 R = re.compile
