@@ -96,6 +96,14 @@ class ArrayBackend:
     def log(self, x):
         return x.log() if self.kind == "torch" else self.xp.log(x)
 
+    def axpy_(self, y, a: float, x, tmp) -> None:
+        """y += a * x in place; ``tmp`` is a preallocated scratch array (no allocation per batch)."""
+        if self.kind == "torch":
+            y.add_(x, alpha=a)  # one fused pass
+        else:
+            self.xp.multiply(x, self.xp.float32(a), out=tmp)
+            y += tmp
+
     def sync(self) -> None:
         """Wait for queued device work, so an epoch's clock stops when its work is done."""
         if self.kind == "cupy":
@@ -111,6 +119,7 @@ def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, 
     """Nesterov-momentum minibatch SGD as gdbn's ``step`` with ``nesterov=True``."""
     P = [backend.put(p.copy()) for p in params]  # W1, b1, W2, b2
     V = [p * 0 for p in P]
+    T = [p * 0 for p in P]  # scratch: the update below allocates nothing per batch
     X, Y = backend.put(x), backend.put(y1h)
     nb = x.shape[0] // batch
     losses = []
@@ -121,8 +130,8 @@ def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, 
         acc = 0.0  # stays on the device until the epoch ends: reading it per batch would sync
         for i in range(nb):
             xb, yb = X[i * batch:(i + 1) * batch], Y[i * batch:(i + 1) * batch]
-            for p, v in zip(P, V):  # Nesterov: the momentum step first...
-                p += MOMENTUM * v
+            for p, v, t in zip(P, V, T):  # Nesterov: the momentum step first...
+                backend.axpy_(p, MOMENTUM, v, t)
             h = xb @ P[0]
             h += P[1]
             backend.relu_(h)
@@ -135,9 +144,11 @@ def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, 
             dh = dz @ P[2].T
             dh *= (h > 0)
             grads[0], grads[1] = xb.T @ dh, dh.sum(0)
-            for j in range(4):  # ...then the gradient step, which joins the velocity
-                step = (grads[j] + L2 * P[j]) if j in (0, 2) else grads[j]
-                step = step * (-lr)
+            for j in range(4):  # ...then the gradient step s = -lr (g + l2 W), which joins the velocity
+                step = grads[j]
+                if j in (0, 2):
+                    backend.axpy_(step, L2, P[j], T[j])
+                step *= -lr
                 P[j] += step
                 V[j] *= MOMENTUM
                 V[j] += step
