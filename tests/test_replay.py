@@ -105,7 +105,9 @@ def test_live_runs_snapshot_replay_identical_findings(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
     F.save(snap, str(a / "snap.json"))
-    expected = [f.to_dict() for f in verdict.judge(cpu, gpu, facts=F.load(str(a / "snap.json")), baseline_note="")]
+    from pytest_dlready.workloads import findings as W
+
+    expected = [f.to_dict() for f in W.pair_rows(cpu, gpu, F.load(str(a / "snap.json")), 1.0)]
     rows = []
     for where in (a, b):
         rc, out = run_pytest(where, "--dlready", f"--dlready-facts={a / 'snap.json'}", "-k", "test_speedup",

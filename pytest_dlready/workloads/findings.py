@@ -9,7 +9,7 @@ user names the backend (``--dlready-backends=pyopencl``) it is judged like a GPU
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, List, Optional
+from typing import Sequence, Any, Iterable, List, Optional
 
 from .. import catalogue
 from ..results import Finding, Status
@@ -144,3 +144,37 @@ def with_throughput(findings: Iterable[Finding], cpu: Any, gpu: Any) -> List[Fin
         else:
             out.append(f)
     return out
+
+
+def baseline_note(cpu: Any, gpu: Any) -> str:
+    """Say whose CPU run is the baseline only when it is another framework's (TF judged against Theano's CPU run)."""
+    same = str(cpu.backend).split("+")[0] == str(gpu.backend).split("+")[0]
+    return "" if same else f"baseline: the {cpu.backend} CPU run"
+
+
+def judged_strictly(gpu: Any, wanted: Sequence[str]) -> bool:
+    """A stand-in device is judged like a real GPU only when the user named its backend."""
+    from .registry import selected
+
+    return bool(wanted) and selected(str(gpu.backend), wanted)
+
+
+def pair_rows(cpu: Any, gpu: Optional[Any], facts: Any, min_speedup: float, strict: bool = False,
+              include_cpu: bool = True) -> List[Finding]:
+    """Every row one CPU/GPU pair yields: the CPU baseline, then the speedup verdict.
+
+    The single source of these rows for live training (``suites/test_training.py``) and
+    for replays of saved snapshots and cases (``suites/test_replay.py``): the same runs
+    under the same facts and settings give the same findings, byte for byte.
+    """
+    from .. import verdict
+
+    rows = cpu_rows(cpu) if include_cpu else []
+    if not cpu.ok or gpu is None:
+        return rows
+    if not gpu.ok and (gpu.extra or {}).get("unavailable"):
+        return rows + [unavailable_row(gpu)]
+    judged = with_throughput(verdict.judge(cpu, gpu, facts, min_speedup, baseline_note=baseline_note(cpu, gpu)), cpu, gpu)
+    if is_standin_device(gpu) and not strict:
+        judged = as_standin(judged, gpu)
+    return rows + judged
