@@ -49,22 +49,35 @@ def test_two_processes(tmp_path, first, second, overlap):
     assert overlapped == overlap, ((s1, e1), (s2, e2))
 
 
-def test_lock_timeout(tmp_path, monkeypatch):
-    monkeypatch.setenv("DLREADY_LOCK_DIR", str(tmp_path / "locks"))
-    env = dict(os.environ)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER.replace("0.6", "3"), str(tmp_path / "h.txt"), "gpu0"], env=env)
-    try:
-        import time
+HOLD_UNTIL_RELEASED = textwrap.dedent('''
+    import os, sys, time
+    from pytest_dlready.workloads.runner import device_lock
+    held, release = sys.argv[1], sys.argv[2]
+    with device_lock("gpu0"):
+        open(held, "w").close()          # tell the test the lock is ours
+        deadline = time.time() + 60
+        while not os.path.exists(release) and time.time() < deadline:
+            time.sleep(0.02)
+''')
 
-        deadline = time.time() + 10
-        while time.time() < deadline:  # wait until the other process holds it
-            try:
-                with runner.device_lock("gpu0", timeout=0):
-                    time.sleep(0.05)
-            except TimeoutError:
-                break
+
+def test_lock_timeout(tmp_path, monkeypatch):
+    """A second run gives up after its timeout while another process holds the device."""
+    import time
+
+    monkeypatch.setenv("DLREADY_LOCK_DIR", str(tmp_path / "locks"))
+    held, release = tmp_path / "held", tmp_path / "release"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_UNTIL_RELEASED, str(held), str(release)], env=dict(os.environ))
+    try:
+        deadline = time.time() + 60
+        while not held.exists() and time.time() < deadline and holder.poll() is None:
+            time.sleep(0.02)
+        assert held.exists(), "the holder never took the lock"
         with pytest.raises(TimeoutError, match="still held"):
             with runner.device_lock("gpu0", timeout=0.3):
                 pass
     finally:
+        release.touch()
         holder.wait(30)
+    with runner.device_lock("gpu0", timeout=5):  # released: free again
+        pass
