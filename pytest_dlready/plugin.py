@@ -21,6 +21,7 @@ from .results import Finding, Status
 SETTINGS_KEY = pytest.StashKey["S.Settings"]()
 FACTS_KEY = pytest.StashKey[dict]()
 SESSION_KEY = pytest.StashKey["Any"]()
+SUITES_KEY = pytest.StashKey[list]()
 
 SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
 
@@ -93,10 +94,20 @@ def _point_at_suites(config: pytest.Config, settings: S.Settings) -> None:
     """Collect the bundled suites; keep explicit paths the user gave as well."""
     from .session import suite_files
 
-    suites = suite_files(settings)
+    # Collect the folder, not the files: node ids then read "test_toolchain.py::test_x" from any cwd
+    # (files given one by one outside the rootdir get an empty path); unselected suites are ignored below.
+    config.stash[SUITES_KEY] = [os.path.basename(p) for p in suite_files(settings)]
     source = getattr(config, "args_source", None)
     user_given = source is not None and source == pytest.Config.ArgsSource.ARGS
-    config.args = (list(config.args) if user_given else []) + suites
+    config.args = (list(config.args) if user_given else []) + [SUITES_DIR]
+
+
+def pytest_ignore_collect(collection_path: Any, config: pytest.Config) -> Optional[bool]:
+    """Under --dlready, skip the bundled suites this session does not run (training vs replay)."""
+    selected = config.stash.get(SUITES_KEY, None)
+    if selected is None or str(collection_path.parent) != SUITES_DIR or not collection_path.name.endswith(".py"):
+        return None
+    return True if collection_path.name not in selected else None
 
 
 def get_settings(config: pytest.Config) -> S.Settings:
@@ -154,7 +165,14 @@ def _skip_at_item(reason: str) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    """Reject unknown OS names at collection, not as a silent skip later."""
+    """Reject unknown OS names at collection; put the bundled suites in table order."""
+    selected = config.stash.get(SUITES_KEY, None)
+    if selected:
+        def order(item: pytest.Item) -> int:
+            path = str(getattr(item, "path", ""))
+            name = os.path.basename(path)
+            return selected.index(name) if os.path.dirname(path) == SUITES_DIR and name in selected else -1
+        items.sort(key=order)  # stable: the user's own tests first, then toolchain, devices, training/replay
     bad = []
     for item in items:
         for mark in item.iter_markers("os"):

@@ -139,7 +139,7 @@ class DlreadySession:
     def _add_row(self, finding: Finding, report: pytest.TestReport) -> None:
         row = finding.to_dict()
         row["test"] = report.nodeid.split("::", 1)[-1]
-        row["suite"] = os.path.basename(report.nodeid.split("::", 1)[0]).replace(".py", "")
+        row["suite"] = os.path.basename(str(report.location[0]) if report.location else report.nodeid.split("::", 1)[0]).replace(".py", "")
         row["node"] = _node_of(report)
         key = json.dumps([row["test"], row["check"], row["code"], row["message"], row["node"]], sort_keys=True)
         if key in self._seen:
