@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -305,15 +304,6 @@ def train_opencl(x, y1h, params, batch: int, epochs: int, lr0: float, decay: flo
 
 
 # -- device identification -----------------------------------------------------------
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def blas_threads():
@@ -353,7 +343,7 @@ def prepare_torch(device: str, info: dict) -> ArrayBackend:
     elif probe.device.type == "mps":
         info["device_name"] = "Apple MPS"
     else:
-        info["device_name"] = cpu_name()
+        info["device_name"] = script_io.cpu_name()
         info["threads"] = torch.get_num_threads()
     return backend
 
@@ -395,7 +385,7 @@ def main(argv=None) -> int:
             import numpy
 
             backend = ArrayBackend("numpy")
-            info.update(device_used="cpu", device_name=cpu_name(), threads=blas_threads())
+            info.update(device_used="cpu", device_name=script_io.cpu_name(), threads=blas_threads())
             info["extra"]["numpy_version"] = numpy.__version__
         elif args.backend == "torch":
             backend = prepare_torch(args.device, info)

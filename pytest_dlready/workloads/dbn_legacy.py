@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import multiprocessing
 import os
-import platform
 import sys
 import time
 
@@ -62,15 +61,6 @@ class Tee(object):
         return getattr(self.stream, name)
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except (IOError, OSError):
-        pass
-    return platform.processor() or platform.machine()
 
 
 def blas_threads():
@@ -159,7 +149,7 @@ def main(argv=None):
     if on_gpu:
         info.update(device_used="cuda:0", device_name=gpu_board_name(gnumpy))
     else:
-        info.update(device_used="cpu", device_name=cpu_name(), threads=blas_threads())
+        info.update(device_used="cpu", device_name=script_io.cpu_name(), threads=blas_threads())
         if args.device == "gpu":
             # the seed's trap, measured: the "GPU" run trains on npmat
             info["extra"]["silent_cpu_fallback"] = True

@@ -136,24 +136,13 @@ def main(argv=None) -> int:
 
     model.fit(x, y1h, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[EpochClock()])
     info.update(epoch_seconds=epochs, device_used=weight_device(backend, model))
-    info["device_name"] = gpus[0] if info["device_used"] not in ("", "cpu") and gpus else _cpu_name()
+    info["device_name"] = gpus[0] if info["device_used"] not in ("", "cpu") and gpus else script_io.cpu_name()
     info["extra"]["losses"] = losses
     info["threads"] = _threads(backend)
     script_io.write_result(args.result, info)
     return 0
 
 
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 def _threads(backend: str):

@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import logging
 import os
-import platform
 import sys
 import time
 import warnings
@@ -89,15 +88,6 @@ class Echo(logging.StreamHandler):
             self.collect.emit(record)
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except (IOError, OSError):
-        pass
-    return platform.processor() or platform.machine()
 
 
 def configure_backend(backend, device):
@@ -163,7 +153,7 @@ def verify_theano(model, info, collect):
         info["extra"]["cudnn"] = any("Dnn" in n for n in convs)
     else:
         info["device_used"] = "cpu"
-        info["device_name"] = cpu_name()
+        info["device_name"] = script_io.cpu_name()
 
 
 def verify_tensorflow(model, x, info):
@@ -193,7 +183,7 @@ def verify_tensorflow(model, x, info):
             pass
     else:
         info["device_used"] = "cpu"
-        info["device_name"] = cpu_name()
+        info["device_name"] = script_io.cpu_name()
 
 
 def verify_cntk(info):
@@ -207,7 +197,7 @@ def verify_cntk(info):
         info["device_name"] = "GPU[%d]" % dev.id()
     else:
         info["device_used"] = "cpu"
-        info["device_name"] = cpu_name()
+        info["device_name"] = script_io.cpu_name()
 
 
 def build_model(keras, input_shape, num_classes=10):

@@ -67,3 +67,17 @@ def unavailable(path, result, reason):
     write_result(path, result)
     sys.stderr.write("dlready: unavailable: %s\n" % reason)
     sys.exit(EXIT_UNAVAILABLE)
+
+
+def cpu_name():
+    """The CPU's marketing name: what a CPU run reports as its device."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except (IOError, OSError):
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()

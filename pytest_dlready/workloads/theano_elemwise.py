@@ -17,7 +17,6 @@ from __future__ import absolute_import, division, print_function
 import argparse
 import logging
 import os
-import platform
 import sys
 import time
 
@@ -76,15 +75,6 @@ class Collect(logging.StreamHandler):
         self.lines.append("%s (%s): %s" % (record.levelname, record.name, msg.splitlines()[0] if msg else ""))
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except (IOError, OSError):
-        pass
-    return platform.processor() or platform.machine()
 
 
 def used_gpu(fgraph_nodes, tensor):
@@ -164,7 +154,7 @@ def main(argv=None):
     if on_gpu:
         info.update(device_used="cuda:0", device_name=gpu_context_name())
     else:
-        info.update(device_used="cpu", device_name=cpu_name(), threads=1)  # Elemwise is one thread unless openmp
+        info.update(device_used="cpu", device_name=script_io.cpu_name(), threads=1)  # Elemwise is one thread unless openmp
         if args.device != "cpu":
             info["extra"]["silent_cpu_fallback"] = True
     info["signals"] = collect.lines
