@@ -8,9 +8,8 @@ reports (so it works the same under pytest-xdist) and prints the readiness verdi
 """
 from __future__ import annotations
 
-import importlib
 import os
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Iterable, List, Optional
 
 import pytest
 
@@ -28,14 +27,6 @@ SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
 #: user_properties keys that carry findings and workload results from tests (and xdist workers)
 PROP_FINDING = "dlready"
 PROP_RUN = "dlready_run"
-
-#: Modules whose fixtures and hooks join the plugin; each keeps heavy imports inside functions.
-EXTRA_PLUGIN_MODULES = (
-    "pytest_dlready.fixtures",
-    "pytest_dlready.workloads.fixtures",
-    "pytest_dlready.devices_fixtures",
-)
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register every --dlready-* option in one group, each with an ini twin."""
@@ -60,15 +51,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     settings = S.resolve(config)
     config.stash[SETTINGS_KEY] = settings
-    for name in EXTRA_PLUGIN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    from . import devices_fixtures, fixtures
+    from .workloads import fixtures as workload_fixtures
+
+    for module in (fixtures, devices_fixtures, workload_fixtures):
         if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, "dlready-" + name.split(".", 1)[-1].replace(".", "-"))
+            config.pluginmanager.register(module, "dlready-" + module.__name__.split(".", 1)[-1].replace(".", "-"))
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist_support
 

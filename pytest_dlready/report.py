@@ -7,7 +7,6 @@ writes it atomically. ``rollup`` is the only place that decides READY / NOT READ
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import json
 import shutil
 import textwrap
@@ -15,7 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from . import __version__
 from . import facts as F
-from .results import SEVERITY, Status
+from .results import Status
 
 REPORT_SCHEMA = "pytest-dlready/report"
 REPORT_SCHEMA_VERSION = 1
@@ -24,10 +23,6 @@ READY = "READY"
 READY_WARN = "READY WITH WARNINGS"
 NOT_READY = "NOT READY"
 NO_VERDICT = "NO VERDICT"
-
-#: Modules that may provide extra writers (HTML, GitHub summary); each exposes ``write(doc, settings)``.
-EXTRA_WRITER_MODULES = ("pytest_dlready.reports.html", "pytest_dlready.reports.github")
-
 
 def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: int | None = None) -> Dict[str, Any]:
     """Verdict from rows: any FAIL -> NOT READY; any WARN -> READY WITH WARNINGS; only skips -> NO VERDICT."""
@@ -124,16 +119,10 @@ def write_json(doc: Mapping[str, Any], path: str) -> None:
 
 
 def extra_writers() -> List[Callable[..., None]]:
-    writers = []
-    for name in EXTRA_WRITER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        writers.append(module.write)
-    return writers
+    """HTML (when --dlready-html is set) and the GitHub step summary (when GITHUB_STEP_SUMMARY is)."""
+    from .reports import github, html
+
+    return [html.write, github.write]
 
 
 def table_lines(rows: Sequence[Mapping[str, Any]], width: int) -> List[str]:

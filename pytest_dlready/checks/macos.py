@@ -10,7 +10,7 @@ from typing import Any, List, Mapping
 
 from .. import facts as F
 from . import guard
-from ..catalogue import define, fix_for
+from ..catalogue import define
 from ..results import Finding, skip
 
 GPUSWITCH = define("DLR-MAC-GPUSWITCH", "automatic graphics switching is on",

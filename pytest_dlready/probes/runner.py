@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Mapping, Optional, Sequence
 
 #: Output kept per stream; tool outputs we parse (deviceQuery, nvidia-smi -q) fit well below.
