@@ -129,22 +129,27 @@ def table_lines(rows: Sequence[Mapping[str, Any]], width: int) -> List[str]:
     """Fixed-width table: check · status · detail · fix; long text wraps under its column."""
     if not rows:
         return ["(no readiness checks ran)"]
-    check_w = min(max(len(str(r.get("check", ""))) for r in rows), 34)
+    check_w = min(max(len(str(r.get("check", ""))) for r in rows), max(26, width // 3))
     status_w = 4
     rest = max(width - check_w - status_w - 6, 30)
+    pad = " " * (check_w + status_w + 4)
     lines = []
     for row in rows:
         check = str(row.get("check", ""))[:check_w]
         status = str(row.get("status", "skip")).upper()
-        detail = " ".join(str(row.get("message", "")).split())
+        body: List[str] = []
+        # a message's own lines (a verdict and its measured causes) stay separate paragraphs
+        for i, part in enumerate(str(row.get("message", "")).split("\n")):
+            text = " ".join(part.split())
+            if i == 0 and row.get("node"):
+                text = f"[{row['node']}] {text}"
+            if text:
+                body += textwrap.wrap(text, rest, subsequent_indent="  " if i else "")
         fix = " ".join(str(row.get("fix", "")).split())
-        if row.get("node"):
-            detail = f"[{row['node']}] {detail}"
-        body = textwrap.wrap(detail, rest) or [""]
         if fix and status in ("FAIL", "WARN", "SKIP"):
             body += textwrap.wrap("fix: " + fix, rest)
+        body = body or [""]
         lines.append(f"{check:<{check_w}}  {status:<{status_w}}  {body[0]}")
-        pad = " " * (check_w + status_w + 4)
         lines.extend(pad + b for b in body[1:])
     return lines
 

@@ -81,7 +81,7 @@ def test_without_a_gpu_every_legacy_gpu_side_is_a_needs_gpu_skip_with_what_else_
         if comp.skip:
             continue
         assert comp.gpu is None and comp.gpu_skip_needs_gpu
-        assert comp.gpu_skip.startswith("no GPU found (no NVIDIA driver") and "also needs" in comp.gpu_skip
+        assert comp.gpu_skip.startswith("no GPU found (see the GPU devices row)") and "also needs" in comp.gpu_skip
 
 
 def test_no_legacy_rows_unless_built_or_asked_for(tmp_path):

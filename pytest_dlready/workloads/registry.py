@@ -89,7 +89,8 @@ def gpu_vendors(facts: Mapping[str, Any]) -> List[str]:
 
 def no_gpu_reason(facts: Mapping[str, Any]) -> str:
     why = F.get(facts, "devices.summary")
-    return f"no GPU found ({why})" if isinstance(why, str) and why else "no GPU found by any probe"
+    # the devices suite's "GPU devices" row already spells out the whole reason once
+    return "no GPU found (see the GPU devices row)" if isinstance(why, str) and why else "no GPU found by any probe"
 
 
 def opencl_devices(facts: Mapping[str, Any]) -> Optional[List[Mapping[str, Any]]]:
