@@ -59,8 +59,8 @@ def _compute_tuple(value: Any) -> Optional[tuple]:
 
 
 def gpu_list(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    gpus = F.get(facts, "devices.gpus", []) or []
-    return [g for g in gpus if isinstance(g, Mapping)]
+    gpus = F.get(facts, "devices.gpus", [])
+    return [g for g in gpus if isinstance(g, Mapping)] if isinstance(gpus, list) else []
 
 
 def describe_gpu(gpu: Mapping[str, Any]) -> str:
