@@ -39,10 +39,11 @@ def _fmt(value: Optional[float]) -> str:
 def run_summary(run: Any) -> str:
     """"2,048 samples of sklearn-digits-upscaled, 0.0312 s/epoch (median of 2 after 1 warm-up)"."""
     timed = list(getattr(run, "timed_epochs", []) or [])
-    samples = f"{run.samples:,}" if isinstance(run.samples, int) else "?"
+    data = run.dataset or "unknown data"
+    what = f"{run.samples:,} samples of {data}" if isinstance(run.samples, int) else data  # a replayed log may not say
     warm = len(run.epoch_seconds) - len(timed)
     where = run.device_name or run.device_used or "?"
-    return (f"{samples} samples of {run.dataset or 'unknown data'} on {where}: {_fmt(run.median_epoch)} s/epoch "
+    return (f"{what} on {where}: {_fmt(run.median_epoch)} s/epoch "
             f"(median of {len(timed)} after {warm} warm-up)")
 
 
