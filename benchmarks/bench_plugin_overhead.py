@@ -6,21 +6,24 @@ Usage: python benchmarks/bench_plugin_overhead.py [repeats]
 """
 from __future__ import annotations
 
+import glob
 import os
 import statistics
 import sys
 
 from _common import PYTHON, ROOT, describe, interleaved
 
-# Tests that need no dlready fixture, so both sides run the same tests.
-SELECTION = ["tests/test_checks_recorded.py", "tests/test_catalogue.py"]
+# The project's unit tests that need no dlready fixture (parsers, checks, verdict, logs), so both
+# sides run the same 250-odd tests; hypothesis is seeded so both sides draw the same examples.
+SELECTION = ["tests/test_parsers_*.py", "tests/test_checks_recorded.py", "tests/test_catalogue.py",
+             "tests/test_logs.py", "tests/test_verdict.py"]
 TARGET = 1.02
 
 
 def main() -> int:
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 11
-    selection = [p for p in SELECTION if os.path.exists(os.path.join(ROOT, p))]
-    base = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"] + selection
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    selection = sorted(os.path.relpath(p, ROOT) for pattern in SELECTION for p in glob.glob(os.path.join(ROOT, pattern)))
+    base = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0"] + selection
     times = interleaved({"with plugin": base, "-p no:dlready": base + ["-p", "no:dlready"]}, repeats, cwd=ROOT)
     for name, samples in times.items():
         print(describe(name, samples))
