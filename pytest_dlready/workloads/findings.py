@@ -42,7 +42,7 @@ def run_summary(run: Any) -> str:
     data = run.dataset or "unknown data"
     what = f"{run.samples:,} samples of {data}" if isinstance(run.samples, int) else data  # a replayed log may not say
     warm = len(run.epoch_seconds) - len(timed)
-    where = run.device_name or run.device_used or "?"
+    where = run.device_name or run.device_used or ("the CPU" if run.device == "cpu" else "an unnamed device")
     return (f"{what} on {where}: {_fmt(run.median_epoch)} s/epoch "
             f"(median of {len(timed)} after {warm} warm-up)")
 
