@@ -76,7 +76,8 @@ def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
 
 def build(session: Any) -> Dict[str, Any]:
     facts = session.facts
-    rows = list(session.rows)  # suite order reads best; rollup does not depend on order
+    # suite order reads best; with several hosts each host's rows stay together (the sort is stable)
+    rows = sorted(session.rows, key=lambda r: r.get("node") or "")
     settings = session.settings
     from .reports.hosts import host_entries, host_summary
 
