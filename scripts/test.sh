@@ -28,6 +28,11 @@ else
 fi
 
 step "pytest-dlready with test extras and backends"
+# PyPI's torch is the CUDA build (~3 GB of nvidia-* wheels); where a CPU wheel lies on disk, take it first.
+cpu_torch=$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$cpu_torch" ] && ! "$PY" -c 'import torch' >/dev/null 2>&1; then
+    "$PY" -m pip install -q "$cpu_torch"
+fi
 "$PY" -m pip install -q -e '.[test,opencl,nvml,cuda-python,keras-tf,keras-jax,keras-torch]'
 
 step "legacy environments (Python 2.7 gnumpy/nolearn, 3.6 CNTK, 3.7 Keras 2 + Theano)"
