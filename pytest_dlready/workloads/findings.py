@@ -91,7 +91,9 @@ def unavailable_row(gpu: Any) -> Finding:
 
 
 def not_run_row(comparison_id: str, reason: str) -> Finding:
-    return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN, fix=catalogue.fix_for(NOT_RUN))
+    # a reason that already names the install step needs no second, generic "fix"
+    fix = "" if ("pip install" in reason or "not installed" in reason) else catalogue.fix_for(NOT_RUN)
+    return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN, fix=fix)
 
 
 def is_standin_device(gpu: Any) -> bool:
