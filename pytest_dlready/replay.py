@@ -175,12 +175,12 @@ def facts_for_case(name_or_path: str, settings: Any = None) -> Dict[str, Any]:
 
 
 def judge_runs(runs: Sequence[Mapping[str, Any]], facts: Mapping[str, Any], min_speedup: float = 1.0) -> List[Any]:
-    """Every pair's findings, in run order (what the replay suite records, and ``main`` prints)."""
-    from . import verdict
+    """Every pair's speedup rows, in run order: the suite's rows less the CPU baselines' own."""
+    from .workloads.findings import pair_rows
 
     out = []
-    for cpu, gpu, note in pair_runs(runs):
-        out.extend(verdict.judge(cpu, gpu, facts=facts, min_speedup=min_speedup, baseline_note=note))
+    for cpu, gpu, _note in pair_runs(runs):
+        out.extend(pair_rows(cpu, gpu, facts, min_speedup, include_cpu=False))
     return out
 
 
