@@ -29,7 +29,7 @@ dl.meta dt{color:#5d6b78} dl.meta dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d8dde3}
 th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid #e6e9ed}
 th{background:#eef1f4;font-weight:600;white-space:nowrap}
-td.msg{overflow-wrap:anywhere} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{color:#5d6b78;font-size:12px} td.node,td.h{white-space:nowrap}
+td.msg{overflow-wrap:anywhere;white-space:pre-line} td.fix{color:#37424d;overflow-wrap:anywhere} td.code,td.node{color:#5d6b78;font-size:12px} td.node,td.h{white-space:nowrap}
 .badge{display:inline-block;white-space:nowrap;min-width:40px;text-align:center;border-radius:3px;padding:0 5px;font-size:12px;font-weight:700;color:#fff}
 .s-pass{background:#1e7d3a}.s-warn{background:#9a6700}.s-fail{background:#b42318}.s-skip{background:#8a96a3}
 .s-ready{background:#1e7d3a}.s-none{background:#5d6b78}
