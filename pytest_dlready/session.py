@@ -116,7 +116,7 @@ class DlreadySession:
                     self.runs.append(value)
             elif key == "dlready_host" and isinstance(value, dict) and _node_of(report):
                 self.hosts.setdefault(str(_node_of(report)), {}).update(value)
-        test = report.nodeid.split("::", 1)[-1]
+        test = _row_name(report.nodeid.split("::", 1)[-1])
         if report.when not in ("setup", "call", "teardown") and report.failed:
             # xdist's report for the test that was running when its worker died
             self._add_row(Finding(test, Status.FAIL, _short_longrepr(report), code="DLR-WORKER-LOST"), report)
@@ -201,6 +201,13 @@ def _node_of(report: Any) -> Optional[str]:
     """The xdist node (gateway id) a report came from; None when run in-process."""
     gateway = getattr(getattr(report, "node", None), "gateway", None)
     return str(gateway.id) if gateway is not None else None
+
+
+def _row_name(test: str) -> str:
+    """A row for a test that recorded no finding: "macos energy settings" for test_macos_energy_settings."""
+    name, bracket, params = test.partition("[")
+    name = name[5:] if name.startswith("test_") else name
+    return name.replace("_", " ") + bracket + params
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
