@@ -52,7 +52,7 @@ def gpu(gpus: List[Mapping[str, Any]], dl_facts: Mapping[str, Any], dl_settings)
     skip = M.evaluate_gpu(dl_facts)
     reason = skip.reason if skip else "no GPU found"
     if dl_settings.require_gpu:
-        pytest.fail(f"{reason} (a failure because --dlready-require-gpu is set)", pytrace=False)
+        pytest.fail(reason + M.REQUIRE_GPU_SUFFIX, pytrace=False)
     pytest.skip(reason)
 
 
@@ -85,7 +85,7 @@ def dl_check(request: pytest.FixtureRequest, dl_settings) -> Callable[[Union[Fin
         items = [findings] if isinstance(findings, Finding) else list(findings)
         if dl_settings.require_gpu:
             items = [
-                Finding(f.check, Status.FAIL, f.message + " (a failure because --dlready-require-gpu is set)",
+                Finding(f.check, Status.FAIL, f.message + M.REQUIRE_GPU_SUFFIX,
                         code=f.code, fix=f.fix, observed=f.observed)
                 if f.status is Status.SKIP and f.observed.get("needs_gpu") else f
                 for f in items

@@ -25,6 +25,10 @@ MARKER_LINES = [
 ]
 
 
+#: appended to a GPU-dependent skip that --dlready-require-gpu turns into a failure
+REQUIRE_GPU_SUFFIX = " (a failure because --dlready-require-gpu is set)"
+
+
 class MarkerError(ValueError):
     """A marker used with arguments that cannot be judged (unknown OS, bad count)."""
 

@@ -140,7 +140,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if skip is None:
         return
     if skip.gpu_related and get_settings(item.config).require_gpu:
-        pytest.fail(f"{skip.reason} (a failure because --dlready-require-gpu is set)", pytrace=False)
+        pytest.fail(skip.reason + M.REQUIRE_GPU_SUFFIX, pytrace=False)
     _skip_at_item(skip.reason)
 
 

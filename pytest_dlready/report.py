@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from . import __version__
 from . import facts as F
+from . import markers as M
 from .results import Status
 
 REPORT_SCHEMA = "pytest-dlready/report"
@@ -49,7 +50,7 @@ def headline(row: Mapping[str, Any]) -> str:
     """A short reason for the verdict line: the message's first clause, or the code's title."""
     from .catalogue import title_for
 
-    first = str(row.get("message", "")).split("\n", 1)[0].split("; ", 1)[0].strip()
+    first = str(row.get("message", "")).split("\n", 1)[0].replace(M.REQUIRE_GPU_SUFFIX, "").split("; ", 1)[0].strip()
     if len(first) <= 90:
         return first
     return title_for(str(row.get("code", ""))) or first[:87] + "..."
