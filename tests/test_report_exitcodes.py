@@ -86,7 +86,9 @@ def test_process_exit_status(pytester, monkeypatch, case, code) -> None:
 
 def test_require_gpu_turns_the_no_gpu_skip_into_the_reason(pytester, monkeypatch) -> None:
     result, doc = _gate(pytester, monkeypatch, "ok", "--dlready-require-gpu")
-    assert doc["verdict"]["reasons"] == ["no NVIDIA GPU found"]  # the row keeps "(a failure because --dlready-require-gpu is set)"
+    assert doc["verdict"]["reasons"] == ["no NVIDIA GPU found"]
+    assert [r["message"] for r in doc["rows"] if r["status"] == "fail"] == [
+        "no NVIDIA GPU found (a failure because --dlready-require-gpu is set)"]  # the row says why it failed
 
 
 def test_internal_error_is_3_and_still_reports(pytester, monkeypatch) -> None:
