@@ -181,3 +181,17 @@ def test_xdist_gives_one_table_without_lost_or_doubled_rows(pytester, tmp_path):
     rows1 = sorted(map(key, json.loads(one.read_text())["rows"]))
     rows2 = sorted(map(key, json.loads(two.read_text())["rows"]))
     assert rows1 == rows2 and len(rows1) == len(set(rows1))
+
+
+def test_recorded_gt750m_macbook_device_rows(pytester):
+    """Issue 3's acceptance: the MacBook's recorded deviceQuery/bandwidthTest give inventory, bandwidth and warnings."""
+    result = run(pytester, "--dlready", f"--dlready-facts={MAC}", "-k", "devices")
+    result.stdout.fnmatch_lines([
+        "GPU devices*PASS*found 1 GPU(s): GPU0 GeForce GT 750M 3.0 (deviceQuery)*",
+        "compute capability GPU0*WARN*compute capability 3.0*",
+        "bandwidth GPU0 H2D pinned*WARN*1.57 GB/s*",
+        "bandwidth GPU0 D2H pinned*PASS*3.18 GB/s*",
+        "bandwidth GPU0 D2D*WARN*17.1 GB/s*",
+        "display GPU0*WARN*drives a display (Run time limit on kernels: Yes)*",
+    ])
+    assert result.ret == 0  # warnings, no failure: the seed's MacBook was "ready" by every tool — and slow
