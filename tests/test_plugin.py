@@ -183,15 +183,15 @@ def test_xdist_gives_one_table_without_lost_or_doubled_rows(pytester, tmp_path):
     assert rows1 == rows2 and len(rows1) == len(set(rows1))
 
 
-def test_recorded_gt750m_macbook_device_rows(pytester):
+def test_recorded_gt750m_macbook_device_rows(pytester, tmp_path):
     """Issue 3's acceptance: the MacBook's recorded deviceQuery/bandwidthTest give inventory, bandwidth and warnings."""
-    result = run(pytester, "--dlready", f"--dlready-facts={MAC}", "-k", "devices")
-    result.stdout.fnmatch_lines([
-        "GPU devices*PASS*found 1 GPU(s): GPU0 GeForce GT 750M 3.0 (deviceQuery)*",
-        "compute capability GPU0*WARN*compute capability 3.0*",
-        "bandwidth GPU0 H2D pinned*WARN*1.57 GB/s*",
-        "bandwidth GPU0 D2H pinned*PASS*3.18 GB/s*",
-        "bandwidth GPU0 D2D*WARN*17.1 GB/s*",
-        "display GPU0*WARN*drives a display (Run time limit on kernels: Yes)*",
-    ])
+    out = tmp_path / "mac.json"
+    result = run(pytester, "--dlready", f"--dlready-facts={MAC}", "-k", "devices", f"--dlready-json={out}")
+    rows = {r["check"]: (r["status"], r["message"]) for r in json.loads(out.read_text())["rows"]}
+    assert rows["GPU devices"] == ("pass", "found 1 GPU(s): GPU0 GeForce GT 750M 3.0 (deviceQuery)")
+    assert rows["compute capability GPU0"][0] == "warn" and "compute capability 3.0" in rows["compute capability GPU0"][1]
+    assert rows["bandwidth GPU0 H2D pinned"][0] == "warn" and "1.57 GB/s" in rows["bandwidth GPU0 H2D pinned"][1]
+    assert rows["bandwidth GPU0 D2H pinned"][0] == "pass" and "3.18 GB/s" in rows["bandwidth GPU0 D2H pinned"][1]
+    assert rows["bandwidth GPU0 D2D"][0] == "warn" and "17.1 GB/s" in rows["bandwidth GPU0 D2D"][1]
+    assert rows["display GPU0"][0] == "warn" and "Run time limit on kernels: Yes" in rows["display GPU0"][1]
     assert result.ret == 0  # warnings, no failure: the seed's MacBook was "ready" by every tool — and slow
