@@ -101,21 +101,31 @@ def validate(data: Any, where: str = "snapshot") -> Facts:
     return data
 
 
-def load(path: str) -> Facts:
+def read_json(path: str, what: str, error: type = None, hint: str = "") -> Any:
+    """Parse the JSON file ``path`` or raise ``error`` (default SnapshotError) saying what is wrong with it.
+
+    Shared by snapshots and ``merge``'s reports: unreadable, not text, truncated or too deeply
+    nested files all get one sentence that names the file; the file itself is never touched.
+    """
+    error = error or SnapshotError
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read facts snapshot: {exc.strerror or exc}") from None
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise SnapshotError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
+        raise error(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SnapshotError(
-            f"{path}: corrupt facts snapshot (invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}); "
-            "was it truncated? save it again with --dlready-save-facts"
-        ) from None
+        raise error(f"{path}: corrupt {what} (invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg})"
+                    + (f"; {hint}" if hint else "")) from None
+    except RecursionError:
+        raise error(f"{path}: JSON nested too deeply to be a {what}") from None
+
+
+def load(path: str) -> Facts:
+    data = read_json(path, "facts snapshot", hint="was it truncated? save it again with --dlready-save-facts")
     facts = validate(data, where=path)
     facts["source"] = f"loaded from {path}"
     return facts

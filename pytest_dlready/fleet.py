@@ -40,20 +40,10 @@ class MergeError(Exception):
 
 def load_report(path: str) -> Dict[str, Any]:
     """Read one report, or raise ``MergeError`` naming ``path`` (truncated, foreign, too new)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise MergeError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise MergeError(f"{path}: not a text file ({exc.reason} at byte {exc.start})") from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MergeError(f"{path}: not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg}): "
-                         "not a pytest-dlready report, or truncated (was the run that wrote it killed?)") from None
-    except RecursionError:
-        raise MergeError(f"{path}: JSON nested too deeply to be a pytest-dlready report") from None
+    from .facts import read_json
+
+    doc = read_json(path, "pytest-dlready report", MergeError,
+                    hint="not a pytest-dlready report, or truncated (was the run that wrote it killed?)")
     if not isinstance(doc, dict):
         raise MergeError(f"{path}: not a pytest-dlready report (top level is {type(doc).__name__}, expected an object)")
     if doc.get("schema") != REPORT_SCHEMA:

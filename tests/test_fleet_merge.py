@@ -133,7 +133,7 @@ def test_an_xdist_each_report_becomes_one_row_per_host(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("content, message", [
-    ('{"schema": "pytest-dlready/report", "schema_version": 1, "verd', "not valid JSON (line 1 column *truncated*"),
+    ('{"schema": "pytest-dlready/report", "schema_version": 1, "verd', "corrupt pytest-dlready report (invalid JSON at line 1 column *truncated*"),
     ('{"schema": "pytest-dlready/facts", "schema_version": 1}', "*not a pytest-dlready report (schema is 'pytest-dlready/facts'*a facts snapshot*"),
     ('{"testsuites": {}}', "*not a pytest-dlready report (schema is None*"),
     ('[]', "*not a pytest-dlready report (top level is list*"),
