@@ -305,7 +305,8 @@ def check_opencl(facts: Mapping[str, Any]) -> List[Finding]:
     """OpenCL devices (GPUs and CPU stand-ins alike) and whether each can build a kernel."""
     status = F.get(facts, "devices.routes.opencl", {}) or {}
     if not status.get("ran"):
-        return [skip("OpenCL devices", f"OpenCL not probed: {status.get('skipped') or 'pyopencl is not installed'}",
+        why = status.get("skipped") or "this snapshot has no OpenCL facts (pyopencl absent where it was taken?)"
+        return [skip("OpenCL devices", f"OpenCL not probed: {why}",
                      fix="pip install pyopencl, plus an OpenCL driver (e.g. apt-get install pocl-opencl-icd)")]
     accs = [a for a in F.get(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping)]
     if not accs:
