@@ -159,17 +159,26 @@ def driver_version(facts: Mapping[str, Any]) -> Optional[str]:
     if nvml.get("driver_version"):
         return str(nvml["driver_version"])
     smi = F.get(facts, "driver.nvidia_smi.record.stdout", "") or ""
-    match = re.search(r"Driver Version:\s*([\d.]+)", smi)
-    if match:
-        return match.group(1)
+    if smi:
+        from ..parsers import nvidia_smi
+
+        version = nvidia_smi.parse(str(smi)).get("driver_version")
+        if version:
+            return str(version)
     proc = F.get(facts, "driver.proc_version", "") or ""
     match = re.search(r"Kernel Module(?: for x86_64)?\s+([\d.]+)", proc)
     return match.group(1) if match else None
 
 
-def _kext_lines(facts: Mapping[str, Any]) -> List[str]:
+def _cuda_kexts(facts: Mapping[str, Any]) -> List[str]:
+    """Loaded CUDA kexts as "com.nvidia.CUDA (1.1.0)", read by the kextstat parser."""
     out = F.get(facts, "driver.kextstat.stdout", "") or ""
-    return [ln.strip() for ln in out.splitlines() if "cuda" in ln.lower()]
+    if not out:
+        return []
+    from ..parsers import macos as mac_text
+
+    kexts = mac_text.KEXTSTAT.parse(str(out)).get("kexts") or []
+    return [f"{k.get('name')} ({k.get('version')})" for k in kexts if "cuda" in str(k.get("name", "")).lower()]
 
 
 @guard('NVIDIA driver')
@@ -188,10 +197,9 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
         findings.append(fail("NVIDIA driver", "the open-source nouveau driver is loaded: CUDA cannot use the GPU through it",
                              code=NOUVEAU, fix=fix_for(NOUVEAU)))
     if os_name == "macos":
-        kexts = _kext_lines(facts)
+        kexts = _cuda_kexts(facts)
         if kexts:
-            match = re.search(r"(com\.nvidia\.\S+ \([^)]*\))", kexts[0])
-            findings.append(passed("NVIDIA driver", "CUDA driver kext loaded: " + (match.group(1) if match else kexts[0]), kext=kexts))
+            findings.append(passed("NVIDIA driver", "CUDA driver kext loaded: " + kexts[0], kext=kexts))
             return findings
         if libcuda.get("found"):
             findings.append(passed("NVIDIA driver", f"libcuda loads ({libcuda.get('name')}), driver API {compat.cuda_to_text(libcuda['driver_api_version']) if libcuda.get('driver_api_version') else '?'}"))

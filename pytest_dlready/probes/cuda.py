@@ -14,9 +14,6 @@ from typing import Any, Dict, List, Optional
 
 from . import runner
 
-RELEASE = re.compile(r"release (\d+\.\d+)(?:, V([\d.]+))?")
-
-
 def standard_roots() -> List[str]:
     """Install folders NVIDIA's installers use on each OS (newest first per pattern)."""
     patterns = ["/usr/local/cuda", "/usr/local/cuda-*", "/opt/cuda", "/usr/lib/cuda",
@@ -75,11 +72,12 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
     section: Dict[str, Any] = {"nvcc": None, "toolkit_version": None, "toolkit_roots": []}
     nvcc = runner.which("nvcc")
     if nvcc:
+        from ..parsers import nvcc as nvcc_text  # the same reader `parse` applies to a pasted `nvcc --version`
+
         rec = runner.run([nvcc, "--version"], timeout=timeout)
-        match = RELEASE.search(rec.stdout)
-        section["nvcc"] = {"path": nvcc, "record": rec.to_dict(), "release": match.group(1) if match else None}
-        if match:
-            section["toolkit_version"] = match.group(1)
+        release = nvcc_text.parse(rec.stdout).get("release")
+        section["nvcc"] = {"path": nvcc, "record": rec.to_dict(), "release": release}
+        section["toolkit_version"] = release
     roots: List[Dict[str, Any]] = []
     seen = set()
     for source, path in [("CUDA_PATH", env.get("CUDA_PATH")), ("CUDA_HOME", env.get("CUDA_HOME")),
