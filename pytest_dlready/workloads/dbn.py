@@ -366,13 +366,7 @@ def main(argv=None) -> int:
     ap.add_argument("--result", required=True)
     ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "torch", "pyopencl"))
     ap.add_argument("--device", default="cpu", help="torch: cpu|cuda|mps|rocm")
-    ap.add_argument("--samples", type=int, default=46900)
-    ap.add_argument("--epochs", type=int, default=10, help="epochs in all, warm-up included")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--learn-rate", type=float, default=0.3)
-    ap.add_argument("--decay", type=float, default=0.9)
-    ap.add_argument("--seed", type=int, default=0)
+    script_io.add_dbn_arguments(ap)
     args = ap.parse_args(argv)
 
     info = {

@@ -119,13 +119,7 @@ def main(argv=None):
     ap.add_argument("--result", required=True)
     ap.add_argument("--device", default="cpu", choices=("cpu", "gpu"),
                     help="cpu: GNUMPY_USE_GPU=no; gpu: keep GNUMPY_USE_GPU (default auto, as the seed ran)")
-    ap.add_argument("--samples", type=int, default=46900)
-    ap.add_argument("--epochs", type=int, default=10, help="epochs in all, warm-up included")
-    ap.add_argument("--warmup", type=int, default=1)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--learn-rate", type=float, default=0.3)
-    ap.add_argument("--decay", type=float, default=0.9)
-    ap.add_argument("--seed", type=int, default=0)
+    script_io.add_dbn_arguments(ap)
     args = ap.parse_args(argv)
 
     backend = "gnumpy+npmat" if args.device == "cpu" else "gnumpy+cudamat"

@@ -81,3 +81,14 @@ def cpu_name():
     import platform
 
     return platform.processor() or platform.machine()
+
+
+def add_dbn_arguments(ap):
+    """The seed DBN's size and nolearn settings, shared by dbn.py and dbn_legacy.py so they cannot drift."""
+    ap.add_argument("--samples", type=int, default=46900)
+    ap.add_argument("--epochs", type=int, default=10, help="epochs in all, warm-up included")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--learn-rate", type=float, default=0.3)
+    ap.add_argument("--decay", type=float, default=0.9)
+    ap.add_argument("--seed", type=int, default=0)
