@@ -74,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     session = DlreadySession(config, settings)
     config.stash[SESSION_KEY] = session
+    # the session object receives the test reports itself (pytest_runtest_logreport), as xdist's DSession does
+    config.pluginmanager.register(session, "dlready-session")
     session.start()
     _point_at_suites(config, settings)
 
@@ -173,26 +175,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
         raise pytest.UsageError("invalid @pytest.mark.os:\n  " + "\n  ".join(bad))
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Turn each test report (local or from an xdist worker) into readiness rows."""
-    session = _session_of(report)
-    if session is not None:
-        session.add_report(report)
-
-
-_ACTIVE: List[Any] = []
-
-
-def _session_of(report: Any) -> Any:
-    return _ACTIVE[-1] if _ACTIVE else None
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    dl = session.config.stash.get(SESSION_KEY, None)
-    if dl is not None:
-        _ACTIVE.append(dl)
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Write the JSON report and saved snapshot (controller only), atomically."""
     dl = session.config.stash.get(SESSION_KEY, None)
@@ -207,12 +189,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if dl is None or dl.is_worker:
         return
     dl.render_terminal(terminalreporter)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    dl = config.stash.get(SESSION_KEY, None)
-    if dl is not None and dl in _ACTIVE:
-        _ACTIVE.remove(dl)
 
 
 def record(request: pytest.FixtureRequest, findings: Iterable[Finding]) -> List[Finding]:

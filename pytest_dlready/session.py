@@ -102,6 +102,10 @@ class DlreadySession:
         return self.config.stash.get(FACTS_KEY, {})
 
     # -- rows --------------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Each test report, local or from an xdist worker, becomes readiness rows."""
+        self.add_report(report)
+
     def add_report(self, report: pytest.TestReport) -> None:
         """One row per finding a test recorded; a row for tests that skipped or broke without one."""
         findings = [Finding.from_dict(v) for k, v in report.user_properties if k == "dlready"]
