@@ -91,9 +91,8 @@ def unavailable_row(gpu: Any) -> Finding:
 
 
 def not_run_row(comparison_id: str, reason: str) -> Finding:
-    # a reason that already names the install step needs no second, generic "fix"
-    fix = "" if ("pip install" in reason or "not installed" in reason) else catalogue.fix_for(NOT_RUN)
-    return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN, fix=fix)
+    # every registry reason says how to bring the comparison back (install, tier, --dlready-backends)
+    return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN)
 
 
 def is_standin_device(gpu: Any) -> bool:

@@ -103,7 +103,7 @@ def _comparison(workload: str, backend: str, record: Optional[Mapping[str, Any]]
     if record is None:
         comp.skip = legacy.missing_reason(env_name, root) or f"legacy environment {env_name} is not usable"
     elif wanted and not R.selected(backend, wanted):
-        comp.skip = f"{backend} not among --dlready-backends={','.join(wanted)}"
+        comp.skip = R.not_selected(backend, wanted)
     elif skip_reason:
         comp.skip = skip_reason
     if record is not None:

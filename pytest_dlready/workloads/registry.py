@@ -83,6 +83,11 @@ def selected(backend: str, wanted: Sequence[str]) -> bool:
     return any(aliases.get(w, w) in parts for w in wanted)
 
 
+def not_selected(name: str, wanted: Sequence[str]) -> str:
+    """The skip reason of a comparison left out by --dlready-backends, with the way to bring it back."""
+    return f"{name} not among --dlready-backends={','.join(wanted)}; add it there to train it"
+
+
 def gpu_vendors(facts: Mapping[str, Any]) -> List[str]:
     return [str(g.get("vendor", "")).lower() for g in M.gpu_list(facts)]
 
@@ -137,7 +142,7 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
         comp.gpu_skip = (f"no GPU array library for {', '.join(vendors)} in {python}; "
                          "pip install cupy-cuda12x (NVIDIA) or a GPU build of torch")
     if not selected("numpy", wanted) and not selected("cupy", wanted):
-        comp.skip = f"numpy not among --dlready-backends={','.join(wanted)}"
+        comp.skip = not_selected("numpy", wanted)
     if _has(mods, "numpy") is False:
         comp.skip = f"numpy is not installed in {python}; {M.INSTALL_HINTS['numpy']}"
     out.append(comp)
@@ -160,7 +165,7 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
         comp.gpu = WorkloadSpec(DBN, "pyopencl", "gpu", _dbn_script(), dbn_args(tier, "pyopencl"),
                                 python=python, env=env, lock="opencl0" if comp.standin else "gpu0")
     if not selected("pyopencl", wanted):
-        comp.skip = comp.skip or f"pyopencl not among --dlready-backends={','.join(wanted)}"
+        comp.skip = comp.skip or not_selected("pyopencl", wanted)
     out.append(comp)
 
     # 3. Keras mnist_cnn per Keras 3 backend
@@ -174,7 +179,7 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
         if need:
             comp.skip = f"{' and '.join(need)} not installed in {python}; pip install 'pytest-dlready[keras-{'tf' if kb == 'tensorflow' else kb}]'"
         elif wanted and not selected(name, wanted):
-            comp.skip = f"{name} not among --dlready-backends={','.join(wanted)}"
+            comp.skip = not_selected(name, wanted)
         elif tier == "quick" and not wanted and fastest_done >= QUICK_KERAS:
             comp.skip = (f"the quick tier trains mnist_cnn on the fastest Keras backend only; "
                          f"run --dlready-tier=standard or --dlready-backends={name} for {name}")
