@@ -9,24 +9,17 @@ reports (so it works the same under pytest-xdist) and prints the readiness verdi
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, List, Optional
+from typing import Any, List, Optional
 
 import pytest
 
 from . import markers as M
 from . import settings as S
-from .results import Finding, Status
 
-SETTINGS_KEY = pytest.StashKey["S.Settings"]()
-FACTS_KEY = pytest.StashKey[dict]()
-SESSION_KEY = pytest.StashKey["Any"]()
-SUITES_KEY = pytest.StashKey[list]()
 
-SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
-
-#: user_properties keys that carry findings and workload results from tests (and xdist workers)
-PROP_FINDING = "dlready"
-PROP_RUN = "dlready_run"
+# re-exported: tests and other projects' conftests read them from here
+from .state import (FACTS_KEY, SESSION_KEY, SETTINGS_KEY, SUITES_DIR, SUITES_KEY,  # noqa: E402,F401
+                    get_facts, get_settings)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register every --dlready-* option in one group, each with an ini twin."""
@@ -51,12 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     settings = S.resolve(config)
     config.stash[SETTINGS_KEY] = settings
-    from . import devices_fixtures, fixtures
-    from .workloads import fixtures as workload_fixtures
+    from . import fixtures
 
-    for module in (fixtures, devices_fixtures, workload_fixtures):
-        if not config.pluginmanager.is_registered(module):
-            config.pluginmanager.register(module, "dlready-" + module.__name__.split(".", 1)[-1].replace(".", "-"))
+    if not config.pluginmanager.is_registered(fixtures):
+        config.pluginmanager.register(fixtures, "dlready-fixtures")
     if config.pluginmanager.hasplugin("xdist"):
         from . import xdist_support
 
@@ -98,21 +89,6 @@ def pytest_ignore_collect(collection_path: Any, config: pytest.Config) -> Option
     if selected is None or str(collection_path.parent) != SUITES_DIR or not collection_path.name.endswith(".py"):
         return None
     return True if collection_path.name not in selected else None
-
-
-def get_settings(config: pytest.Config) -> S.Settings:
-    return config.stash.get(SETTINGS_KEY, S.Settings())
-
-
-def get_facts(config: pytest.Config) -> dict:
-    """The session's snapshot; probed lazily for projects that only use the markers."""
-    facts = config.stash.get(FACTS_KEY, None)
-    if facts is None:
-        from .probes.collect import collect
-
-        facts = collect(get_settings(config), light=True)
-        config.stash[FACTS_KEY] = facts
-    return facts
 
 
 def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
@@ -189,27 +165,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if dl is None or dl.is_worker:
         return
     dl.render_terminal(terminalreporter)
-
-
-def record(request: pytest.FixtureRequest, findings: Iterable[Finding]) -> List[Finding]:
-    """Attach findings to the running test so they reach the report (and xdist controller)."""
-    out = []
-    for finding in findings:
-        request.node.user_properties.append((PROP_FINDING, finding.to_dict()))
-        out.append(finding)
-    return out
-
-
-def act_on(findings: List[Finding], require_gpu: bool = False) -> None:
-    """Make the test's outcome match its findings: fail > skip-only > pass (warns pass)."""
-    fails = [f for f in findings if f.status is Status.FAIL]
-    if fails:
-        lines = []
-        for f in fails:
-            lines.append(f"[{f.code}] {f.message}" if f.code else f.message)
-            if f.fix:
-                lines.append(f"  fix: {f.fix}")
-        pytest.fail("\n".join(lines), pytrace=False)
-    if findings and all(f.status is Status.SKIP for f in findings):
-        reason = findings[0].message + (f"; {findings[0].fix}" if findings[0].fix else "")
-        pytest.skip(reason)

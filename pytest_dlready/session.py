@@ -24,7 +24,7 @@ SUITE_ORDER = ("test_toolchain.py", "test_devices.py", "test_training.py", "test
 
 def suite_files(settings: Settings) -> List[str]:
     """The bundled suite files this session runs, in table order."""
-    from .plugin import SUITES_DIR
+    from .state import SUITES_DIR
 
     names = [n for n in SUITE_ORDER if os.path.exists(os.path.join(SUITES_DIR, n))]
     if settings.replay or _snapshot_has_runs(settings.facts_path):
@@ -62,7 +62,7 @@ class DlreadySession:
 
     # -- facts -------------------------------------------------------------------
     def start(self) -> None:
-        from .plugin import FACTS_KEY
+        from .state import FACTS_KEY
 
         from .xdist_support import per_host_mode
 
@@ -97,7 +97,7 @@ class DlreadySession:
 
     @property
     def facts(self) -> dict:
-        from .plugin import FACTS_KEY
+        from .state import FACTS_KEY
 
         return self.config.stash.get(FACTS_KEY, {})
 

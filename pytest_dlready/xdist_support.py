@@ -69,7 +69,7 @@ class XdistHooks:
         config = item.config
         if self._host_sent or not hasattr(config, "workerinput") or "dlready_facts" in config.workerinput:
             return
-        from .plugin import FACTS_KEY, SESSION_KEY
+        from .state import FACTS_KEY, SESSION_KEY
         from .reports.hosts import host_summary
 
         if config.stash.get(SESSION_KEY, None) is None:
@@ -82,7 +82,7 @@ class XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         """Send the controller's facts to a starting local worker; per-host workers probe."""
-        from .plugin import FACTS_KEY
+        from .state import FACTS_KEY
 
         if per_host_mode(node.config):
             return
@@ -93,7 +93,7 @@ class XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """Keep the worker's host summary; a worker that went down with an error is reported."""
-        from .plugin import SESSION_KEY
+        from .state import SESSION_KEY
 
         dl = node.config.stash.get(SESSION_KEY, None)
         if dl is None:

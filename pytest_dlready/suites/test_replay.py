@@ -17,7 +17,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "replay_pair" not in metafunc.fixturenames:
         return
     from pytest_dlready import facts as F
-    from pytest_dlready.plugin import get_facts
+    from pytest_dlready.state import get_facts
     from pytest_dlready.replay import pair_runs
 
     facts = get_facts(metafunc.config)

@@ -1,0 +1,42 @@
+"""Session state shared by the plugin's modules: stash keys, the suites folder, settings and facts.
+
+Everything that hooks, fixtures, the session and the xdist glue need to find each other
+lives here, so none of them imports ``plugin.py`` (hooks and options only) back.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from .settings import Settings
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+FACTS_KEY = pytest.StashKey[dict]()
+SESSION_KEY = pytest.StashKey[Any]()
+SUITES_KEY = pytest.StashKey[list]()
+
+#: the bundled suites collected under --dlready
+SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
+
+#: user_properties keys that carry findings, workload results and host summaries from tests (and xdist workers)
+PROP_FINDING = "dlready"
+PROP_RUN = "dlready_run"
+PROP_HOST = "dlready_host"
+
+
+def get_settings(config: pytest.Config) -> Settings:
+    """The session's resolved settings (defaults before ``pytest_configure`` ran)."""
+    return config.stash.get(SETTINGS_KEY, Settings())
+
+
+def get_facts(config: pytest.Config) -> dict:
+    """The session's snapshot; probed lazily for projects that only use the markers."""
+    facts = config.stash.get(FACTS_KEY, None)
+    if facts is None:
+        from .probes.collect import collect
+
+        facts = collect(get_settings(config), light=True)
+        config.stash[FACTS_KEY] = facts
+    return facts
