@@ -19,7 +19,7 @@ from . import settings as S
 
 # re-exported: tests and other projects' conftests read them from here
 from .state import (FACTS_KEY, SESSION_KEY, SETTINGS_KEY, SUITES_DIR, SUITES_KEY,  # noqa: E402,F401
-                    get_facts, get_settings)
+                    get_facts, get_settings, obtain_facts)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register every --dlready-* option in one group, each with an ini twin."""
@@ -49,17 +49,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "dlready-fixtures")
     if config.pluginmanager.hasplugin("xdist"):
-        from . import xdist_support
+        from .session import XdistHooks
 
-        config.pluginmanager.register(xdist_support.XdistHooks(), "dlready-xdist")
+        config.pluginmanager.register(XdistHooks(), "dlready-xdist")
     if not settings.enabled:
         if settings.facts_path:  # markers and fixtures of other projects judge a saved snapshot too
-            from . import facts as F
-
-            try:
-                config.stash[FACTS_KEY] = F.load(settings.facts_path)
-            except F.SnapshotError as exc:
-                raise pytest.UsageError(f"--dlready-facts: {exc}") from None
+            config.stash[FACTS_KEY] = obtain_facts(settings)
         return
     from .session import DlreadySession
 
@@ -77,7 +72,7 @@ def _point_at_suites(config: pytest.Config, settings: S.Settings) -> None:
 
     # Collect the folder, not the files: node ids then read "test_toolchain.py::test_x" from any cwd
     # (files given one by one outside the rootdir get an empty path); unselected suites are ignored below.
-    config.stash[SUITES_KEY] = [os.path.basename(p) for p in suite_files(settings)]
+    config.stash[SUITES_KEY] = [os.path.basename(p) for p in suite_files(settings, config.stash.get(FACTS_KEY, {}))]
     source = getattr(config, "args_source", None)
     user_given = source is not None and source == pytest.Config.ArgsSource.ARGS
     config.args = (list(config.args) if user_given else []) + [SUITES_DIR]

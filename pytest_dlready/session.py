@@ -4,7 +4,22 @@ Kept apart from ``plugin.py`` (hooks only) like pytest-benchmark's ``session.py`
 The facts are obtained once, on the controller: loaded from ``--dlready-facts`` or
 probed; ``-n N`` workers receive them through ``workerinput`` so they never probe.
 Under ``--dist each`` or remote ``--tx`` each worker obtains its own host's facts and
-sends a host summary back (see ``xdist_support``), so results stay per host.
+sends a host summary back, so results stay per host.
+
+The xdist hooks (``XdistHooks``) are registered only when pytest-xdist is loaded, as its
+docs advise:
+
+* ``-n N`` (local ``popen`` workers, load-balanced): every worker is on the
+  controller's machine, so the controller probes once and ships its snapshot in
+  ``workerinput``; no worker probes.
+* ``--dist each`` or any remote gateway (``--tx ssh=gpu1//python=python3``): every
+  worker may be on another host, so the controller ships nothing and each worker
+  obtains its own facts (probes its host, or loads ``--dlready-facts`` as resolved on
+  that host). At session end the worker puts a builtins-only summary of its host in
+  ``config.workeroutput["dlready"]``; the controller reads ``node.workeroutput`` in
+  ``pytest_testnodedown`` and keeps it per node, so results stay per host.
+
+A worker that dies is recorded as a lost worker rather than silently losing its rows.
 """
 from __future__ import annotations
 
@@ -18,32 +33,20 @@ import pytest
 from . import facts as F
 from .results import Finding, Status
 from .settings import Settings
+from .state import FACTS_KEY, PROP_FINDING, PROP_HOST, PROP_RUN, SESSION_KEY, SUITES_DIR, obtain_facts
 
 SUITE_ORDER = ("test_toolchain.py", "test_devices.py", "test_training.py", "test_replay.py")
 
 
-def suite_files(settings: Settings) -> List[str]:
+def suite_files(settings: Settings, facts: Dict[str, Any]) -> List[str]:
     """The bundled suite files this session runs, in table order."""
-    from .state import SUITES_DIR
-
     names = [n for n in SUITE_ORDER if os.path.exists(os.path.join(SUITES_DIR, n))]
-    if settings.replay or _snapshot_has_runs(settings.facts_path):
+    if settings.replay or F.get(facts, "workloads.runs"):
         # a case, or a saved snapshot carrying workload runs: judge those runs, train nothing
         names = [n for n in names if n != "test_training.py"]
     else:
         names = [n for n in names if n != "test_replay.py"]
     return [os.path.join(SUITES_DIR, n) for n in names]
-
-
-def _snapshot_has_runs(path: Optional[str]) -> bool:
-    """Does the ``--dlready-facts`` snapshot carry ``workloads.runs`` (saved by a live session)?"""
-    if not path:
-        return False
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return bool(F.get(json.load(fh), "workloads.runs"))
-    except (OSError, ValueError):
-        return False  # _obtain_facts reports the unreadable file precisely
 
 
 class DlreadySession:
@@ -62,10 +65,6 @@ class DlreadySession:
 
     # -- facts -------------------------------------------------------------------
     def start(self) -> None:
-        from .state import FACTS_KEY
-
-        from .xdist_support import per_host_mode
-
         if self.is_worker:
             raw = self.config.workerinput.get("dlready_facts")
             facts = json.loads(raw) if raw else None
@@ -78,27 +77,11 @@ class DlreadySession:
         else:
             facts = None
         if facts is None:
-            facts = self._obtain_facts()
+            facts = obtain_facts(self.settings)
         self.config.stash[FACTS_KEY] = facts
-
-    def _obtain_facts(self) -> dict:
-        if self.settings.facts_path:
-            try:
-                return F.load(self.settings.facts_path)
-            except F.SnapshotError as exc:
-                raise pytest.UsageError(f"--dlready-facts: {exc}") from None
-        if self.settings.replay:
-            from .replay import facts_for_case
-
-            return facts_for_case(self.settings.replay, self.settings)
-        from .probes.collect import collect
-
-        return collect(self.settings)
 
     @property
     def facts(self) -> dict:
-        from .state import FACTS_KEY
-
         return self.config.stash.get(FACTS_KEY, {})
 
     # -- rows --------------------------------------------------------------------
@@ -108,9 +91,9 @@ class DlreadySession:
 
     def add_report(self, report: pytest.TestReport) -> None:
         """One row per finding a test recorded; a row for tests that skipped or broke without one."""
-        findings = [Finding.from_dict(v) for k, v in report.user_properties if k == "dlready"]
+        findings = [Finding.from_dict(v) for k, v in report.user_properties if k == PROP_FINDING]
         for key, value in report.user_properties:
-            if key == "dlready_run" and report.when == "call":
+            if key == PROP_RUN and report.when == "call":
                 node = _node_of(report)
                 if node and self.per_host and isinstance(value, dict):
                     value = dict(value, node=node)  # per-host runs are never pooled
@@ -118,7 +101,7 @@ class DlreadySession:
                 if marker not in self._seen:
                     self._seen.add(marker)
                     self.runs.append(value)
-            elif key == "dlready_host" and isinstance(value, dict) and _node_of(report):
+            elif key == PROP_HOST and isinstance(value, dict) and _node_of(report):
                 self.hosts.setdefault(str(_node_of(report)), {}).update(value)
         test = _row_name(report.nodeid.split("::", 1)[-1])
         if report.when not in ("setup", "call", "teardown") and report.failed:
@@ -152,8 +135,6 @@ class DlreadySession:
         self.rows.append(row)
 
     def worker_lost(self, node_id: str, error: Any, spec: str = "") -> None:
-        from .xdist_support import per_host_mode
-
         self.lost_workers.append(node_id)
         if per_host_mode(self.config):  # a lost host is still a host of the report
             self.hosts.setdefault(node_id, {})["spec"] = spec
@@ -173,7 +154,6 @@ class DlreadySession:
         self.exitstatus = int(exitstatus)
         if self.is_worker:
             from .reports.hosts import host_summary
-            from .xdist_support import WORKEROUTPUT_KEY
 
             # Per-host worker (it obtained its own facts): xdist sends workeroutput after
             # this hook and the controller reads it per node. -n N workers share the
@@ -229,3 +209,84 @@ def _short_longrepr(report: pytest.TestReport) -> str:
         return "test failed"
     errors = [ln for ln in lines if ln.startswith("E ")]
     return (errors[-1][2:].strip() if errors else lines[-1])[:500]
+
+
+# -- pytest-xdist ------------------------------------------------------------------
+#: key of the worker's host summary in ``config.workeroutput`` / ``node.workeroutput``
+WORKEROUTPUT_KEY = "dlready"
+
+#: execnet gateway types that run on another machine
+REMOTE_GATEWAYS = ("ssh=", "socket=", "vagrant_ssh=")
+
+
+def is_per_host(dist: Any, tx_specs: Iterable[str] | None) -> bool:
+    """True when each worker must probe its own host: ``--dist each`` or any remote ``--tx``."""
+    if str(dist or "no") == "each":
+        return True
+    return any(any(kind in str(spec) for kind in REMOTE_GATEWAYS) for spec in (tx_specs or ()))
+
+
+def per_host_mode(config: pytest.Config) -> bool:
+    """Whether this session distributes to (possibly) different hosts; False without xdist."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return False
+    return is_per_host(config.getoption("dist", "no"), config.getoption("tx", None))
+
+
+def node_id(node: Any) -> str:
+    return str(getattr(getattr(node, "gateway", None), "id", "?"))
+
+
+def node_spec(node: Any) -> str:
+    """The gateway spec as given (``ssh=gpu1//python=python3``), for the report."""
+    spec = getattr(getattr(node, "gateway", None), "spec", None)
+    text = str(getattr(spec, "_spec", "") or spec or "")
+    # xdist prepends its own execmodel=...; it says nothing about the host
+    return "//".join(p for p in text.split("//") if not p.startswith("execmodel="))
+
+
+class XdistHooks:
+    def __init__(self) -> None:
+        self._host_sent = False
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
+        """Per-host worker: attach this host's summary to its first report.
+
+        ``workeroutput`` only arrives when a worker ends cleanly; a host that dies
+        mid-run would otherwise leave its rows without a hostname or GPU inventory.
+        """
+        outcome = yield
+        config = item.config
+        if self._host_sent or not hasattr(config, "workerinput") or "dlready_facts" in config.workerinput:
+            return
+        from .reports.hosts import host_summary
+
+        if config.stash.get(SESSION_KEY, None) is None:
+            return
+        self._host_sent = True
+        report = outcome.get_result()
+        summary = host_summary(config.stash.get(FACTS_KEY, {}))
+        report.user_properties = list(report.user_properties) + [(PROP_HOST, summary)]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Send the controller's facts to a starting local worker; per-host workers probe."""
+        if per_host_mode(node.config):
+            return
+        facts = node.config.stash.get(FACTS_KEY, None)
+        if facts is not None:
+            node.workerinput["dlready_facts"] = json.dumps(facts, default=str)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """Keep the worker's host summary; a worker that went down with an error is reported."""
+        dl = node.config.stash.get(SESSION_KEY, None)
+        if dl is None:
+            return
+        output = getattr(node, "workeroutput", None) or {}
+        summary = output.get(WORKEROUTPUT_KEY) if isinstance(output, dict) else None
+        if isinstance(summary, dict):
+            dl.host_reported(node_id(node), dict(summary, spec=node_spec(node)))
+        if error:
+            dl.worker_lost(node_id(node), error, spec=node_spec(node))

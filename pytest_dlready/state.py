@@ -31,12 +31,32 @@ def get_settings(config: pytest.Config) -> Settings:
     return config.stash.get(SETTINGS_KEY, Settings())
 
 
+def obtain_facts(settings: Settings, light: bool = False) -> dict:
+    """The snapshot a session judges: ``--dlready-facts`` loaded, a ``--dlready-replay`` case, or probed.
+
+    The one place that decides where facts come from; a bad file or case is a usage error
+    (exit 4) naming the option. ``light`` probes only what markers need (no native builds).
+    """
+    from . import facts as F
+
+    if settings.facts_path:
+        try:
+            return F.load(settings.facts_path)
+        except F.SnapshotError as exc:
+            raise pytest.UsageError(f"--dlready-facts: {exc}") from None
+    if settings.replay:
+        from .replay import facts_for_case
+
+        return facts_for_case(settings.replay, settings)
+    from .probes.collect import collect
+
+    return collect(settings, light=light)
+
+
 def get_facts(config: pytest.Config) -> dict:
-    """The session's snapshot; probed lazily for projects that only use the markers."""
+    """The session's snapshot; obtained lazily for projects that only use the markers."""
     facts = config.stash.get(FACTS_KEY, None)
     if facts is None:
-        from .probes.collect import collect
-
-        facts = collect(get_settings(config), light=True)
+        facts = obtain_facts(get_settings(config), light=True)
         config.stash[FACTS_KEY] = facts
     return facts

@@ -128,6 +128,6 @@ def test_load_balanced_local_workers_share_the_controllers_facts(pytester: pytes
     (None, None, False),
 ])
 def test_per_host_mode_rule(dist, tx, expected) -> None:
-    from pytest_dlready.xdist_support import is_per_host
+    from pytest_dlready.session import is_per_host
 
     assert is_per_host(dist, tx) is expected
