@@ -64,7 +64,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     sys.path.insert(0, ROOT)
-    from pytest_dlready import fleet
+    from pytest_dlready.reports import fleet
 
     with tempfile.TemporaryDirectory() as folder:
         base = real_report(folder)

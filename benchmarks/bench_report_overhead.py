@@ -42,7 +42,8 @@ def main() -> int:
     parser.add_argument("--ab", type=int, default=0, help="interleaved whole-session pairs without/with reports")
     args = parser.parse_args()
     sys.path.insert(0, ROOT)
-    from pytest_dlready import facts as F, report
+    from pytest_dlready import facts as F
+    from pytest_dlready.reports import document as report
     from pytest_dlready.reports import html
     from pytest_dlready.settings import Settings
 

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 
 COMMANDS = {
     "parse": ("pytest_dlready.cli_parse", "identify and parse saved tool outputs / logs, print JSON"),
-    "merge": ("pytest_dlready.fleet", "merge several machines' reports"),
+    "merge": ("pytest_dlready.reports.fleet", "merge several machines' reports"),
     "replay": ("pytest_dlready.replay", "judge a recorded case (bundled name or case file), print the verdict as JSON"),
 }
 

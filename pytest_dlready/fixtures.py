@@ -20,7 +20,7 @@ import pytest
 
 from . import facts as F
 from . import markers as M
-from .results import Finding, Status
+from .results import REQUIRE_GPU_SUFFIX, Finding, Status
 from .state import PROP_FINDING, PROP_RUN, get_facts, get_settings
 
 DL_BACKENDS = ("torch", "tensorflow", "jax", "keras", "theano", "pytensor", "cntk", "cupy", "gnumpy", "pyopencl")
@@ -57,7 +57,7 @@ def gpu(gpus: List[Mapping[str, Any]], dl_facts: Mapping[str, Any], dl_settings)
     skip = M.evaluate_gpu(dl_facts)
     reason = skip.reason if skip else "no GPU found"
     if dl_settings.require_gpu:
-        pytest.fail(reason + M.REQUIRE_GPU_SUFFIX, pytrace=False)
+        pytest.fail(reason + REQUIRE_GPU_SUFFIX, pytrace=False)
     pytest.skip(reason)
 
 
@@ -73,7 +73,7 @@ def dl_check(request: pytest.FixtureRequest, dl_settings) -> Callable[[Union[Fin
         items = [findings] if isinstance(findings, Finding) else list(findings)
         if dl_settings.require_gpu:
             items = [
-                Finding(f.check, Status.FAIL, f.message + M.REQUIRE_GPU_SUFFIX,
+                Finding(f.check, Status.FAIL, f.message + REQUIRE_GPU_SUFFIX,
                         code=f.code, fix=f.fix, observed=f.observed)
                 if f.status is Status.SKIP and f.observed.get("needs_gpu") else f
                 for f in items

@@ -25,8 +25,6 @@ MARKER_LINES = [
 ]
 
 
-#: appended to a GPU-dependent skip that --dlready-require-gpu turns into a failure
-REQUIRE_GPU_SUFFIX = " (a failure because --dlready-require-gpu is set)"
 
 
 class MarkerError(ValueError):

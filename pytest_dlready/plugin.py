@@ -15,6 +15,7 @@ import pytest
 
 from . import markers as M
 from . import settings as S
+from .results import REQUIRE_GPU_SUFFIX
 
 
 # re-exported: tests and other projects' conftests read them from here
@@ -113,7 +114,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if skip is None:
         return
     if skip.gpu_related and get_settings(item.config).require_gpu:
-        pytest.fail(skip.reason + M.REQUIRE_GPU_SUFFIX, pytrace=False)
+        pytest.fail(skip.reason + REQUIRE_GPU_SUFFIX, pytrace=False)
     _skip_at_item(skip.reason)
 
 

@@ -3,13 +3,13 @@
 A ``Finding`` is frozen and JSON-serialisable so it can travel from an xdist worker,
 be saved in a snapshot and be compared byte-for-byte after a replay elsewhere.
 Statuses follow DCGM's vocabulary; ``rollup`` is the single place that decides
-what a set of findings means.
+what a set of report rows means (READY / READY WITH WARNINGS / NOT READY / NO VERDICT).
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 
 class Status(str, enum.Enum):
@@ -83,9 +83,40 @@ def skip(check: str, message: str, fix: str = "", code: str = "", **observed: An
     return Finding(check, Status.SKIP, message, code=code, fix=fix, observed=observed)
 
 
-def worst(findings: Iterable[Finding]) -> Status:
-    """The status of a group: any fail -> fail; else any warn -> warn; all skip -> skip."""
-    statuses = [f.status for f in findings]
-    if not statuses:
-        return Status.SKIP
-    return max(statuses, key=SEVERITY.__getitem__)
+#: appended to a GPU-dependent skip that --dlready-require-gpu turns into a failure
+REQUIRE_GPU_SUFFIX = " (a failure because --dlready-require-gpu is set)"
+
+READY = "READY"
+READY_WARN = "READY WITH WARNINGS"
+NOT_READY = "NOT READY"
+NO_VERDICT = "NO VERDICT"
+
+def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: Optional[int] = None) -> Dict[str, Any]:
+    """Verdict from rows: any FAIL -> NOT READY; any WARN -> READY WITH WARNINGS; only skips -> NO VERDICT."""
+    counts = {s.value: 0 for s in Status}
+    for row in rows:
+        counts[row.get("status", "skip")] = counts.get(row.get("status", "skip"), 0) + 1
+    fails = [r for r in rows if r.get("status") == "fail"]
+    warns = [r for r in rows if r.get("status") == "warn"]
+    if exitstatus not in (None, 0, 1) and not fails:
+        status, reasons = NO_VERDICT, [f"pytest ended with exit status {exitstatus} before the checks finished"]
+    elif fails:
+        status, reasons = NOT_READY, [headline(r) for r in fails]
+    elif warns:
+        status, reasons = READY_WARN, [headline(r) for r in warns]
+    elif counts["pass"]:
+        status, reasons = READY, []
+    else:
+        status, reasons = NO_VERDICT, ["every check was skipped"]
+    driver_missing = any(r.get("code") == "DLR-DRIVER-MISSING" for r in fails)
+    return {"status": status, "reasons": reasons, "counts": counts, "driver_missing": driver_missing}
+
+
+def headline(row: Mapping[str, Any]) -> str:
+    """A short reason for the verdict line: the message's first clause, or the code's title."""
+    from .catalogue import title_for
+
+    first = str(row.get("message", "")).split("\n", 1)[0].replace(REQUIRE_GPU_SUFFIX, "").split("; ", 1)[0].strip()
+    if len(first) <= 90:
+        return first
+    return title_for(str(row.get("code", ""))) or first[:87] + "..."

@@ -161,7 +161,7 @@ class DlreadySession:
             if "dlready_facts" not in self.config.workerinput:
                 self.config.workeroutput[WORKEROUTPUT_KEY] = host_summary(self.facts)
             return
-        from . import report
+        from .reports import document
 
         if self.settings.save_facts:
             snapshot = dict(self.facts)
@@ -169,16 +169,16 @@ class DlreadySession:
                 snapshot["workloads"] = {"runs": self.runs}
             snapshot.setdefault("source", "probed")
             F.save(snapshot, self.settings.save_facts)
-        doc = report.build(self)
+        doc = document.build(self)
         if self.settings.json_path:
-            report.write_json(doc, self.settings.json_path)
-        for writer in report.extra_writers():
+            document.write_json(doc, self.settings.json_path)
+        for writer in document.extra_writers():
             writer(doc, self.settings)
 
     def render_terminal(self, terminalreporter: Any) -> None:
-        from . import report
+        from .reports import document, terminal
 
-        report.render(terminalreporter, report.build(self))
+        terminal.render(terminalreporter, document.build(self))
 
 
 def _node_of(report: Any) -> Optional[str]:

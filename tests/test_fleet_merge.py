@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import DATA
-from pytest_dlready import fleet
+from pytest_dlready.reports import fleet
 
 MAC = os.path.join(DATA, "facts", "macbook-gt750m.json")
 WIN = os.path.join(DATA, "facts", "windows-dlwin36-titanx.json")

@@ -1,10 +1,10 @@
 """Renderings of the JSON readiness report for CI gates and fleets.
 
-The JSON document built by ``report.build`` is the single source; every module here
+The JSON document built by ``document.build`` is the single source; every module here
 is a pure function of it (plus ``write(doc, settings)`` for the plugin): ``html``
 (one self-contained file), ``github`` (``$GITHUB_STEP_SUMMARY`` Markdown), ``hosts``
-(per-host grouping), ``runs`` (CPU/GPU pairs and speedups). ``schema.json`` describes
-the document; ``pytest_dlready.fleet`` merges many of them. Kept import-light: the
+(per-host grouping), ``runs`` (CPU/GPU pairs and speedups), ``terminal`` (the table and verdict line). ``schema.json`` describes
+the document; ``fleet`` merges many of them (``python -m pytest_dlready merge``). Kept import-light: the
 plugin imports this package on every ``--dlready`` run.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A CI gate over many nodes must never average hosts together: one slow or broken GPU
 hides in a mean. Each xdist worker (or each single run) therefore becomes one *host
 entry* with its own identity (hostname, GPUs, driver, toolkit) and its own verdict,
-computed by the same ``report.rollup`` over that host's rows only. Pure functions;
+computed by the same ``results.rollup`` over that host's rows only. Pure functions;
 bad input yields empty fields, never an exception.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .. import facts as F
+from ..results import rollup
 
 
 def _text(value: Any) -> str:
@@ -98,8 +99,6 @@ def host_entries(
     ``lost`` lists node ids that went away mid-run. Without per-host nodes (no xdist,
     or ``-n N`` sharing the controller's facts) the run is one host.
     """
-    from ..report import rollup
-
     nodes = sorted(reported, key=_node_order)
     if not nodes:
         entry = dict(local)

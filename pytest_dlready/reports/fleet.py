@@ -23,13 +23,14 @@ import statistics
 import sys
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .reports import hosts as H
-from .reports import runs as R
+from ..results import NO_VERDICT, NOT_READY, READY, READY_WARN
+from . import hosts as H
+from . import runs as R
+from .document import REPORT_SCHEMA
 
 FLEET_SCHEMA = "pytest-dlready/fleet"
-REPORT_SCHEMA = "pytest-dlready/report"
 SUPPORTED_VERSION = 1
-STATUS_RANK = {"NOT READY": 0, "NO VERDICT": 1, "READY WITH WARNINGS": 2, "READY": 3}
+STATUS_RANK = {NOT_READY: 0, NO_VERDICT: 1, READY_WARN: 2, READY: 3}
 ROW_RANK = {"fail": 0, "warn": 1, "skip": 2, "pass": 3}
 MIN_PEERS = 3  # a median of fewer hosts says nothing about "the fleet"
 
@@ -40,7 +41,7 @@ class MergeError(Exception):
 
 def load_report(path: str) -> Dict[str, Any]:
     """Read one report, or raise ``MergeError`` naming ``path`` (truncated, foreign, too new)."""
-    from .facts import read_json
+    from ..facts import read_json
 
     doc = read_json(path, "pytest-dlready report", MergeError,
                     hint="not a pytest-dlready report, or truncated (was the run that wrote it killed?)")
@@ -219,7 +220,7 @@ def render_text(fleet: Mapping[str, Any], width: int = 200) -> str:
 
 
 def _md(value: Any) -> str:
-    from .reports.github import cell
+    from .github import cell
 
     return cell(value)
 
@@ -304,7 +305,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except MergeError as exc:
         sys.stderr.write(f"dlready merge: error: {exc}\n")
         return 2
-    from .facts import atomic_write_text
+    from ..facts import atomic_write_text
 
     for out in args.output:
         atomic_write_text(out, WRITERS[os.path.splitext(out)[1].lower()](fleet))
