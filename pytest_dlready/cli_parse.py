@@ -31,17 +31,16 @@ def _read(path: str) -> Dict[str, Any]:
 
 def parse_file(path: str, kind: Optional[str] = None) -> Dict[str, Any]:
     """One file -> its JSON entry (``file``, ``kind``, ``identified``, parsed fields, ``findings``)."""
-    from .parsers import identify
+    from .checks import tool_outputs
     from .parsers.common import to_text
     read = _read(path)
     if "error" in read:
         return {"file": path, "kind": "unreadable", "identified": False, "findings": [], "error": read["error"]}
-    result = identify.parse_any(to_text(read["data"]), kind)
+    result = tool_outputs.read(to_text(read["data"]), kind)
     result = {"file": path, **result}
     result["identified"] = result.get("kind") != "unknown"
     if read["cut"]:
-        result["findings"].append({"check": "parse", "status": "warn", "code": "DLR-PARSE-UNREAD",
-                                   "message": f"only the first {MAX_BYTES} bytes were read", "fix": "", "observed": {}})
+        result["findings"].append(tool_outputs.cut_finding(MAX_BYTES).to_dict())
     return result
 
 

@@ -95,6 +95,7 @@ def load_case(name_or_path: str) -> Dict[str, Any]:
 
 def case_runs(case: Mapping[str, Any]) -> List[Any]:
     """Each run's log parsed into a ``RunResult`` (wall/user/sys, epochs, banners)."""
+    from .checks.tool_outputs import training_log_findings
     from .parsers import logs
 
     out = []
@@ -106,7 +107,7 @@ def case_runs(case: Mapping[str, Any]) -> List[Any]:
         except OSError as exc:
             raise CaseError(f"{case['path']}: runs[{i}].log {spec['log']!r}: {exc.strerror or exc}") from None
         parsed = logs.parse(text, source=spec["log"])
-        run = logs.to_run_result(parsed, case["workload"], spec["backend"], spec["device"])
+        run = to_run_result(parsed, case["workload"], spec["backend"], spec["device"])
         run.source = f"replay:{case['name']}/{spec['log']}"
         run.dataset = str(case.get("dataset", ""))
         run.warmup_epochs = int(spec.get("warmup_epochs", case.get("warmup_epochs", 1)))
@@ -115,9 +116,43 @@ def case_runs(case: Mapping[str, Any]) -> List[Any]:
         if spec.get("batch_size"):
             run.batch_size = int(spec["batch_size"])
         run.extra.update(id=str(spec.get("id") or f"{spec['backend']}-{spec['device']}"),
-                         baseline=spec.get("baseline"), log_findings=parsed["findings"])
+                         baseline=spec.get("baseline"), log_findings=[f.to_dict() for f in training_log_findings(parsed)])
         out.append(run)
     return out
+
+
+def to_run_result(parsed: Dict[str, Any], workload: str, backend: str, device: str) -> Any:
+    """A replayable ``RunResult`` from a parsed log: epochs, time block, banners, fallbacks."""
+    from .workloads.protocol import RunResult
+
+    epochs = [e for e in parsed.get("epochs") or [] if isinstance(e, dict) and e.get("seconds") is not None]
+    time_block = parsed.get("time") or {}
+    run = RunResult(workload=workload, backend=backend, device=device)
+    run.epoch_seconds = [float(e["seconds"]) for e in epochs]
+    run.wall_s = time_block.get("real")
+    run.cpu_user_s = time_block.get("user")
+    run.cpu_sys_s = time_block.get("sys")
+    if time_block.get("max_rss_kb"):
+        run.peak_rss_mb = round(time_block["max_rss_kb"] / 1024.0, 1)
+    run.device_used = parsed.get("device_used") or ""
+    run.device_name = parsed.get("device_name") or ""
+    run.signals = [b["line"] for b in parsed.get("banners") or [] if b.get("signal")]
+    run.dtype = parsed.get("dtype") or ""
+    run.source = f"replay:{parsed.get('source', 'log')}"
+    run.ok = bool(run.epoch_seconds)
+    if not run.ok:
+        run.error = f"no training epochs found in {parsed.get('source', 'the log')}"
+    resolution = [e.get("resolution_s") for e in epochs if e.get("resolution_s")]
+    run.extra = {
+        "log_formats": list(parsed.get("formats") or []),
+        "epoch_resolution_s": max(resolution) if resolution else None,
+        "cudnn": parsed.get("cudnn"),
+        "framework_backend": parsed.get("backend"),
+        "losses": [e.get("loss") for e in epochs],
+    }
+    if epochs and epochs[0].get("steps"):
+        run.extra["steps_per_epoch"] = epochs[0]["steps"]
+    return run
 
 
 def pair_runs(runs: Sequence[Mapping[str, Any]]) -> List[Tuple[Any, Any, str]]:

@@ -20,6 +20,13 @@ def data_dir():
     return DATA
 
 
+def judged(parsed):
+    """A parser's fields plus the findings ``checks.tool_outputs`` draws from them (what `parse` prints)."""
+    from pytest_dlready.checks import tool_outputs
+
+    return dict(parsed, findings=[f.to_dict() for f in tool_outputs.findings(parsed)])
+
+
 def load_facts(name):
     from pytest_dlready import facts
 

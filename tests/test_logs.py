@@ -5,8 +5,9 @@ import os
 
 import pytest
 
+from conftest import judged
 from pytest_dlready.parsers import logs
-from pytest_dlready.replay import CASES_DIR
+from pytest_dlready.replay import CASES_DIR, to_run_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data", "logs")
@@ -30,7 +31,7 @@ def codes(parsed):
 
 
 def test_seed_dbn_cpu_log_epochs_time_and_npmat_fallback():
-    p = logs.parse(case_log("gt750m-dbn", "cpu.log"), source="cpu.log")
+    p = judged(logs.parse(case_log("gt750m-dbn", "cpu.log"), source="cpu.log"))
     assert p["formats"] == ["nolearn-dbn"]
     assert [e["seconds"] for e in p["epochs"]] == [4.0] * 10
     assert p["epochs"][0]["loss"] == pytest.approx(0.2840207848)
@@ -41,7 +42,7 @@ def test_seed_dbn_cpu_log_epochs_time_and_npmat_fallback():
 
 
 def test_seed_dbn_gpu_log_gpu_lock_and_time():
-    p = logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log")
+    p = judged(logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log"))
     assert [e["seconds"] for e in p["epochs"]] == [8.0] * 5 + [9.0] + [8.0] * 4
     assert p["time"]["real"] == pytest.approx(128.462) and p["time"]["user"] == pytest.approx(127.977)
     assert p["device_used"] == "cuda:0"
@@ -57,7 +58,7 @@ def test_seed_dbn_gpu_log_gpu_lock_and_time():
     ("cntk-gpu.log", 8.0, 8.0, None, "cuda:0"),
 ])
 def test_seed_keras_logs(name, first, median, cudnn, device):
-    p = logs.parse(case_log("titanx-keras-mnist", name), source=name)
+    p = judged(logs.parse(case_log("titanx-keras-mnist", name), source=name))
     seconds = [e["seconds"] for e in p["epochs"]]
     assert len(seconds) == 12 and seconds[0] == first
     assert sorted(seconds[1:])[5] == median
@@ -69,27 +70,27 @@ def test_seed_keras_logs(name, first, median, cudnn, device):
 
 
 def test_cntk_float64_warning_is_a_signal():
-    p = logs.parse(case_log("titanx-keras-mnist", "cntk-gpu.log"))
+    p = judged(logs.parse(case_log("titanx-keras-mnist", "cntk-gpu.log")))
     assert p["dtype"] == "float64"
     assert any('your data is of type "float64"' in s for s in p["signals"])
 
 
 def test_keras2_step_time_and_ipython_time_block():
-    p = logs.parse(data("issues/mask_rcnn_1423_gtx1050_keras2_ipython_time.log"))
+    p = judged(logs.parse(data("issues/mask_rcnn_1423_gtx1050_keras2_ipython_time.log")))
     assert [e["seconds"] for e in p["epochs"]] == [490.0]
     assert p["epochs"][0]["val_loss"] == pytest.approx(2.6684)
     assert p["time"] == {"format": "ipython", "user": 742.0, "sys": 29.9, "real": 520.0}
 
 
 def test_keras_verbose2_old_theano_banner_and_truncation():
-    p = logs.parse(data("issues/keras_617_theano_gtx780_verbose2.log"), source="keras617.log")
+    p = judged(logs.parse(data("issues/keras_617_theano_gtx780_verbose2.log"), source="keras617.log"))
     assert [e["seconds"] for e in p["epochs"]] == [1.0] * 5
     assert p["device_name"] == "GeForce GTX 780" and p["device_used"] == "cuda:0"
     assert codes(p) == ["DLR-LOG-TRUNCATED"]  # ends on the "Epoch 6/20" header
 
 
 def test_lasagne_epochs_and_cudnn_in_old_banner():
-    p = logs.parse(data("issues/lasagne_recipes_57_titanx_cudnn4007.log"))
+    p = judged(logs.parse(data("issues/lasagne_recipes_57_titanx_cudnn4007.log")))
     assert p["formats"] == ["lasagne"]
     assert [e["seconds"] for e in p["epochs"]][:2] == [194.576, 192.87]
     assert p["epochs"][0]["val_accuracy"] == pytest.approx(0.5867)
@@ -97,24 +98,24 @@ def test_lasagne_epochs_and_cudnn_in_old_banner():
 
 
 def test_tf2_verbose2_with_timestamp_inside_epoch():
-    p = logs.parse(data("issues/keras_complex_22_tf2_verbose2_epoch_step.log"))
+    p = judged(logs.parse(data("issues/keras_complex_22_tf2_verbose2_epoch_step.log")))
     assert [e["seconds"] for e in p["epochs"]] == [21.0, 10.0, 10.0, 10.0, 11.0, 11.0, 11.0, 11.0]
 
 
 def test_keras2_eta_states_are_not_epochs():
-    p = logs.parse(data("issues/lstm_pr17_keras2.0_eta_progress.log"))
+    p = judged(logs.parse(data("issues/lstm_pr17_keras2.0_eta_progress.log")))
     assert [e["seconds"] for e in p["epochs"]] == [17.0]
     assert p["epochs"][0]["val_loss"] == pytest.approx(9.8068e-04)
 
 
 def test_published_output_cut_mid_epoch_keeps_complete_epochs():
-    p = logs.parse(data("issues/keras_io_mnist_convnet_truncated.log"), source="mnist_convnet.md")
+    p = judged(logs.parse(data("issues/keras_io_mnist_convnet_truncated.log"), source="mnist_convnet.md"))
     assert len(p["epochs"]) == 11 and p["epochs"][0]["seconds"] == 13.0
     assert codes(p) == ["DLR-LOG-TRUNCATED"]
 
 
 def test_log_without_epochs_is_an_error_naming_the_file():
-    p = logs.parse(data("issues/tf_17445_k2000m_ignored_no_epochs.log"), source="k2000m.log")
+    p = judged(logs.parse(data("issues/tf_17445_k2000m_ignored_no_epochs.log"), source="k2000m.log"))
     assert p["epochs"] == [] and "DLR-LOG-NO-EPOCHS" in codes(p)
     fail = [f for f in p["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"][0]
     assert fail["status"] == "fail" and "k2000m.log" in fail["message"]
@@ -130,12 +131,12 @@ def test_log_without_epochs_is_an_error_naming_the_file():
     ("issues/keras_2156_theano_cudnn_mapped_cuda.log", "cuda:0", "theano"),
 ])
 def test_device_banners(name, device, framework):
-    p = logs.parse(data(name))
+    p = judged(logs.parse(data(name)))
     assert p["device_used"] == device and p["backend"] == framework
 
 
 def test_tf2_created_device_name_and_capability():
-    p = logs.parse(data("issues/tf_59963_gtx1050_created_device.log"))
+    p = judged(logs.parse(data("issues/tf_59963_gtx1050_created_device.log")))
     banner = [b for b in p["banners"] if b["kind"] == "tf-created-device"][0]
     assert banner["name"] == "NVIDIA GeForce GTX 1050" and banner["compute_capability"] == "6.1"
     assert not banner["line"].startswith("2023-")  # no timestamps in quoted evidence
@@ -145,7 +146,7 @@ def test_tf2_created_device_name_and_capability():
                                   "keras3/keras3.15_torch_cpu_verbose1_tty.log",
                                   "keras3/keras3.15_torch_cpu_verbose2.log"])
 def test_keras3_ansi_backspace_cr_and_subsecond_epochs(name):
-    p = logs.parse(data(name))
+    p = judged(logs.parse(data(name)))
     seconds = [e["seconds"] for e in p["epochs"]]
     # "0s" whole seconds; 85 steps x 2ms/step is the finer clock
     assert seconds == [pytest.approx(0.17)] * 4
@@ -165,9 +166,9 @@ def test_time_blocks(name, expected):
 
 def test_crlf_and_cr_progress_and_ansi_do_not_change_the_result():
     text = case_log("titanx-keras-mnist", "theano-gpu.log")
-    plain = logs.parse(text)
+    plain = judged(logs.parse(text))
     mangled = "\x1b[32m" + text.replace("\n", "\r\n").replace("60000/60000", "32/60000 [>.] - ETA: 9s\r60000/60000")
-    again = logs.parse(mangled)
+    again = judged(logs.parse(mangled))
     assert [e["seconds"] for e in again["epochs"]] == [e["seconds"] for e in plain["epochs"]]
     assert again["device_name"] == plain["device_name"]
 
@@ -180,10 +181,10 @@ def test_detect_prefers_logs_over_other_tool_outputs():
 
 
 def test_to_run_result_carries_epochs_time_and_signals():
-    parsed = logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log")
-    run = logs.to_run_result(parsed, "dbn-mnist", "gnumpy+cudamat", "gpu")
+    parsed = judged(logs.parse(case_log("gt750m-dbn", "gpu.log"), source="gpu.log"))
+    run = to_run_result(parsed, "dbn-mnist", "gnumpy+cudamat", "gpu")
     assert run.ok and run.epoch_seconds[5] == 9.0 and run.median_epoch == 8.0
     assert (run.wall_s, run.cpu_user_s, run.cpu_sys_s) == (128.462, 127.977, 0.505)
     assert run.device_used == "cuda:0" and run.signals and run.source == "replay:gpu.log"
-    empty = logs.to_run_result(logs.parse("nothing here", source="x.log"), "w", "b", "gpu")
+    empty = to_run_result(logs.parse("nothing here", source="x.log"), "w", "b", "gpu")
     assert not empty.ok and "x.log" in empty.error

@@ -7,8 +7,9 @@ import os
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pytest_dlready import verdict
+from conftest import judged
 from pytest_dlready.parsers import logs
-from pytest_dlready.replay import CASES_DIR
+from pytest_dlready.replay import CASES_DIR, to_run_result
 from pytest_dlready.workloads.protocol import RunResult
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,14 +29,14 @@ def check(result):
 @FAST
 @given(st.text())
 def test_random_text(text):
-    check(logs.parse(text))
+    check(judged(logs.parse(text)))
     assert 0.0 <= logs.detect(text) <= 1.0
 
 
 @FAST
 @given(st.sampled_from(REAL), st.integers(min_value=0, max_value=20000), st.integers(min_value=0, max_value=20000))
 def test_truncated_real_logs(text, start, length):
-    check(logs.parse(text[start:start + length]))
+    check(judged(logs.parse(text[start:start + length])))
 
 
 @FAST
@@ -46,8 +47,8 @@ def test_mutated_real_logs(text, edits):
     for pos, insert in edits:
         pos = pos % (len(text) + 1)
         text = text[:pos] + insert + text[pos:]
-    parsed = check(logs.parse(text, source="mutated.log"))
-    run = logs.to_run_result(parsed, "w", "b", "gpu")
+    parsed = check(judged(logs.parse(text, source="mutated.log")))
+    run = to_run_result(parsed, "w", "b", "gpu")
     cpu = RunResult(workload="w", backend="b", device="cpu", epoch_seconds=[1.0, 1.0])
     for finding in verdict.judge(cpu, run):
         assert finding.status.value in ("pass", "fail")

@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from conftest import judged
+from pytest_dlready.checks import tool_outputs as T
 from pytest_dlready.parsers import bandwidthtest as bt
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools", "bandwidthtest")
@@ -12,7 +14,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "tools", "bandwidthtest")
 
 def load(name: str) -> dict:
     with open(os.path.join(DATA, name), encoding="utf-8") as handle:
-        return bt._parse(handle.read())
+        return judged(bt._parse(handle.read()))
 
 
 # file, result, device names, pinned (h2d, d2h, d2d), pageable (h2d, d2h, d2d) in GB/s, measurement count
@@ -72,14 +74,14 @@ def test_csv_megabytes_and_paged_memory():
 
 def test_slow_pinned_link_warns_for_the_gt750m():
     parsed = load("macos_gt750m_cuda5.5_mbs.txt")
-    slow = [f for f in parsed["findings"] if f["code"] == bt.SLOW_LINK]
+    slow = [f for f in parsed["findings"] if f["code"] == T.BW_SLOW_LINK]
     assert len(slow) == 1 and "1.57 GB/s" in slow[0]["message"] and slow[0]["status"] == "warn"
-    assert not any(f["code"] == bt.SLOW_LINK for f in load("linux_t4_gbs_prompt.txt")["findings"])
+    assert not any(f["code"] == T.BW_SLOW_LINK for f in load("linux_t4_gbs_prompt.txt")["findings"])
 
 
 def test_truncated_and_separator_lines():
     parsed = load("hpc_a100_range_mode_two_clusters.txt")
-    assert parsed["truncated"] and any(f["code"] == bt.TRUNCATED for f in parsed["findings"])
+    assert parsed["truncated"] and any(f["code"] == T.BW_TRUNCATED for f in parsed["findings"])
     assert parsed["unread"] == ["============= DELLA ============="]
     assert [m["size_bytes"] for m in parsed["measurements"][:4]] == [1000000, 10000000, 100000000, 1000000000]
 
@@ -90,6 +92,6 @@ def test_prompt_between_two_runs_is_not_unread():
 
 
 def test_result_fail_and_empty_output():
-    assert any(f["code"] == bt.RESULT_FAIL for f in bt._parse("[CUDA Bandwidth Test] - Starting...\nResult = FAIL\n")["findings"])
-    empty = bt._parse("[CUDA Bandwidth Test] - Starting...\nRunning on...\n")
-    assert {f["code"] for f in empty["findings"]} >= {bt.TRUNCATED, bt.NO_MEASUREMENT}
+    assert any(f["code"] == T.BW_RESULT_FAIL for f in judged(bt._parse("[CUDA Bandwidth Test] - Starting...\nResult = FAIL\n"))["findings"])
+    empty = judged(bt._parse("[CUDA Bandwidth Test] - Starting...\nRunning on...\n"))
+    assert {f["code"] for f in empty["findings"]} >= {T.BW_TRUNCATED, T.BW_NO_MEASUREMENT}

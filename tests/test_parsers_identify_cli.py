@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from pytest_dlready.checks import tool_outputs
 from pytest_dlready.parsers import identify
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools")
@@ -34,7 +35,7 @@ def test_every_recorded_output_is_identified(path):
         text = handle.read()
     kind, confidence = identify.identify(text)
     assert kind == expected_kind(path) and confidence >= identify.THRESHOLD
-    result = identify.parse_any(text)
+    result = tool_outputs.read(text)
     assert result["kind"] == kind and isinstance(result["findings"], list)
 
 
@@ -45,7 +46,7 @@ def test_logs_module_is_registered_when_importable():
 
 
 def test_unknown_text_is_a_finding_not_an_error():
-    result = identify.parse_any("just some words\nnothing to see\n")
+    result = tool_outputs.read("just some words\nnothing to see\n")
     assert result["kind"] == "unknown"
     assert result["findings"][0]["code"] == "DLR-PARSE-UNKNOWN" and "just some words" in result["findings"][0]["message"]
 

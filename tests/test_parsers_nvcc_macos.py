@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from conftest import judged
+from pytest_dlready.checks import tool_outputs as T
 from pytest_dlready.parsers import macos, nvcc
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools")
@@ -24,16 +26,16 @@ def read(*parts: str) -> str:
     ("linux_cuda13.0_this_machine.txt", "13.0", "13.0.88", "Wed_Aug_20_01:58:59_PM_PDT_2025"),
 ])
 def test_nvcc_versions(name, release, version, built):
-    parsed = nvcc._parse(read("nvcc", name))
+    parsed = judged(nvcc._parse(read("nvcc", name)))
     assert (parsed["kind"], parsed["release"], parsed["version"], parsed["built_on"]) == ("nvcc", release, version, built)
-    assert [f["code"] for f in parsed["findings"]] == [nvcc.OK]
+    assert [f["code"] for f in parsed["findings"]] == [T.NVCC_OK]
 
 
 def test_nvcc_fatal_and_missing():
-    fatal = nvcc._parse(read("nvcc", "macos_fatal_host_compiler.txt"))
+    fatal = judged(nvcc._parse(read("nvcc", "macos_fatal_host_compiler.txt")))
     assert fatal["error"]["message"].startswith("The version ('90100') of the host compiler ('Apple clang')")
-    assert [f["code"] for f in fatal["findings"]] == [nvcc.FATAL]
-    assert [f["code"] for f in nvcc._parse("bash: nvcc: command not found\n")["findings"]] == [nvcc.NOT_FOUND]
+    assert [f["code"] for f in fatal["findings"]] == [T.NVCC_FATAL]
+    assert [f["code"] for f in judged(nvcc._parse("bash: nvcc: command not found\n"))["findings"]] == [T.NVCC_NOT_FOUND]
 
 
 @pytest.mark.parametrize("name,uuid", [
@@ -42,16 +44,16 @@ def test_nvcc_fatal_and_missing():
     ("kextstat_webdriver_excerpt.txt", "4329B052-6C8A-3900-8E83-744487AEDEF1"),
 ])
 def test_kextstat(name, uuid):
-    parsed = macos.KEXTSTAT.parse(read("macos", name))
+    parsed = judged(macos.KEXTSTAT.parse(read("macos", name)))
     assert parsed["cuda_kext_loaded"] and parsed["cuda_kext_version"] == "1.1.0"
     assert [k["uuid"] for k in parsed["kexts"] if k["name"] == "com.nvidia.CUDA"][-1] == uuid
 
 
 def test_kextstat_without_cuda_is_fail():
     text = "\n".join(line for line in read("macos", "kextstat_webdriver_excerpt.txt").splitlines() if "CUDA" not in line)
-    parsed = macos.KEXTSTAT.parse(text)
+    parsed = judged(macos.KEXTSTAT.parse(text))
     assert not parsed["cuda_kext_loaded"] and parsed["nvidia_kexts"] == ["com.nvidia.web.GeForceWeb", "com.nvidia.web.NVDAGM100HalWeb"]
-    assert [f["code"] for f in parsed["findings"]] == [macos.NO_CUDA_KEXT]
+    assert [f["code"] for f in parsed["findings"]] == [T.MAC_NO_CUDA_KEXT]
 
 
 @pytest.mark.parametrize("name,order,vram,agsw", [
@@ -59,17 +61,17 @@ def test_kextstat_without_cuda_is_fail():
     ("system_profiler_mbp_gt750m_metal_retina.txt", ["NVIDIA GeForce GT 750M", "Intel Iris Pro"], 2048, "Supported"),
 ])
 def test_system_profiler(name, order, vram, agsw):
-    parsed = macos.SYSTEM_PROFILER.parse(read("macos", name))
+    parsed = judged(macos.SYSTEM_PROFILER.parse(read("macos", name)))
     assert [g["chipset_model"] for g in parsed["gpus"]] == order
     gt = [g for g in parsed["gpus"] if "750M" in g["name"]][0]
     assert (gt["vram_mib"], gt["pcie_lane_width"], gt["device_id"], gt["vendor"], gt["automatic_graphics_switching"]) == \
         (vram, 8, "0x0fe9", "NVIDIA (0x10de)", agsw)
-    assert {f["code"] for f in parsed["findings"]} == {macos.NARROW_LINK, macos.OK}
+    assert {f["code"] for f in parsed["findings"]} == {T.MAC_NARROW_LINK, T.MAC_OK}
 
 
 def test_system_profiler_without_nvidia_is_fail():
     text = read("macos", "system_profiler_mbp2014_gt750m_yosemite.txt").split("    NVIDIA GeForce GT 750M:")[0]
-    assert [f["code"] for f in macos.SYSTEM_PROFILER.parse(text)["findings"]] == [macos.NO_NVIDIA_GPU]
+    assert [f["code"] for f in judged(macos.SYSTEM_PROFILER.parse(text))["findings"]] == [T.MAC_NO_NVIDIA_GPU]
 
 
 @pytest.mark.parametrize("name,entries,hibernate", [
@@ -77,13 +79,13 @@ def test_system_profiler_without_nvidia_is_fail():
     ("pmset_g_annotated_paste.txt", 18, "3"),
 ])
 def test_pmset(name, entries, hibernate):
-    parsed = macos.PMSET.parse(read("macos", name))
+    parsed = judged(macos.PMSET.parse(read("macos", name)))
     assert (parsed["gpuswitch"], parsed["sleep_minutes"], parsed["settings"]["hibernatemode"]) == (2, 1, hibernate)
     assert len(parsed["settings"]) == entries
     assert {f["code"] for f in parsed["findings"]} == {"DLR-MAC-GPUSWITCH", "DLR-MAC-SLEEP"}
 
 
 def test_pmset_annotation_kept():
-    parsed = macos.PMSET.parse(read("macos", "pmset_g_gpuswitch2_sleep_prevented.txt"))
+    parsed = judged(macos.PMSET.parse(read("macos", "pmset_g_gpuswitch2_sleep_prevented.txt")))
     assert parsed["notes"] == {"sleep": "sleep prevented by bluetoothd, coreaudiod"}
     assert parsed["sections"]["System-wide power settings"] == {"SleepDisabled": "0"}

@@ -5,6 +5,8 @@ import os
 
 import pytest
 
+from conftest import judged
+from pytest_dlready.checks import tool_outputs as T
 from pytest_dlready.parsers import nvidia_smi as smi
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools", "nvidia_smi")
@@ -12,7 +14,7 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "tools", "nvidia_smi")
 
 def load(name: str) -> dict:
     with open(os.path.join(DATA, name), encoding="utf-8") as handle:
-        return smi._parse(handle.read())
+        return judged(smi._parse(handle.read()))
 
 
 # file, format, driver, cuda, gpu count, first gpu (name, total MiB, used MiB, pstate)
@@ -70,15 +72,15 @@ def test_driver_failure_is_fail():
     parsed = load("failed_no_driver.txt")
     assert parsed["error"]["name"] == "no-driver"
     [f] = parsed["findings"]
-    assert (f["status"], f["code"]) == ("fail", smi.NO_DRIVER)
+    assert (f["status"], f["code"]) == ("fail", T.SMI_NO_DRIVER)
 
 
 @pytest.mark.parametrize("text,code", [
-    ("Failed to initialize NVML: Driver/library version mismatch\n", smi.MISMATCH),
-    ("No devices were found\n", smi.NO_DEVICES),
+    ("Failed to initialize NVML: Driver/library version mismatch\n", T.SMI_MISMATCH),
+    ("No devices were found\n", T.SMI_NO_DEVICES),
 ])
 def test_other_failure_messages(text, code):
-    assert [f["code"] for f in smi._parse(text)["findings"]] == [code]
+    assert [f["code"] for f in judged(smi._parse(text))["findings"]] == [code]
 
 
 def test_findings_from_parsed_fields():
@@ -86,8 +88,8 @@ def test_findings_from_parsed_fields():
                         "pcie": {"gen_current": 1, "gen_max": 3, "width_current": 8, "width_max": 16},
                         "throttle_reasons": ["Idle", "HW Thermal Slowdown"]}],
               "processes": [{"gpu": 0, "pid": 1, "type": "C", "name": "python", "memory_mib": 100}]}
-    found = {f.code for f in smi.findings(parsed)}
-    assert found == {smi.DISPLAY, smi.PCIE_WIDTH, smi.PCIE_GEN, smi.THROTTLE, smi.OTHER_PROCESSES, smi.OK}
+    found = {f.code for f in T.nvidia_smi_findings(parsed)}
+    assert found == {T.SMI_DISPLAY, T.SMI_PCIE_WIDTH, T.SMI_PCIE_GEN, T.SMI_THROTTLE, T.SMI_OTHER_PROCESSES, T.SMI_OK}
     idle = dict(parsed["gpus"][0], pstate="P8", throttle_reasons=["Idle"], display_active=False,
                 pcie={"gen_current": 1, "gen_max": 4, "width_current": 16, "width_max": 16})
-    assert {f.code for f in smi.findings({"gpus": [idle]})} == {smi.OK}   # gen 1 at P8 is power saving
+    assert {f.code for f in T.nvidia_smi_findings({"gpus": [idle]})} == {T.SMI_OK}   # gen 1 at P8 is power saving

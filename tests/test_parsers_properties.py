@@ -1,8 +1,8 @@
 """Hypothesis: random text, truncations at every line and line mutations of real outputs never raise.
 
 The parsers are called unguarded (``_parse``) so an exception fails here instead of being
-turned into a DLR-PARSE-INTERNAL finding. Each run must return a dict with ``kind`` and a
-``findings`` list of finding dicts.
+turned into a DLR-PARSE-INTERNAL finding. Each run must return a dict with ``kind``, and
+``checks.tool_outputs`` must judge it into a list of finding dicts.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from conftest import judged
 from pytest_dlready.parsers import bandwidthtest, devicequery, identify, macos, nvcc, nvidia_smi
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools")
@@ -29,6 +30,7 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 def check(result):
     assert isinstance(result, dict) and isinstance(result["kind"], str)
+    result = judged(result)  # judging what was read never raises either
     assert isinstance(result["findings"], list)
     for finding in result["findings"]:
         assert {"check", "status", "code", "message", "fix", "observed"} <= set(finding)

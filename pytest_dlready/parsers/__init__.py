@@ -1,10 +1,10 @@
 """Pure text -> dict parsers of the tools people run and paste when a GPU disappoints.
 
 Each module exposes ``detect(text) -> float`` (0..1 confidence) and ``parse(text) -> dict``
-with at least ``kind`` and ``findings`` (``Finding.to_dict()`` list), and never raises on any
-input. ``identify.parse_any`` picks the module; ``python -m pytest_dlready parse FILE`` is
-the command-line front end (``cli_parse``). The JSON each parser returns is documented in
-``docs/parse.md``.
+with at least ``kind``, and never raises on any input. Parsers only read: they define no
+finding codes and build no findings (``checks.tool_outputs`` judges what they read).
+``identify.parse_any`` picks the module; ``python -m pytest_dlready parse FILE`` is the
+command-line front end (``cli/parse.py``). The JSON is documented in ``docs/parse.md``.
 """
 from __future__ import annotations
 

@@ -13,32 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from .. import catalogue
-from ..results import Finding, Status, passed, warn
 from . import common
 
 KIND = "bandwidthTest"
-CHECK = "bandwidthTest"
 
-RESULT_FAIL = catalogue.define(
-    "DLR-BW-RESULT-FAIL", "bandwidthTest reported Result = FAIL",
-    "read the CUDA error printed before 'Result = FAIL' (often a driver/toolkit mismatch, see deviceQuery)",
-)
-TRUNCATED = catalogue.define(
-    "DLR-BW-TRUNCATED", "bandwidthTest output is incomplete (no Result line)",
-    "run bandwidthTest again and keep its whole output, down to the 'Result = PASS' line",
-)
-NO_MEASUREMENT = catalogue.define(
-    "DLR-BW-NO-MEASUREMENT", "bandwidthTest output holds no bandwidth figure",
-    "run the plain 'bandwidthTest' (quick mode, pinned memory) and paste its complete output",
-)
-# One code and one floor for "slower than any PCIe 2.0 x8 link": shared with the live device check,
-# which uses them when it has no link information either (a pasted log never has any).
-from ..checks.device_bandwidth import LINK_SLOW as SLOW_LINK, NO_LINK_FLOOR_GBPS  # noqa: E402
-OK = catalogue.define("DLR-BW-OK", "bandwidthTest measured host<->GPU copies", "")
-
-#: Pinned H2D/D2H below this is slower than PCIe 2.0 x8 (~3.2 GB/s usable): a link problem, not a GPU property.
-SLOW_GBPS = NO_LINK_FLOOR_GBPS
 DIRECTIONS = {"host to device": "H2D", "device to host": "D2H", "device to device": "D2D"}
 
 R = re.compile
@@ -185,42 +163,7 @@ def _parse(text: str) -> Dict[str, Any]:
         inside = [lines[i].strip() for i in unknown if lo < i < hi and not common.is_prompt(lines[i])]
         out["unread"] = inside[:common.MAX_UNREAD]
         out["unread_count"] = len(inside)
-    out["findings"] = common.dicts(findings(out))
     return out
 
 
-def findings(parsed: Dict[str, Any], slow_gbps: float = SLOW_GBPS) -> List[Finding]:
-    """Readiness findings from a parsed bandwidthTest dict (pure; tolerates missing keys)."""
-    out: List[Finding] = []
-    if parsed.get("result") == "FAIL":
-        out.append(Finding(CHECK, Status.FAIL, "bandwidthTest reported Result = FAIL",
-                           code=RESULT_FAIL, fix=catalogue.fix_for(RESULT_FAIL)))
-    elif parsed.get("truncated"):
-        last = parsed.get("last_line") or ""
-        out.append(Finding(CHECK, Status.FAIL,
-                           f"bandwidthTest output ends before its 'Result =' line; last line: {last[:160]!r}",
-                           code=TRUNCATED, fix=catalogue.fix_for(TRUNCATED), observed={"last_line": last[:300]}))
-    measurements = parsed.get("measurements") or []
-    if not measurements:
-        out.append(Finding(CHECK, Status.FAIL, "bandwidthTest output holds no bandwidth measurement",
-                           code=NO_MEASUREMENT, fix=catalogue.fix_for(NO_MEASUREMENT)))
-    pinned = (parsed.get("summary") or {}).get("pinned") or {}
-    slow = {k: v for k, v in pinned.items() if k in ("h2d_gbps", "d2h_gbps") and v is not None and v < slow_gbps}
-    for key, value in sorted(slow.items()):
-        label = "host-to-device" if key == "h2d_gbps" else "device-to-host"
-        out.append(warn(f"bandwidth {key[:3].upper()} pinned",
-                        f"pinned {label} copies run at {value:.2f} GB/s, slower than a PCIe 2.0 x8 link (~3.2 GB/s)",
-                        fix=catalogue.fix_for(SLOW_LINK), code=SLOW_LINK, gbps=value, threshold_gbps=slow_gbps))
-    if measurements and not any(f.status == Status.FAIL for f in out):
-        parts = []
-        for memory_mode, row in sorted((parsed.get("summary") or {}).items()):
-            figures = ", ".join(f"{k[:3].upper()} {v:.2f}" for k, v in row.items() if v is not None)
-            parts.append(f"{memory_mode}: {figures} GB/s")
-        out.append(passed(CHECK, "bandwidthTest measured " + "; ".join(parts), code=OK))
-    unread = parsed.get("unread") or []
-    if unread:
-        out.append(common.unread_finding(CHECK, unread, int(parsed.get("unread_count") or len(unread))))
-    return out
-
-
-parse = common.guarded(KIND, CHECK, _parse)
+parse = common.guarded(KIND, _parse)

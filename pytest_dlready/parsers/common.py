@@ -4,15 +4,14 @@ Every parser reads text that a person pasted from a terminal, a blog or an issue
 line ends, ANSI colours, shell prompts, Markdown indentation, truncated last lines and
 the odd editor artefact. These helpers normalise that once, so each parser's regexes
 stay simple, anchored and linear (one pass over the lines, no backtracking blow-ups),
-and so "I could not read this line" is reported the same way by every parser.
+and so "I could not read this line" is recorded the same way by every parser (``unread``
+and ``unread_count`` fields, judged in ``checks.tool_outputs``).
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
-from .. import catalogue
-from ..results import Finding, Status
 
 #: Regexes only ever see this many characters of a line: keeps matching linear on hostile input.
 MAX_LINE = 2000
@@ -21,21 +20,6 @@ MAX_UNREAD = 20
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)")
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-
-UNREAD = catalogue.define(
-    "DLR-PARSE-UNREAD", "part of a tool output could not be read",
-    "paste the complete, unedited output of the command (the lines quoted are the ones not understood)",
-)
-UNKNOWN = catalogue.define(
-    "DLR-PARSE-UNKNOWN", "file is not a tool output pytest-dlready can read",
-    "give the raw output of deviceQuery, bandwidthTest, nvidia-smi, nvcc --version, kextstat, "
-    "system_profiler SPDisplaysDataType, pmset -g or a training log",
-)
-INTERNAL = catalogue.define(
-    "DLR-PARSE-INTERNAL", "parser stopped on unexpected input",
-    "report the file to pytest-dlready; the parsed fields shown are those read before the stop",
-)
-
 
 def to_text(data: Any) -> str:
     """Any input as text: bytes are decoded leniently (UTF-8, else Latin-1), None is empty."""
@@ -104,39 +88,24 @@ def yes_no(text: Any) -> Optional[bool]:
     return None
 
 
-def unread_finding(check: str, unread: List[str], total: int) -> Finding:
-    """A WARN quoting the first lines a parser could not place (and how many there were)."""
-    shown = "; ".join(repr(line) for line in unread[:3])
-    more = f" (and {total - 3} more)" if total > 3 else ""
-    return Finding(check, Status.WARN,
-                   f"{total} line(s) of the output were not understood: {shown}{more}",
-                   code=UNREAD, fix=catalogue.fix_for(UNREAD),
-                   observed={"unread": list(unread[:MAX_UNREAD]), "unread_count": total})
-
-
 def base_result(kind: str) -> Dict[str, Any]:
-    return {"kind": kind, "findings": []}
+    return {"kind": kind}
 
 
-def guarded(kind: str, check: str, parse: Callable[[str], Dict[str, Any]]) -> Callable[[Any], Dict[str, Any]]:
-    """Wrap a parser so that a bug in it yields a FAIL finding instead of a traceback.
+def guarded(kind: str, parse: Callable[[str], Dict[str, Any]]) -> Callable[[Any], Dict[str, Any]]:
+    """Wrap a parser so that a bug in it yields a ``parse_error`` field instead of a traceback.
 
     The hypothesis tests call the unwrapped parsers, so this guard hides no bug from CI; it
-    only protects a user's pytest session from one we have not found yet.
+    only protects a user's pytest session from one we have not found yet. ``checks.tool_outputs``
+    turns the field into a FAIL finding.
     """
     def run(text: Any) -> Dict[str, Any]:
         try:
             return parse(to_text(text))
         except Exception as exc:  # noqa: BLE001 - the contract is "never raise"
             result = base_result(kind)
-            result["findings"].append(Finding(
-                check, Status.FAIL, f"the {kind} parser stopped: {type(exc).__name__}: {exc}",
-                code=INTERNAL, fix=catalogue.fix_for(INTERNAL)).to_dict())
+            result["parse_error"] = f"{type(exc).__name__}: {exc}"
             return result
     run.__doc__ = parse.__doc__
     run.__name__ = getattr(parse, "__name__", "parse").lstrip("_")
     return run
-
-
-def dicts(findings: Iterable[Finding]) -> List[dict]:
-    return [f.to_dict() for f in findings]

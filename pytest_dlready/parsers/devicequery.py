@@ -18,55 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from .. import catalogue
-from ..results import Finding, Status, passed, warn
 from . import common
 
 KIND = "deviceQuery"
-CHECK = "deviceQuery"
-
-ZERO_DEVICES = catalogue.define(
-    "DLR-DQ-ZERO-DEVICES", "deviceQuery passed but found no CUDA device",
-    "check that the NVIDIA GPU is seen by the OS (lspci | grep -i nvidia, or System Information on macOS), "
-    "that CUDA_VISIBLE_DEVICES is not empty, and that the NVIDIA driver (not nouveau) is loaded",
-)
-DRIVER_INSUFFICIENT = catalogue.define(
-    "DLR-DQ-DRIVER-INSUFFICIENT", "CUDA driver version is insufficient for CUDA runtime version",
-    "install an NVIDIA driver at least as new as the CUDA toolkit needs (see the CUDA release notes' driver table), "
-    "or use a toolkit old enough for the installed driver; on a laptop with two GPUs run on the NVIDIA one "
-    "(optirun/prime-run); in a container start it with the NVIDIA runtime (--gpus all)",
-)
-NO_DEVICE = catalogue.define(
-    "DLR-DQ-NO-DEVICE", "no CUDA-capable device is detected",
-    "check lspci for the GPU, load the nvidia kernel module, check /dev/nvidia* permissions "
-    "(run once as root or add the user to the video group) and CUDA_VISIBLE_DEVICES",
-)
-CUDA_ERROR = catalogue.define(
-    "DLR-DQ-CUDA-ERROR", "deviceQuery could not initialise CUDA",
-    "reboot after installing the driver, check dmesg for NVRM errors, and make sure the driver and toolkit match",
-)
-RESULT_FAIL = catalogue.define(
-    "DLR-DQ-RESULT-FAIL", "deviceQuery reported Result = FAIL",
-    "read the lines before 'Result = FAIL' for the CUDA error and fix that first",
-)
-TRUNCATED = catalogue.define(
-    "DLR-DQ-TRUNCATED", "deviceQuery output is incomplete (no Result line)",
-    "run deviceQuery again and keep its whole output, down to the 'Result = PASS' line",
-)
-WATCHDOG = catalogue.define(
-    "DLR-DQ-WATCHDOG", "the GPU drives a display (kernel run time limit is on)",
-    "for training, prefer a GPU with no monitor attached (or TCC mode on Windows, or the integrated GPU for the desktop); "
-    "long kernels are killed by the display watchdog and the desktop shares the GPU's memory and time",
-)
-OLD_ARCH = catalogue.define(
-    "DLR-DQ-CC-UNSUPPORTED", "GPU compute capability is below what the toolkit/framework supports",
-    "use an older toolkit/framework build that still targets this GPU, or a newer GPU",
-)
-SAMPLES_OLDER = catalogue.define(
-    "DLR-DQ-SAMPLES-OLDER", "deviceQuery is older than the GPU (MapSMtoCores undefined)",
-    "build deviceQuery from the cuda-samples tag that matches the installed toolkit; the CUDA core count shown is a guess",
-)
-OK = catalogue.define("DLR-DQ-OK", "deviceQuery found CUDA devices", "")
 
 #: cudaGetErrorString texts -> cudaError_t names. Keyed by message because numbers changed in 10.1.
 ERRORS_BY_MESSAGE = {
@@ -309,7 +263,6 @@ def _parse(text: str) -> Dict[str, Any]:
         else:
             unknown.append(i)
     _finish(out, lines, known, unknown, result_token)
-    out["findings"] = common.dicts(findings(out))
     return out
 
 
@@ -337,89 +290,4 @@ def _finish(out: Dict[str, Any], lines: List[str], known: List[int], unknown: Li
         out["unread_count"] = len(inside)
 
 
-def _cc_tuple(text: Optional[str]) -> Optional[Tuple[int, int]]:
-    match = re.match(r"(\d+)\.(\d+)$", text or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _toolkit_min_cc(runtime: Optional[str]) -> Optional[Tuple[int, int]]:
-    try:
-        from ..checks import compat
-    except ImportError:  # checks are another area's module; the parser works without them
-        return None
-    return compat.min_compute(runtime) if runtime else None
-
-
-def findings(parsed: Dict[str, Any], min_cc: Optional[Tuple[int, int]] = None,
-             min_cc_reason: str = "") -> List[Finding]:
-    """Readiness findings from a parsed deviceQuery dict (pure; tolerates missing keys).
-
-    ``min_cc``: a framework's minimum compute capability (e.g. (3, 5) for TensorFlow's
-    prebuilt wheels) in addition to the minimum of the CUDA runtime the samples were built with.
-    """
-    out: List[Finding] = []
-    error = parsed.get("error") or None
-    devices = parsed.get("devices") or []
-    count = parsed.get("device_count")
-    if error:
-        name, message, code = error.get("name"), error.get("message") or "unknown", error.get("code")
-        said = f"cudaGetDeviceCount returned {code}: {message}" if code is not None else message
-        if name == "cudaErrorInsufficientDriver":
-            out.append(Finding(CHECK, Status.FAIL, f"CUDA driver version is insufficient for CUDA runtime version ({said})",
-                               code=DRIVER_INSUFFICIENT, fix=catalogue.fix_for(DRIVER_INSUFFICIENT), observed=dict(error)))
-        elif name == "cudaErrorNoDevice":
-            out.append(Finding(CHECK, Status.FAIL, f"no CUDA-capable device is detected ({said})",
-                               code=NO_DEVICE, fix=catalogue.fix_for(NO_DEVICE), observed=dict(error)))
-        else:
-            out.append(Finding(CHECK, Status.FAIL, f"deviceQuery could not initialise CUDA ({said})",
-                               code=CUDA_ERROR, fix=catalogue.fix_for(CUDA_ERROR), observed=dict(error)))
-    if parsed.get("truncated"):
-        last = parsed.get("last_line") or ""
-        out.append(Finding(CHECK, Status.FAIL,
-                           f"deviceQuery output ends before its 'Result =' line; last line: {last[:160]!r}",
-                           code=TRUNCATED, fix=catalogue.fix_for(TRUNCATED),
-                           observed={"last_line": last[:300], "result_text": parsed.get("result_text")}))
-    elif parsed.get("result") == "FAIL" and not error:
-        out.append(Finding(CHECK, Status.FAIL, "deviceQuery reported Result = FAIL",
-                           code=RESULT_FAIL, fix=catalogue.fix_for(RESULT_FAIL)))
-    if not error and count == 0:
-        out.append(Finding(CHECK, Status.FAIL,
-                           f"deviceQuery found 0 CUDA devices (it still says Result = {parsed.get('result') or '?'})",
-                           code=ZERO_DEVICES, fix=catalogue.fix_for(ZERO_DEVICES), observed={"device_count": 0}))
-    toolkit_min = _toolkit_min_cc(parsed.get("runtime_version"))
-    for dev in devices:
-        out.extend(_device_findings(dev, parsed.get("runtime_version"), toolkit_min, min_cc, min_cc_reason))
-    if not any(f.status == Status.FAIL for f in out) and devices:
-        names = ", ".join(sorted({d.get("name") or "?" for d in devices}))
-        out.append(passed(CHECK, f"deviceQuery found {count if count is not None else len(devices)} CUDA device(s): {names}",
-                          code=OK, driver_version=parsed.get("driver_version"),
-                          runtime_version=parsed.get("runtime_version")))
-    unread = parsed.get("unread") or []
-    if unread:
-        out.append(common.unread_finding(CHECK, unread, int(parsed.get("unread_count") or len(unread))))
-    return out
-
-
-def _device_findings(dev: Dict[str, Any], runtime: Optional[str], toolkit_min: Optional[Tuple[int, int]],
-                     min_cc: Optional[Tuple[int, int]], reason: str) -> List[Finding]:
-    out: List[Finding] = []
-    row = f"deviceQuery GPU{dev.get('index', '?')}"
-    name = dev.get("name") or "GPU"
-    if dev.get("kernel_run_time_limit"):
-        mode = dev.get("driver_mode")
-        extra = " in WDDM mode" if mode == "WDDM" else ""
-        out.append(warn(row, f"{name} drives a display{extra}: kernels have a run time limit (watchdog) and the desktop shares the GPU",
-                        fix=catalogue.fix_for(WATCHDOG), code=WATCHDOG, driver_mode=mode))
-    cc = _cc_tuple(dev.get("compute_capability"))
-    for need, why in ((toolkit_min, f"CUDA {runtime}"), (min_cc, reason or "the framework")):
-        if cc and need and cc < need:
-            out.append(warn(row, f"{name} has compute capability {cc[0]}.{cc[1]}, below the {need[0]}.{need[1]} that {why} supports",
-                            fix=catalogue.fix_for(OLD_ARCH), code=OLD_ARCH,
-                            compute_capability=dev.get("compute_capability"), minimum=f"{need[0]}.{need[1]}"))
-    if dev.get("cores_guessed_for_sm"):
-        out.append(warn(row, f"this deviceQuery does not know SM {dev['cores_guessed_for_sm']}: it is older than {name} and guessed its core count",
-                        fix=catalogue.fix_for(SAMPLES_OLDER), code=SAMPLES_OLDER, sm=dev["cores_guessed_for_sm"]))
-    return out
-
-
-parse = common.guarded(KIND, CHECK, _parse)
+parse = common.guarded(KIND, _parse)

@@ -2,15 +2,14 @@
 
 Pasted files rarely say what they are, and a blog post may mix a prompt, a command and
 its output. Each parser scores the text (0..1) on markers only its tool prints; the best
-score at or above ``THRESHOLD`` wins. Training logs are read by ``parsers/logs.py`` (another
-area's module), imported lazily so a missing or broken module only removes that kind.
+score at or above ``THRESHOLD`` wins. Parsers are imported lazily, so a missing or broken
+module only removes its kind. Findings are drawn from the result by ``checks.tool_outputs``.
 """
 from __future__ import annotations
 
 import importlib
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..results import Finding, Status
 from . import common
 
 #: Below this confidence a file is "not identified" (exit 2 in the CLI).
@@ -72,7 +71,8 @@ def identify(text: Any) -> Tuple[Optional[str], float]:
 def parse_any(text: Any, kind: Optional[str] = None) -> Dict[str, Any]:
     """Parse ``text`` with the named parser, or the best-scoring one; never raises.
 
-    The result always has ``kind`` (``"unknown"`` when nothing fits), ``confidence`` and ``findings``.
+    The result always has ``kind`` (``"unknown"`` when nothing fits, with ``first_line`` and
+    every parser's ``scores``) and ``confidence``; a parser that stopped leaves ``parse_error``.
     """
     text = common.to_text(text)
     loaded = {k: (d, p) for k, d, p in parsers()[0]}
@@ -81,23 +81,17 @@ def parse_any(text: Any, kind: Optional[str] = None) -> Dict[str, Any]:
         kind, confidence = identify(text)
     if kind is None or kind not in loaded:
         result = common.base_result("unknown")
-        first = next((line.strip() for line in common.lines_of(text) if line.strip()), "")
+        result["first_line"] = next((line.strip() for line in common.lines_of(text) if line.strip()), "")
         result["confidence"] = confidence or 0.0
-        result["findings"].append(Finding(
-            "parse", Status.FAIL,
-            f"not recognised as the output of a supported tool (first line: {first[:120]!r})",
-            code=common.UNKNOWN, fix=common.catalogue.fix_for(common.UNKNOWN),
-            observed={"scores": scores(text)}).to_dict())
+        result["scores"] = scores(text)
         return result
     try:
         result = loaded[kind][1](text)
-    except Exception as exc:  # noqa: BLE001 - a foreign parser (logs.py) may not be guarded
+    except Exception as exc:  # noqa: BLE001 - a parser without the common guard must not break the CLI
         result = common.base_result(kind)
-        result["findings"].append(Finding("parse", Status.FAIL, f"the {kind} parser stopped: {type(exc).__name__}: {exc}",
-                                          code=common.INTERNAL, fix=common.catalogue.fix_for(common.INTERNAL)).to_dict())
+        result["parse_error"] = f"{type(exc).__name__}: {exc}"
     if not isinstance(result, dict):
-        result = {"kind": kind, "findings": [], "value": result}
+        result = {"kind": kind, "value": result}
     result.setdefault("kind", kind)
-    result.setdefault("findings", [])
     result["confidence"] = round(confidence if confidence is not None else loaded[kind][0](text), 3)
     return result

@@ -12,15 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from .. import catalogue
-from ..results import Finding, Status
-
-FALLBACK = catalogue.define(
-    "DLR-LOG-FALLBACK", "the log says the framework fell back to the CPU",
-    "install the GPU build of the framework and a driver/toolkit it supports, then re-run "
-    "(see the quoted line for what it could not load)",
-)
-
 
 def _theano_old(m: re.Match) -> Dict[str, Any]:
     out: Dict[str, Any] = {"device": f"cuda:{m.group(1)}", "name": m.group(2).strip(), "backend": "theano"}
@@ -151,15 +142,4 @@ def summarise(banners: List[Dict[str, Any]]) -> Dict[str, Any]:
     if any(b.get("fallback") for b in banners) and not any(
             b.get("device", "").startswith("cuda") for b in banners if not b.get("fallback")):
         out["device_used"] = "cpu"
-    return out
-
-
-def findings(banners: List[Dict[str, Any]], check: str) -> List[Finding]:
-    """A WARN per fallback line: the log itself says no GPU was used."""
-    out = []
-    for b in banners:
-        if b.get("fallback") or b.get("partial_fallback"):
-            out.append(Finding(check, Status.WARN, f"the log says it fell back to the CPU: {b['line']}",
-                               code=FALLBACK, fix=catalogue.fix_for(FALLBACK),
-                               observed={"line": b["line"], "lineno": b["lineno"], "kind": b["kind"]}))
     return out

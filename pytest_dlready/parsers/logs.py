@@ -5,11 +5,11 @@ The speedup verdict is only as good as the timings it is fed, and most people as
 nolearn/gdbn's DBN epochs, Keras 1/2/3 progress bars, Lasagne's ``Epoch 1 of 82 took``,
 the shell's ``time`` block, and the banners where Theano, TensorFlow, CNTK, gnumpy or
 JAX say which device they picked (or that they fell back to the CPU). This module turns
-such a log into epochs and signals that ``to_run_result`` packs into a ``RunResult``, so a
+such a log into epochs and signals that replay packs into a ``RunResult``, so a
 pasted log is judged by exactly the same verdict as a live run.
 
 Logs are hostile input: CRLF, ANSI colours, ``\\r`` progress bars, timestamps, wrapped
-lines, truncation mid-epoch. Nothing here raises; problems become findings. Device
+lines, truncation mid-epoch. Nothing here raises; what it finds is judged in checks. Device
 banners live in ``log_banners`` to keep both modules small.
 """
 from __future__ import annotations
@@ -19,21 +19,9 @@ import re
 import statistics
 from typing import Any, Dict, List, Optional, Tuple
 
-from .. import catalogue
-from ..results import Finding, Status
 from . import log_banners
 
 KIND = "training-log"
-
-NO_EPOCHS = catalogue.define(
-    "DLR-LOG-NO-EPOCHS", "training log has no epoch timings",
-    "give the full console output of the training run (Keras verbose=1 or 2, nolearn/gdbn, Lasagne), "
-    "not only its last lines",
-)
-TRUNCATED = catalogue.define(
-    "DLR-LOG-TRUNCATED", "training log ends in the middle of an epoch",
-    "let the run finish (or cut the log after a complete epoch) before judging it",
-)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 METRIC = re.compile(r"\b([A-Za-z_][\w]*):\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|nan|inf)\b", re.I)
@@ -335,14 +323,12 @@ def detect(text: str) -> float:
 
 
 def parse(text: str, source: str = "the log") -> Dict[str, Any]:
-    """Epochs, time block, banners and findings of a training log; never raises."""
+    """Epochs, time block and banners of a training log; never raises (a bug is a ``parse_error`` field)."""
     try:
         return _parse(text, source)
-    except Exception as exc:  # a parser bug must be a finding, not a dead pytest session
+    except Exception as exc:  # a parser bug must be a finding (checks.tool_outputs), not a dead pytest session
         return {"kind": KIND, "source": source, "epochs": [], "formats": [], "time": {}, "banners": [],
-                "signals": [], "findings": [Finding(f"training log {source}", Status.FAIL,
-                                                    f"could not read {source}: {type(exc).__name__}: {exc}",
-                                                    code=NO_EPOCHS).to_dict()]}
+                "signals": [], "parse_error": f"{type(exc).__name__}: {exc}"}
 
 
 def _parse(text: str, source: str) -> Dict[str, Any]:
@@ -366,54 +352,10 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
         "total_seconds": round(sum(e["seconds"] for e in epochs), 6) if epochs else None,
         "time": parse_time_block(lines),
         "banners": banners,
+        "lines": len(lines),
+        "truncated": truncated,
     }
     result.update(log_banners.summarise(banners))
-    findings: List[Finding] = []
-    check = f"training log {source}"
-    if not epochs:
-        findings.append(Finding(check, Status.FAIL, f"no training epochs found in {source}", code=NO_EPOCHS,
-                                fix=catalogue.fix_for(NO_EPOCHS), observed={"lines": len(lines)}))
-    else:
-        seconds = [e["seconds"] for e in epochs]
-        result["median_epoch_seconds"] = statistics.median(seconds)
-    if truncated:
-        findings.append(Finding(check, Status.WARN, f"{source} ends in the middle of an epoch; "
-                                f"{len(epochs)} complete epoch(s) used", code=TRUNCATED,
-                                fix=catalogue.fix_for(TRUNCATED), observed={"epochs": len(epochs)}))
-    findings.extend(log_banners.findings(banners, check))
-    result["findings"] = [f.to_dict() for f in findings]
+    if epochs:
+        result["median_epoch_seconds"] = statistics.median(e["seconds"] for e in epochs)
     return result
-
-
-def to_run_result(parsed: Dict[str, Any], workload: str, backend: str, device: str) -> Any:
-    """A replayable ``RunResult`` from a parsed log: epochs, time block, banners, fallbacks."""
-    from ..workloads.protocol import RunResult
-
-    epochs = [e for e in parsed.get("epochs") or [] if isinstance(e, dict) and e.get("seconds") is not None]
-    time_block = parsed.get("time") or {}
-    run = RunResult(workload=workload, backend=backend, device=device)
-    run.epoch_seconds = [float(e["seconds"]) for e in epochs]
-    run.wall_s = time_block.get("real")
-    run.cpu_user_s = time_block.get("user")
-    run.cpu_sys_s = time_block.get("sys")
-    if time_block.get("max_rss_kb"):
-        run.peak_rss_mb = round(time_block["max_rss_kb"] / 1024.0, 1)
-    run.device_used = parsed.get("device_used") or ""
-    run.device_name = parsed.get("device_name") or ""
-    run.signals = [b["line"] for b in parsed.get("banners") or [] if b.get("signal")]
-    run.dtype = parsed.get("dtype") or ""
-    run.source = f"replay:{parsed.get('source', 'log')}"
-    run.ok = bool(run.epoch_seconds)
-    if not run.ok:
-        run.error = f"no training epochs found in {parsed.get('source', 'the log')}"
-    resolution = [e.get("resolution_s") for e in epochs if e.get("resolution_s")]
-    run.extra = {
-        "log_formats": list(parsed.get("formats") or []),
-        "epoch_resolution_s": max(resolution) if resolution else None,
-        "cudnn": parsed.get("cudnn"),
-        "framework_backend": parsed.get("backend"),
-        "losses": [e.get("loss") for e in epochs],
-    }
-    if epochs and epochs[0].get("steps"):
-        run.extra["steps_per_epoch"] = epochs[0]["steps"]
-    return run

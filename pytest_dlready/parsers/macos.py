@@ -12,23 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, NamedTuple
 
-from .. import catalogue
-from ..results import Finding, Status, passed, warn
 from . import common
-
-NO_CUDA_KEXT = catalogue.define(
-    "DLR-MAC-NO-CUDA-KEXT", "the CUDA kernel extension is not loaded",
-    "install the CUDA driver for macOS (System Preferences > CUDA) matching the NVIDIA web/GPU driver, then reboot",
-)
-NO_NVIDIA_GPU = catalogue.define(
-    "DLR-MAC-NO-NVIDIA-GPU", "this Mac has no NVIDIA GPU",
-    "CUDA needs an NVIDIA GPU; on this Mac use the CPU, Metal/MPS (PyTorch) or an OpenCL backend instead",
-)
-NARROW_LINK = catalogue.define(
-    "DLR-MAC-PCIE-LANES", "the NVIDIA GPU sits on a narrow PCIe link",
-    "expect host<->GPU copies near the link's limit (x8 ~ 4-8 GB/s); keep data on the GPU between steps",
-)
-OK = catalogue.define("DLR-MAC-OK", "macOS GPU evidence read", "")
 
 KEXT = re.compile(r"^\s*(\d+)\s+(\d+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+) \(([^)]*)\)(?:\s+([0-9A-F-]{36}))?", re.I)
 
@@ -63,16 +47,7 @@ def _parse_kextstat(text: str) -> Dict[str, Any]:
     out["cuda_kext_loaded"] = bool(cuda)
     out["cuda_kext_version"] = cuda[-1]["version"] if cuda else None
     out["nvidia_kexts"] = sorted({k["name"] for k in out["kexts"] if k["name"].lower().startswith("com.nvidia")})
-    out["findings"] = common.dicts(kextstat_findings(out))
     return out
-
-
-def kextstat_findings(parsed: Dict[str, Any]) -> List[Finding]:
-    if parsed.get("cuda_kext_loaded"):
-        return [passed("CUDA kext", f"com.nvidia.CUDA ({parsed.get('cuda_kext_version')}) is loaded", code=OK)]
-    return [Finding("CUDA kext", Status.FAIL, "com.nvidia.CUDA is not among the loaded kernel extensions",
-                    code=NO_CUDA_KEXT, fix=catalogue.fix_for(NO_CUDA_KEXT),
-                    observed={"nvidia_kexts": parsed.get("nvidia_kexts") or []})]
 
 
 # ---------------------------------------------------------------------- system_profiler
@@ -134,25 +109,6 @@ def _parse_system_profiler(text: str) -> Dict[str, Any]:
             gpu["displays"].append(key)  # "Color LCD:" block under "Displays:"
     out["nvidia_gpus"] = [g["chipset_model"] or g["name"] for g in out["gpus"]
                           if "nvidia" in f"{g['vendor']} {g['chipset_model']} {g['name']}".lower()]
-    out["findings"] = common.dicts(system_profiler_findings(out))
-    return out
-
-
-def system_profiler_findings(parsed: Dict[str, Any]) -> List[Finding]:
-    gpus = parsed.get("gpus") or []
-    nvidia = [g for g in gpus if "nvidia" in f"{g.get('vendor')} {g.get('chipset_model')} {g.get('name')}".lower()]
-    if not nvidia:
-        names = ", ".join(str(g.get("chipset_model") or g.get("name")) for g in gpus) or "none listed"
-        return [Finding("Mac GPU", Status.FAIL, f"no NVIDIA GPU in system_profiler (GPUs: {names})",
-                        code=NO_NVIDIA_GPU, fix=catalogue.fix_for(NO_NVIDIA_GPU))]
-    out: List[Finding] = []
-    for g in nvidia:
-        lanes = g.get("pcie_lane_width")
-        if lanes and lanes < 16:
-            out.append(warn("Mac GPU", f"{g.get('chipset_model') or g.get('name')} is on a PCIe x{lanes} link",
-                            fix=catalogue.fix_for(NARROW_LINK), code=NARROW_LINK, lanes=lanes))
-    names = ", ".join(f"{g.get('chipset_model') or g.get('name')} ({g.get('vram_mib')} MiB)" for g in nvidia)
-    out.append(passed("Mac GPU", f"NVIDIA GPU present: {names}", code=OK))
     return out
 
 
@@ -186,34 +142,13 @@ def _parse_pmset(text: str) -> Dict[str, Any]:
     out["settings"] = current
     out["gpuswitch"] = common.integer(current.get("gpuswitch"))
     out["sleep_minutes"] = common.integer(current.get("sleep"))
-    out["findings"] = common.dicts(pmset_findings(out))
     return out
 
 
-def pmset_findings(parsed: Dict[str, Any]) -> List[Finding]:
-    """Same rules and codes as ``checks.macos`` (the live check), applied to a pasted ``pmset -g``."""
-    try:
-        from ..checks import macos as live
-        gpuswitch_code, sleep_code = live.GPUSWITCH, live.SLEEP
-    except ImportError:  # the checks package is another area; keep the parser usable without it
-        gpuswitch_code, sleep_code = "", ""
-    out: List[Finding] = []
-    if parsed.get("gpuswitch") == 2:
-        out.append(warn("macOS energy settings", "automatic graphics switching is on (gpuswitch 2): macOS may run on the integrated GPU and power the NVIDIA GPU down",
-                        fix=catalogue.fix_for(gpuswitch_code), code=gpuswitch_code, gpuswitch=2))
-    sleep = parsed.get("sleep_minutes")
-    if sleep:
-        out.append(warn("macOS energy settings", f"the Mac sleeps after {sleep} minute(s) idle: a long training run can be suspended",
-                        fix=catalogue.fix_for(sleep_code), code=sleep_code, sleep=sleep))
-    if not out:
-        out.append(passed("macOS energy settings", f"gpuswitch {parsed.get('gpuswitch')}, sleep {sleep}", code=OK))
-    return out
-
-
-KEXTSTAT = Format("kextstat", detect_kextstat, common.guarded("kextstat", "CUDA kext", _parse_kextstat))
+KEXTSTAT = Format("kextstat", detect_kextstat, common.guarded("kextstat", _parse_kextstat))
 SYSTEM_PROFILER = Format("system_profiler", detect_system_profiler,
-                         common.guarded("system_profiler", "Mac GPU", _parse_system_profiler))
-PMSET = Format("pmset", detect_pmset, common.guarded("pmset", "macOS energy settings", _parse_pmset))
+                         common.guarded("system_profiler", _parse_system_profiler))
+PMSET = Format("pmset", detect_pmset, common.guarded("pmset", _parse_pmset))
 FORMATS = (KEXTSTAT, SYSTEM_PROFILER, PMSET)
 
 

@@ -8,25 +8,11 @@ the one a framework wheel bundles nor the one ``nvidia-smi`` prints as "CUDA Ver
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict
 
-from .. import catalogue
-from ..results import Finding, Status, passed
 from . import common
 
 KIND = "nvcc"
-CHECK = "nvcc"
-
-NOT_FOUND = catalogue.define(
-    "DLR-NVCC-NOT-FOUND", "nvcc is not on PATH",
-    "add the toolkit's bin folder to PATH (Linux: /usr/local/cuda/bin; macOS: /Developer/NVIDIA/CUDA-x.y/bin; "
-    "Windows: %CUDA_PATH%\\bin)",
-)
-FATAL = catalogue.define("DLR-NVCC-FATAL", "nvcc stopped with a fatal error",
-                         "read the quoted nvcc message; an unsupported host compiler needs a supported gcc/clang/MSVC")
-UNKNOWN_VERSION = catalogue.define("DLR-NVCC-NO-VERSION", "nvcc output has no version line",
-                                   "run 'nvcc --version' and paste all of its output")
-OK = catalogue.define("DLR-NVCC-OK", "nvcc version read", "")
 
 RELEASE = re.compile(r"Cuda compilation tools, release (\d+\.\d+), V(\d+(?:\.\d+){1,3})")
 BUILT = re.compile(r"^\s*Built on (\S+)")
@@ -74,23 +60,7 @@ def _parse(text: str) -> Dict[str, Any]:
             continue
         if MISSING.search(line) and out["error"] is None:
             out["error"] = {"name": "not-found", "message": line.strip()[:300]}
-    out["findings"] = common.dicts(findings(out))
     return out
 
 
-def findings(parsed: Dict[str, Any]) -> List[Finding]:
-    """Findings from a parsed ``nvcc --version`` dict (pure)."""
-    error = parsed.get("error") or {}
-    if error.get("name") == "not-found":
-        return [Finding(CHECK, Status.FAIL, f"nvcc was not found: {error.get('message')}", code=NOT_FOUND,
-                        fix=catalogue.fix_for(NOT_FOUND))]
-    if error.get("name") == "fatal":
-        return [Finding(CHECK, Status.FAIL, f"nvcc fatal: {error.get('message')}", code=FATAL, fix=catalogue.fix_for(FATAL))]
-    if not parsed.get("release"):
-        return [Finding(CHECK, Status.FAIL, "no 'Cuda compilation tools, release' line in the nvcc output",
-                        code=UNKNOWN_VERSION, fix=catalogue.fix_for(UNKNOWN_VERSION))]
-    return [passed(CHECK, f"nvcc {parsed['version']} (CUDA {parsed['release']})", code=OK,
-                   release=parsed["release"], version=parsed["version"])]
-
-
-parse = common.guarded(KIND, CHECK, _parse)
+parse = common.guarded(KIND, _parse)

@@ -13,58 +13,17 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from .. import catalogue
-from ..results import Finding, Status, passed, warn
 from . import common
 
 KIND = "nvidia-smi"
-CHECK = "nvidia-smi"
 
-NO_DRIVER = catalogue.define(
-    "DLR-SMI-NO-DRIVER", "nvidia-smi cannot communicate with the NVIDIA driver",
-    "install (or reinstall) the NVIDIA driver matching the kernel and reboot; check 'lsmod | grep nvidia', "
-    "that nouveau is blacklisted and that Secure Boot did not block the module",
-)
-MISMATCH = catalogue.define(
-    "DLR-SMI-VERSION-MISMATCH", "NVIDIA driver and library versions differ",
-    "reboot after a driver upgrade (the old kernel module is still loaded), or reinstall one driver version",
-)
-NO_DEVICES = catalogue.define(
-    "DLR-SMI-NO-DEVICES", "nvidia-smi found no GPU",
-    "check that the GPU is seen on the PCI bus (lspci), that it is supported by the installed driver branch, "
-    "and in a container that it was started with --gpus",
-)
-SMI_ERROR = catalogue.define("DLR-SMI-ERROR", "nvidia-smi reported an error",
-                             "read the quoted message; it usually names the GPU or library at fault")
-DISPLAY = catalogue.define(
-    "DLR-SMI-DISPLAY", "a display is attached to this GPU",
-    "drive the desktop from another GPU (integrated graphics) so training gets the whole GPU",
-)
-PCIE_WIDTH = catalogue.define(
-    "DLR-SMI-PCIE-WIDTH", "the GPU's PCIe link runs narrower than it can",
-    "reseat the card in a full x16 slot, check BIOS lane sharing (M.2/second GPU) and risers",
-)
-PCIE_GEN = catalogue.define(
-    "DLR-SMI-PCIE-GEN", "the GPU's PCIe link runs at a lower generation under load",
-    "check BIOS PCIe speed settings and the slot; at idle (P8) a lower generation is normal power saving",
-)
-THROTTLE = catalogue.define(
-    "DLR-SMI-THROTTLE", "GPU clocks are held back by thermal or power limits",
-    "improve cooling/airflow, check the power cables and power limit (nvidia-smi -q -d PERFORMANCE)",
-)
-OTHER_PROCESSES = catalogue.define(
-    "DLR-SMI-PROCESSES", "other processes are using the GPU",
-    "close them or pick an idle GPU with CUDA_VISIBLE_DEVICES before timing training",
-)
-OK = catalogue.define("DLR-SMI-OK", "nvidia-smi sees the driver and GPUs", "")
-
-FAILURES: List[Tuple["re.Pattern[str]", str, str]] = [
-    (re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"), "no-driver", NO_DRIVER),
-    (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch", MISMATCH),
-    (re.compile(r"^\s*No devices were found"), "no-devices", NO_DEVICES),
-    (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init", SMI_ERROR),
-    (re.compile(r"Unable to determine the device handle for GPU\s*(\S*): (.+)"), "device-handle", SMI_ERROR),
-    (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found", NO_DRIVER),
+FAILURES: List[Tuple["re.Pattern[str]", str]] = [
+    (re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"), "no-driver"),
+    (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch"),
+    (re.compile(r"^\s*No devices were found"), "no-devices"),
+    (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
+    (re.compile(r"Unable to determine the device handle for GPU\s*(\S*): (.+)"), "device-handle"),
+    (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found"),
 ]
 HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)(?:\s+CUDA Version:\s*([\d.]+|N/A))?")
 QLOG = re.compile(r"=+NVSMI LOG=+")
@@ -73,7 +32,6 @@ GPU_ROW2 = re.compile(r"^\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s
 PROC_ROW = re.compile(r"^\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
 QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
 IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
-BAD_THROTTLE = ("HW Slowdown", "HW Thermal Slowdown", "HW Power Brake Slowdown", "SW Thermal Slowdown")
 
 
 def detect(text: Any) -> float:
@@ -305,7 +263,7 @@ def _parse(text: str) -> Dict[str, Any]:
     out.update({"format": None, "driver_version": None, "cuda_version": None, "gpus": [], "processes": [],
                 "error": None, "unread": []})
     for i, line in enumerate(lines):
-        for pattern, name, _code in FAILURES:
+        for pattern, name in FAILURES:
             m = pattern.search(line)
             if m and out["error"] is None:
                 out["error"] = {"name": name, "message": line.strip()[:300]}
@@ -321,49 +279,7 @@ def _parse(text: str) -> Dict[str, Any]:
         _parse_csv(lines, out)
     elif out["error"] is not None:
         out["format"] = "error"
-    out["findings"] = common.dicts(findings(out))
     return out
 
 
-def findings(parsed: Dict[str, Any]) -> List[Finding]:
-    """Readiness findings from a parsed nvidia-smi dict (pure; tolerates missing keys)."""
-    out: List[Finding] = []
-    error = parsed.get("error")
-    if error:
-        code = {name: code for _p, name, code in FAILURES}.get(error.get("name"), SMI_ERROR)
-        out.append(Finding(CHECK, Status.FAIL, f"nvidia-smi: {error.get('message')}", code=code,
-                           fix=catalogue.fix_for(code), observed=dict(error)))
-    gpus = parsed.get("gpus") or []
-    if not gpus and not error:
-        out.append(Finding(CHECK, Status.FAIL, "nvidia-smi output lists no GPU", code=NO_DEVICES,
-                           fix=catalogue.fix_for(NO_DEVICES)))
-    for gpu in gpus:
-        row = f"nvidia-smi GPU{gpu.get('index')}"
-        name = gpu.get("name") or "GPU"
-        if gpu.get("display_active"):
-            out.append(warn(row, f"{name} has a display attached and active", fix=catalogue.fix_for(DISPLAY), code=DISPLAY))
-        pcie = gpu.get("pcie") or {}
-        if pcie.get("width_current") and pcie.get("width_max") and pcie["width_current"] < pcie["width_max"]:
-            out.append(warn(row, f"{name}'s PCIe link runs at x{pcie['width_current']} of x{pcie['width_max']}",
-                            fix=catalogue.fix_for(PCIE_WIDTH), code=PCIE_WIDTH, **pcie))
-        if (pcie.get("gen_current") and pcie.get("gen_max") and pcie["gen_current"] < pcie["gen_max"]
-                and gpu.get("pstate") in ("P0", "P1", "P2")):
-            out.append(warn(row, f"{name}'s PCIe link runs at gen {pcie['gen_current']} of {pcie['gen_max']} while busy ({gpu.get('pstate')})",
-                            fix=catalogue.fix_for(PCIE_GEN), code=PCIE_GEN, **pcie))
-        bad = [r for r in gpu.get("throttle_reasons") or [] if r in BAD_THROTTLE]
-        if bad:
-            out.append(warn(row, f"{name}'s clocks are held back: {', '.join(bad)}", fix=catalogue.fix_for(THROTTLE),
-                            code=THROTTLE, reasons=bad))
-    procs = [p for p in parsed.get("processes") or [] if p.get("type") in ("C", "C+G", "M", "M+C")]
-    if procs:
-        names = ", ".join(sorted({str(p.get("name")) for p in procs}))[:200]
-        out.append(warn(CHECK, f"{len(procs)} compute process(es) already use the GPU: {names}",
-                        fix=catalogue.fix_for(OTHER_PROCESSES), code=OTHER_PROCESSES, count=len(procs)))
-    if gpus and not any(f.status == Status.FAIL for f in out):
-        names = ", ".join(sorted({str(g.get("name") or "?") for g in gpus}))
-        out.append(passed(CHECK, f"driver {parsed.get('driver_version') or '?'} sees {len(gpus)} GPU(s): {names}",
-                          code=OK, driver_version=parsed.get("driver_version"), cuda_version=parsed.get("cuda_version")))
-    return out
-
-
-parse = common.guarded(KIND, CHECK, _parse)
+parse = common.guarded(KIND, _parse)
