@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import catalogue
+from .parsers import signals
 from .results import Finding, Status
 from .verdict_causes import clock, measured_causes
 
@@ -32,15 +33,6 @@ GPU_ON_CPU = catalogue.define(
     "install the GPU build of the framework and a driver it supports; the quoted line says what it could not use",
 )
 
-#: log lines that mean "the run asked for the GPU and got the CPU"
-#: (log banners and the live runner's FALLBACK_SIGNALS name the same lines; live signals carry a "name: " prefix)
-FALLBACK_NEEDLES = ("Using npmat instead", "No GPU will be used", "Ignoring visible gpu device",
-                    "Skipping registering GPU devices", "Falling back to cpu", "falling back to CPU",
-                    "Selected CPU as the process wide", "Could not initialize pygpu", "device gpu is not available",
-                    "failed call to cuInit", "Found no NVIDIA driver", "Unable to initialize backend 'cuda'",
-                    "CUDA driver version is insufficient")
-
-
 def check_name(cpu: Any, gpu: Any) -> str:
     """``speedup dbn-mnist[gnumpy+cudamat]``: the table row, one per GPU run (the baseline is in the message)."""
     return f"speedup {gpu.workload}[{gpu.backend}]"
@@ -51,9 +43,9 @@ def _seconds(value: float) -> str:
 
 
 def _fallback_evidence(gpu: Any) -> Optional[str]:
-    for line in gpu.signals or []:
-        if any(n.lower() in str(line).lower() for n in FALLBACK_NEEDLES):
-            return str(line)
+    line = signals.first(gpu.signals or [], signals.FALLBACK)
+    if line:
+        return line
     if str(gpu.device_used or "").lower().startswith("cpu"):
         return f"device used: {gpu.device_used}"
     return None

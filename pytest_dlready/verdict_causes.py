@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import catalogue
 from . import facts as F
+from .parsers import signals
 
 Cause = Dict[str, str]
 
@@ -102,27 +103,25 @@ def small_batch(cpu: Any, gpu: Any, sweep: Sequence[Tuple[Any, Any]]) -> Optiona
     return cause(SMALL_BATCH, f"speedup grows with batch size: {steps}")
 
 
-def _signal(run: Any, *needles: str) -> Optional[str]:
-    for line in list(run.signals or []):
-        if any(n.lower() in str(line).lower() for n in needles):
-            return str(line)
-    return None
+def _signal(run: Any, effect: str) -> Optional[str]:
+    """The run's first output line that shows ``effect`` (``parsers.signals``)."""
+    return signals.first(list(run.signals or []), effect)
 
 
 def partial_fallback(cpu: Any, gpu: Any) -> Optional[Cause]:
-    line = _signal(gpu, "fall back to run on the CPU", "falling back to the CPU")
+    line = _signal(gpu, signals.PARTIAL_FALLBACK)
     return cause(PARTIAL_FALLBACK, f"GPU run log: {line}") if line else None
 
 
 def float64(cpu: Any, gpu: Any) -> Optional[Cause]:
     if str(gpu.dtype).lower() in ("float64", "double"):
         return cause(FLOAT64, f"GPU run dtype: {gpu.dtype}")
-    line = _signal(gpu, '"float64"', "floatX=float64")
+    line = _signal(gpu, signals.FLOAT64)
     return cause(FLOAT64, f"GPU run log: {line}") if line else None
 
 
 def cudnn_off(cpu: Any, gpu: Any) -> Optional[Cause]:
-    line = _signal(gpu, "Can not use cuDNN", "cuDNN not available")
+    line = _signal(gpu, signals.CUDNN_OFF)
     if line:
         return cause(CUDNN_OFF, f"GPU run log: {line}")
     if (gpu.extra or {}).get("cudnn") is False:
@@ -173,7 +172,7 @@ def display(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
 
 
 def gpu_shared(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
-    line = _signal(gpu, "failed to use gpu_lock")
+    line = _signal(gpu, signals.GPU_LOCK)
     if line:
         return cause(GPU_SHARED, f"GPU run log: {line}")
     index, g = _gpu_facts(gpu, facts)

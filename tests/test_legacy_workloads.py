@@ -163,7 +163,7 @@ def test_dbn_gpu_side_on_the_macbook_facts_is_caught_training_on_npmat():
     cpu = runner.run(small(comp.cpu, "--samples", 2048, "--epochs", 3), TIMEOUT)
     gpu = runner.run(small(comp.gpu, "--samples", 2048, "--epochs", 3), TIMEOUT)
     assert gpu.ok and gpu.device == "gpu" and gpu.device_used == "cpu"
-    assert any(s.startswith("gnumpy-npmat: gnumpy: failed to import cudamat") for s in gpu.signals)
+    assert any(s.startswith("gnumpy-fallback: gnumpy: failed to import cudamat") for s in gpu.signals)
     rows = verdict.judge(cpu, gpu, load_facts("macbook-gt750m.json"), 1.0)
     text = " ".join(f.message for f in rows)
     assert any(f.status is not Status.PASS for f in rows), text

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pytest_dlready.parsers import signals
 from pytest_dlready.workloads import runner as R
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "workloads")
@@ -159,20 +160,20 @@ def test_env_is_isolated(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name,line", recorded_lines())
 def test_recorded_fallback_lines_are_signals(tmp_path, name, line):
-    assert R.scan_signals([line])[0].startswith(name + ": ")
+    assert signals.scan([line])[0].startswith(name + ": ")
     path = script(tmp_path, f'''
         sys.stderr.write({line!r} + "\\n")
         done()
     ''')
     res = R.run(spec(path, device="gpu"), timeout=30)
     assert res.ok and any(s.startswith(name + ": ") for s in res.signals)
-    assert R.signal_meaning(res.signals[0])
+    assert signals.says(res.signals[0])
 
 
 def test_ordinary_lines_are_not_signals():
     lines = ["Epoch 1/12", "60000/60000 [==============================] - 16s - loss: 0.3386",
              "Using TensorFlow backend.", "gnumpy: using cudamat"]
-    assert R.scan_signals(lines) == []
+    assert signals.scan(lines) == []
 
 
 @settings(max_examples=200, deadline=None)
@@ -190,7 +191,7 @@ def test_signal_scan_total_on_mutated_real_lines(idx, cut, junk):
     lines = [text for _, text in recorded_lines()]
     line = lines[idx % len(lines)]
     mutated = line[:cut] + junk + line[cut:]
-    assert isinstance(R.scan_signals([mutated, line[:cut], junk, None]), list)
+    assert isinstance(signals.scan([mutated, line[:cut], junk, None]), list)
 
 
 JSONISH = st.recursive(

@@ -10,7 +10,9 @@ the evidence the speedup verdict quotes. Each rule yields a banner dict with the
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
+
+from . import signals
 
 
 def _theano_old(m: re.Match) -> Dict[str, Any]:
@@ -30,30 +32,49 @@ def _theano_context(name: str) -> str:
     return f"{m.group(1)}:{m.group(2) or 0}" if m else name
 
 
-def _tf_ignored(m: re.Match) -> Dict[str, Any]:
+def _tf_ignored(line: str) -> Dict[str, Any]:
+    m = re.search(r"Ignoring (?:visible )?gpu device \(device: (\d+), name: ([^,]+),[^)]*\) with Cuda "
+                  r"compute capability ([\d.]+)\. The minimum required Cuda capability is ([\d.]+)", line)
+    if not m:
+        return {"fallback": True, "backend": "tensorflow"}
     return {"name": m.group(2).strip(), "compute_capability": m.group(3), "minimum": m.group(4),
             "fallback": True, "backend": "tensorflow"}
 
 
-# (kind, pattern, extractor) -- first match per line wins; extractor returns the banner's facts
+def _gpu_lock(line: str) -> Dict[str, Any]:
+    m = re.search(r"Using board #(\d+)", line)
+    return {"device": f"cuda:{m.group(1)}" if m else None, "shared": True, "backend": "gnumpy+cudamat"}
+
+
+def _no_cudnn(line: str) -> Dict[str, Any]:
+    m = re.search(r"Can not use cuDNN on context \S+: (.+)$", line)
+    return {"cudnn": False, "reason": m.group(1).strip() if m else None, "backend": "theano"}
+
+
+def _table(name: str, extract: Callable[[str], Dict[str, Any]]) -> tuple:
+    """A rule for a line of the shared signal table: its pattern, this module's reading of the line."""
+    return (name, signals.BY_NAME[name].pattern, lambda m: extract(m.string))
+
+
+def _flag(**data: Any) -> Callable[[str], Dict[str, Any]]:
+    return lambda line: dict(data)
+
+
+# (kind, pattern, extractor) -- first match per line wins; extractor returns the banner's facts.
+# Lines that say what a run really did come from the shared table (``parsers.signals``); the
+# device banners (which GPU a framework picked) are read here only.
 RULES: List[tuple] = [
-    ("gnumpy-fallback", re.compile(r"gnumpy: failed to import cudamat\. Using npmat instead\.?( No GPU will be used\.?)?"),
-     lambda m: {"device": "cpu", "fallback": True, "backend": "gnumpy+npmat"}),
-    ("gnumpy-gpu-lock", re.compile(r"gnumpy: failed to use gpu_lock\. Using board #(\d+) without knowing whether it is in use"),
-     lambda m: {"device": f"cuda:{m.group(1)}", "shared": True, "backend": "gnumpy+cudamat"}),
+    _table("gnumpy-fallback", _flag(device="cpu", fallback=True, backend="gnumpy+npmat")),
+    _table("gnumpy-gpu-lock", _gpu_lock),
     ("theano-gpu", re.compile(r"Using gpu device (\d+): (.+?)(?: \((.*)\))?\s*$"), _theano_old),
     ("theano-mapped", re.compile(r"Mapped name \S+ to device (cuda\d*|opencl[\d:]*): (.+?)(?: \([0-9A-Fa-f:.]+\))?\s*$"),
      lambda m: {"device": _theano_context(m.group(1)), "name": m.group(2).strip(), "backend": "theano"}),
     ("theano-cudnn", re.compile(r"Using cuDNN version (\d+) on context"),
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "theano"}),
-    ("theano-no-cudnn", re.compile(r"Can not use cuDNN on context \S+: (.+)$"),
-     lambda m: {"cudnn": False, "reason": m.group(1).strip(), "backend": "theano"}),
-    ("cudnn-not-available", re.compile(r"\bcuDNN not available\b"), lambda m: {"cudnn": False}),
-    ("tf-ignored-gpu", re.compile(r"Ignoring (?:visible )?gpu device \(device: (\d+), name: ([^,]+),[^)]*\) with Cuda "
-                                  r"compute capability ([\d.]+)\. The minimum required Cuda capability is ([\d.]+)"),
-     _tf_ignored),
-    ("tf-skip-gpu", re.compile(r"Skipping registering GPU devices|Cannot dlopen some GPU libraries"),
-     lambda m: {"fallback": True, "backend": "tensorflow"}),
+    _table("theano-no-cudnn", _no_cudnn),
+    _table("cudnn-not-available", _flag(cudnn=False)),
+    _table("tf-ignored-gpu", _tf_ignored),
+    _table("tf-skip-gpu", _flag(fallback=True, backend="tensorflow")),
     ("tf-created-device", re.compile(r"Creat(?:ing|ed) (?:TensorFlow )?device \(?/(?:job:\S+/)?(?:device:)?[gG][pP][uU]:(\d+)\)?"
                                      r".*?-> \(?device: (\d+), name: ([^,]+)(?:, pci bus id: [^,)]+)?"
                                      r"(?:, compute capability: ([\d.]+))?"),
@@ -63,13 +84,15 @@ RULES: List[tuple] = [
      lambda m: {"found_index": m.group(1), "backend": "tensorflow"}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
      lambda m: {"device": f"cuda:{m.group(1)}", "name": m.group(2).strip(), "backend": "cntk"}),
-    ("cntk-cpu", re.compile(r"Selected CPU as the process wide default device"),
-     lambda m: {"device": "cpu", "backend": "cntk"}),
-    ("jax-fallback", re.compile(r"(?:CUDA-enabled jaxlib is not installed|No GPU/TPU found)[^\n]*(?:Falling back to cpu)?", re.I),
-     lambda m: {"device": "cpu", "fallback": True, "backend": "jax"}),
-    ("mps-fallback", re.compile(r"is not currently supported on the MPS backend and will fall back to run on the CPU"),
-     lambda m: {"partial_fallback": True, "backend": "torch"}),
-    ("float64-input", re.compile(r'your data is of type "float64"'), lambda m: {"dtype": "float64"}),
+    _table("cntk-cpu", _flag(device="cpu", backend="cntk")),
+    _table("jax-fallback", _flag(device="cpu", fallback=True, backend="jax")),
+    _table("mps-fallback", _flag(partial_fallback=True, backend="torch")),
+    _table("float64-input", _flag(dtype="float64")),
+    _table("theano-no-gpu", _flag(device="cpu", fallback=True, backend="theano")),
+    _table("cuinit-failed", _flag(fallback=True)),
+    _table("torch-cuda-init", _flag(fallback=True, backend="torch")),
+    _table("cuda-driver-too-old", _flag(fallback=True)),
+    _table("dlopen-failed", _flag()),
     ("keras-backend", re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend"),
      lambda m: {"framework": m.group(1).lower()}),
     ("dbn-fitting", re.compile(r"\[DBN\] fitting X\.shape=\((\d+), (\d+)\)"),
@@ -78,10 +101,8 @@ RULES: List[tuple] = [
      lambda m: {"layers": [int(x) for x in m.group(1).replace(" ", "").split(",") if x]}),
 ]
 
-#: banner kinds whose line is evidence the verdict may quote (fallbacks, shared boards, cuDNN state)
-SIGNAL_KINDS = {"gnumpy-fallback", "gnumpy-gpu-lock", "theano-no-cudnn", "cudnn-not-available", "tf-ignored-gpu",
-                "tf-skip-gpu", "cntk-cpu", "jax-fallback", "mps-fallback", "float64-input", "theano-gpu",
-                "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu"}
+#: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
+SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu"}
 
 
 def _joined(lines: List[str], i: int) -> str:

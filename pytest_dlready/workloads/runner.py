@@ -6,7 +6,7 @@ or an inherited ``THEANO_FLAGS`` cannot change what is measured; and so a crash,
 or the OOM killer ends that run, not the pytest session. The runner adds what the
 script cannot measure about itself: wall time, user+sys CPU time and peak RSS of the
 child (``os.wait4``), the tail of its stderr, and the output lines that betray a
-silent fallback to the CPU (``FALLBACK_SIGNALS``, one table for every backend).
+silent fallback to the CPU (``parsers.signals``, the one table of such lines).
 
 ``device_lock`` serialises timing runs per device across pytest-xdist workers and
 sessions (the ``gpu_lock`` the seed's gnumpy could not take).
@@ -27,71 +27,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+from ..parsers import signals as signal_table
 from .protocol import RunResult
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EPOCH_PREFIX = "DLREADY-EPOCH "
 EXIT_UNAVAILABLE = 3          # script_io.EXIT_UNAVAILABLE: backend/device not here (a skip)
 STDERR_TAIL = 12              # lines of stderr kept in the result
-MAX_SIGNALS = 20
-
-#: (name, pattern, what it means). Lines come from real logs: see tests/test_workloads_runner.py.
-FALLBACK_SIGNALS: Tuple[Tuple[str, "re.Pattern[str]", str], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE), meaning) for name, pattern, meaning in (
-        ("gnumpy-npmat", r"gnumpy: failed to import cudamat\. Using npmat instead",
-         "gnumpy fell back to npmat: the 'GPU' run used the CPU"),
-        ("gnumpy-gpu-lock", r"gnumpy: failed to use gpu_lock",
-         "gnumpy could not lock a board and used board #0 without knowing whether it was busy"),
-        ("tf-skip-gpu", r"Skipping registering GPU devices",
-         "TensorFlow could not load its GPU libraries and runs on the CPU"),
-        ("tf-ignore-gpu", r"Ignoring visible gpu device",
-         "TensorFlow ignored a GPU it does not support (compute capability or AMDGPU version too old)"),
-        ("dlopen-failed", r"Could not load dynamic library|Cannot dlopen some GPU libraries",
-         "a CUDA/cuDNN library could not be loaded"),
-        ("cuinit-failed", r"failed call to cuInit",
-         "the CUDA driver API could not start (no driver, or no device visible)"),
-        ("cudnn-missing", r"cuDNN not available|cuDNN version is too old|Could not load library libcudnn",
-         "cuDNN is not used"),
-        ("theano-no-gpu", r"CUDA is installed, but device gpu is not available|Could not initialize pygpu|"
-                          r"pygpu was configured but could not be imported",
-         "Theano could not use the GPU and runs on the CPU"),
-        ("jax-cpu-fallback", r"No GPU/TPU found, falling back to CPU|CUDA-enabled jaxlib is not installed\. Falling back to cpu|"
-                             r"Unable to initialize backend 'cuda'",
-         "JAX found no usable GPU and runs on the CPU"),
-        ("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver on your system",
-         "PyTorch could not initialise CUDA"),
-        ("mps-op-fallback", r"not currently supported on the MPS backend and will fall back to run on the CPU",
-         "some ops run on the CPU instead of the MPS device"),
-        ("cuda-driver-too-old", r"CUDA driver version is insufficient for CUDA runtime version|driver on your system is too old",
-         "the NVIDIA driver is older than the CUDA runtime needs"),
-    )
-)
-
-
-def scan_signals(lines: Sequence[str]) -> List[str]:
-    """The lines that match ``FALLBACK_SIGNALS``, each once, prefixed with the signal name."""
-    found: List[str] = []
-    for line in lines:
-        if not isinstance(line, str):
-            continue
-        for name, pattern, _ in FALLBACK_SIGNALS:
-            if pattern.search(line):
-                item = f"{name}: {line.strip()[:300]}"
-                if item not in found:
-                    found.append(item)
-                break
-        if len(found) >= MAX_SIGNALS:
-            break
-    return found
-
-
-def signal_meaning(signal_line: str) -> str:
-    name = str(signal_line).split(":", 1)[0]
-    for known, _, meaning in FALLBACK_SIGNALS:
-        if known == name:
-            return meaning
-    return ""
-
+MAX_SIGNALS = signal_table.MAX_SIGNALS
 
 def parse_epoch_line(line: str) -> Optional[Dict[str, Any]]:
     """``DLREADY-EPOCH {...}`` -> dict with a positive ``seconds``, or None for anything else."""
@@ -263,7 +206,7 @@ class _Child:
                     self.epochs.append(epoch)
                 else:
                     (self.stdout_tail if is_stdout else self.stderr_tail).append(line)
-                    for s in scan_signals([line]):
+                    for s in signal_table.scan([line]):
                         if s not in self.signals and len(self.signals) < MAX_SIGNALS:
                             self.signals.append(s)
             if epoch is not None:

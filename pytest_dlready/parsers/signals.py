@@ -1,0 +1,117 @@
+"""The one table of output lines that betray what a training run really did.
+
+A "GPU" run is only a GPU run when its own output does not say otherwise: gnumpy's
+``Using npmat instead``, TensorFlow's ``Ignoring visible gpu device``, Theano's ``cuDNN
+not available``, JAX's ``falling back to cpu``. The live runner scans a child's output
+with this table (``scan``), the log parser tags the same lines in pasted logs
+(``log_banners``), and the speedup checks read each line's ``effect`` (``match``): one
+table, so the three can never disagree. Reading only: what an effect means for the
+verdict is decided in ``checks``. Workload scripts run by path in old interpreters keep
+their own copy of the few lines they need.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, List, Optional
+
+#: what a line says happened (``checks.speedup`` judges each)
+FALLBACK = "fallback"                  # the run asked for a GPU and computed on the CPU
+PARTIAL_FALLBACK = "partial-fallback"  # some operations ran on the CPU
+GPU_LOCK = "gpu-lock"                  # gnumpy could not take its gpu_lock
+CUDNN_OFF = "cudnn-off"                # cuDNN was not used
+LIBRARY = "library"                    # a CUDA/cuDNN library failed to load
+FLOAT64 = "float64"                    # float64 data or floatX
+
+MAX_SIGNALS = 20
+MAX_LINE = 2000
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    pattern: "re.Pattern[str]"
+    effect: str
+    says: str       # what the line says, in words (shown beside the quoted line)
+
+
+def _signal(name: str, pattern: str, effect: str, says: str) -> Signal:
+    return Signal(name, re.compile(pattern, re.IGNORECASE), effect, says)
+
+
+#: First match wins. Lines come from real logs: tests/data/workloads/fallback_lines.txt.
+SIGNALS = (
+    _signal("gnumpy-fallback", r"gnumpy: failed to import cudamat\. Using npmat instead|No GPU will be used",
+            FALLBACK, "gnumpy fell back to npmat: the 'GPU' run used the CPU"),
+    _signal("gnumpy-gpu-lock", r"gnumpy: failed to use gpu_lock", GPU_LOCK,
+            "gnumpy could not lock a board and used board #0 without knowing whether it was busy"),
+    _signal("tf-ignored-gpu", r"Ignoring (?:visible )?gpu device", FALLBACK,
+            "TensorFlow ignored a GPU it does not support (compute capability or AMDGPU version too old)"),
+    _signal("tf-skip-gpu", r"Skipping registering GPU devices|Cannot dlopen some GPU libraries", FALLBACK,
+            "TensorFlow could not load its GPU libraries and runs on the CPU"),
+    _signal("dlopen-failed", r"Could not load dynamic library", LIBRARY, "a CUDA/cuDNN library could not be loaded"),
+    _signal("cuinit-failed", r"failed call to cuInit", FALLBACK,
+            "the CUDA driver API could not start (no driver, or no device visible)"),
+    _signal("theano-no-cudnn", r"Can not use cuDNN on context", CUDNN_OFF, "Theano cannot use cuDNN"),
+    _signal("cudnn-not-available", r"cuDNN not available|cuDNN version is too old|Could not load library libcudnn",
+            CUDNN_OFF, "cuDNN is not used"),
+    _signal("theano-no-gpu", r"CUDA is installed, but device gpu is not available|Could not initialize pygpu|"
+                             r"pygpu was configured but could not be imported|device gpu is not available",
+            FALLBACK, "Theano could not use the GPU and runs on the CPU"),
+    _signal("jax-fallback", r"No GPU/TPU found|CUDA-enabled jaxlib is not installed|Unable to initialize backend 'cuda'|"
+                            r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
+    _signal("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver", FALLBACK,
+            "PyTorch could not initialise CUDA"),
+    _signal("mps-fallback", r"not currently supported on the MPS backend and will fall back to run on the CPU|"
+                            r"falling back to the CPU", PARTIAL_FALLBACK, "some ops run on the CPU instead of the GPU"),
+    _signal("cuda-driver-too-old", r"CUDA driver version is insufficient for CUDA runtime version|"
+                                   r"driver on your system is too old", FALLBACK,
+            "the NVIDIA driver is older than the CUDA runtime needs"),
+    _signal("cntk-cpu", r"Selected CPU as the process wide default device", FALLBACK, "CNTK selected the CPU"),
+    _signal("float64-input", r'your data is of type "float64"|floatX=float64', FLOAT64, "the data or model is float64"),
+)
+BY_NAME = {s.name: s for s in SIGNALS}
+
+
+def match(line: object) -> Optional[Signal]:
+    """The signal a line shows (a raw output line, or a ``name: line`` entry of ``scan``), or None."""
+    if not isinstance(line, str):
+        return None
+    text = line[:MAX_LINE]
+    name, sep, rest = text.partition(": ")
+    if sep and name in BY_NAME and BY_NAME[name].pattern.search(rest):
+        return BY_NAME[name]
+    for signal in SIGNALS:
+        if signal.pattern.search(text):
+            return signal
+    return None
+
+
+def scan(lines: Iterable[object]) -> List[str]:
+    """The lines that are signals, each once, as ``name: line`` (at most ``MAX_SIGNALS``)."""
+    found: List[str] = []
+    for line in lines:
+        signal = match(line)
+        if signal is None:
+            continue
+        item = f"{signal.name}: {str(line).strip()[:300]}"
+        if item not in found:
+            found.append(item)
+        if len(found) >= MAX_SIGNALS:
+            break
+    return found
+
+
+def says(entry: str) -> str:
+    """What a ``scan`` entry (or a raw line) says, in words; "" for anything else."""
+    signal = match(entry)
+    return signal.says if signal else ""
+
+
+def first(lines: Iterable[object], effect: str) -> Optional[str]:
+    """The first line that shows a signal with ``effect`` (a line may show several)."""
+    wanted = [s for s in SIGNALS if s.effect == effect]
+    for line in lines or []:
+        if isinstance(line, str) and any(s.pattern.search(line[:MAX_LINE]) for s in wanted):
+            return line
+    return None
