@@ -4,7 +4,7 @@ A case is a small TOML (or JSON, so no dependency is needed at run time) file na
 logs of a CPU run and one or more GPU runs, the workload, and optionally a facts
 snapshot. ``pytest --dlready --dlready-replay=CASE`` turns it into a facts snapshot whose
 ``workloads.runs`` carry the parsed runs; the replay suite then judges every GPU run
-against its CPU baseline with ``verdict.judge`` - the same function live runs use. The
+against its CPU baseline with ``checks.speedup.judge`` - the same function live runs use. The
 same suite judges the runs inside a snapshot saved by ``--dlready-save-facts``, which is
 what makes "send me your snapshot" reproduce a verdict on another machine.
 """
@@ -211,7 +211,7 @@ def facts_for_case(name_or_path: str, settings: Any = None) -> Dict[str, Any]:
 
 def judge_runs(runs: Sequence[Mapping[str, Any]], facts: Mapping[str, Any], min_speedup: float = 1.0) -> List[Any]:
     """Every pair's speedup rows, in run order: the suite's rows less the CPU baselines' own."""
-    from .workloads.findings import pair_rows
+    from .checks.training import pair_rows
 
     out = []
     for cpu, gpu, _note in pair_runs(runs):

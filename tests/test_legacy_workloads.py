@@ -156,7 +156,7 @@ def test_keras2_theano_cpu_row_uses_corrmm_on_the_cpu():
 # -- the GPU sides a GPU machine would run, run here: the fallbacks are caught ---------------------------
 def test_dbn_gpu_side_on_the_macbook_facts_is_caught_training_on_npmat():
     """The seed's trap, end to end: GNUMPY_USE_GPU=auto, no cudamat, verdict says the GPU run used the CPU."""
-    from pytest_dlready import verdict
+    from pytest_dlready.checks import speedup as verdict
 
     comp = comparison("dbn-mnist[gnumpy]@py27-dbn", facts=load_facts("macbook-gt750m.json"))
     assert comp.gpu is not None and comp.gpu.env["GNUMPY_USE_GPU"] == "auto"

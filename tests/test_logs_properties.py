@@ -6,7 +6,7 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pytest_dlready import verdict
+from pytest_dlready.checks import speedup as verdict
 from conftest import judged
 from pytest_dlready.parsers import logs
 from pytest_dlready.replay import CASES_DIR, to_run_result

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from pytest_dlready import facts as F
-from pytest_dlready import replay, verdict
+from pytest_dlready import replay
+from pytest_dlready.checks import speedup as verdict
 
 
 def run_pytest(cwd, *args, timeout=240):
@@ -105,7 +106,7 @@ def test_live_runs_snapshot_replay_identical_findings(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
     F.save(snap, str(a / "snap.json"))
-    from pytest_dlready.workloads import findings as W
+    from pytest_dlready.checks import training as W
 
     expected = [f.to_dict() for f in W.pair_rows(cpu, gpu, F.load(str(a / "snap.json")), 1.0)]
     rows = []

@@ -1,7 +1,8 @@
 """The speedup verdict: bundled cases asserted exactly, and each measured cause on its own."""
 from __future__ import annotations
 
-from pytest_dlready import replay, verdict
+from pytest_dlready import replay
+from pytest_dlready.checks import speedup as verdict
 from pytest_dlready.results import Status
 from pytest_dlready.workloads.protocol import RunResult
 

@@ -5,7 +5,8 @@ import importlib.util
 
 import pytest
 
-from pytest_dlready.workloads import findings as W
+from pytest_dlready.checks import speedup
+from pytest_dlready.checks import training as W
 from pytest_dlready.workloads import registry, runner
 
 HAS_OPENCL = importlib.util.find_spec("pyopencl") is not None
@@ -80,15 +81,13 @@ def test_torch_without_cuda_is_unavailable_not_crashed():
 @needs_opencl
 def test_opencl_standin_is_slower_with_measured_throughput(numpy_run):
     """The project's real 'GPU slower than CPU': naive OpenCL sgemm on PoCL's CPU device vs BLAS."""
-    from pytest_dlready import verdict
-
     # one BLAS thread: on a 2-vCPU VM whose other core is busy, 2-thread BLAS stalls erratically
     cpu = dbn("numpy", samples=1024, lr="0.3", env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
     gpu = dbn("pyopencl", side="gpu", samples=1024, lr="0.3")
-    if not W.is_standin_device(gpu):
+    if not speedup.is_standin_device(gpu):
         pytest.skip(f"the OpenCL device here is a real GPU: {gpu.device_name}")
-    rows = W.with_throughput(verdict.judge(cpu, gpu, {}, 1.0), cpu, gpu)
+    rows = speedup.judge(cpu, gpu, {}, 1.0)
     assert rows[0].status.value == "fail" and "SLOWER than CPU" in rows[0].message
     assert "measured throughput" in rows[0].message and rows[0].observed["gpu_gflops"] < rows[0].observed["cpu_gflops"]
-    warned = W.as_standin(rows, gpu)
+    warned = speedup.judge(cpu, gpu, {}, 1.0, standin=True)
     assert warned[0].status.value == "warn" and warned[0].message.startswith("stand-in, not a GPU")

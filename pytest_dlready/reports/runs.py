@@ -1,6 +1,6 @@
 """CPU-vs-GPU pairs and speedups from a report's ``runs``, for charts and fleet columns.
 
-The readiness verdict itself comes from ``verdict.py`` (its rows are in the report);
+The speedup verdict itself comes from ``checks/speedup.py`` (its rows are in the report);
 this module only *presents* the measured epochs: each GPU run is paired with the CPU
 run of the same workload on the same node — the same backend when there is one (torch
 CPU vs torch CUDA), else the fastest CPU run (numpy vs gnumpy, as in the MacBook seed),

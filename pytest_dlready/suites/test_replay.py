@@ -2,7 +2,7 @@
 
 Collected instead of ``test_training.py`` under ``--dlready-replay=CASE`` and when the
 ``--dlready-facts`` snapshot carries ``workloads.runs``. Every GPU run is judged against
-its CPU baseline by ``verdict.judge`` with the session's facts and ``--dlready-min-speedup``,
+its CPU baseline by ``checks.speedup.judge`` with the session's facts and ``--dlready-min-speedup``,
 exactly as a live run is, so a snapshot sent from another machine reproduces its verdict.
 """
 from __future__ import annotations
@@ -40,14 +40,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def test_speedup(replay_pair: Any, dl_facts: Any, dl_settings: Any, dl_check: Any, dl_record_run: Any) -> None:
     """GPU faster than CPU by --dlready-min-speedup, or the measured causes why not.
 
-    The rows come from ``workloads.findings.pair_rows``, the function live training uses,
+    The rows come from ``checks.training.pair_rows``, the function live training uses,
     so a snapshot replayed elsewhere reproduces the live rows.
     """
-    from pytest_dlready.workloads import findings as W
+    from pytest_dlready.checks import training as T
+    from pytest_dlready.workloads.registry import judged_strictly
 
     cpu, gpu, first_use = replay_pair
     if first_use:
         dl_record_run(cpu)
     dl_record_run(gpu)
-    dl_check(W.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup,
-                         strict=W.judged_strictly(gpu, dl_settings.backends), include_cpu=first_use))
+    dl_check(T.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup,
+                         strict=judged_strictly(gpu, dl_settings.backends), include_cpu=first_use))

@@ -3,19 +3,19 @@
 One test per (workload, backend) comparison from ``workloads.registry``. The CPU
 baseline always trains for real (a PASS row with its seconds per epoch and dataset).
 With a device for the backend, the GPU run follows -- never concurrently: both device
-locks are held for the pair -- and ``verdict.judge`` gives the speedup row with its
+locks are held for the pair -- and ``checks.speedup.judge`` gives the speedup row with its
 measured causes. Without one, the GPU side is a SKIP naming why (a failure under
 ``--dlready-require-gpu``). Every run is recorded for the saved snapshot.
 """
 from __future__ import annotations
 
-from pytest_dlready.workloads import findings as W
+from pytest_dlready.checks import training as T
 
 
 def test_training(dl_comparison, dl_run_workload, dl_device_lock, dl_check, dl_record_run, dl_facts, dl_settings):
     comp = dl_comparison
     if comp.skip:
-        dl_check(W.not_run_row(comp.id, comp.skip))
+        dl_check(T.not_run_row(comp.id, comp.skip))
         return
     locks = [comp.cpu.lock or "cpu"] + ([comp.gpu.lock or "gpu0"] if comp.gpu else [])
     with dl_device_lock(*locks):
@@ -26,7 +26,7 @@ def test_training(dl_comparison, dl_run_workload, dl_device_lock, dl_check, dl_r
         dl_record_run(cpu)
     if gpu is not None:
         dl_record_run(gpu)
-    rows = W.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup, strict=comp.strict, include_cpu=not reused)
+    rows = T.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup, strict=comp.strict, include_cpu=not reused)
     if cpu.ok and comp.gpu is None:
-        rows.append(W.gpu_skip_row(comp.workload, comp.backend, comp.gpu_skip, comp.gpu_skip_needs_gpu))
+        rows.append(T.gpu_skip_row(comp.workload, comp.backend, comp.gpu_skip, comp.gpu_skip_needs_gpu))
     dl_check(rows)

@@ -83,6 +83,11 @@ def selected(backend: str, wanted: Sequence[str]) -> bool:
     return any(aliases.get(w, w) in parts for w in wanted)
 
 
+def judged_strictly(gpu: Any, wanted: Sequence[str]) -> bool:
+    """A stand-in device is judged like a real GPU only when the user named its backend."""
+    return bool(wanted) and selected(str(gpu.backend), wanted)
+
+
 def not_selected(name: str, wanted: Sequence[str]) -> str:
     """The skip reason of a comparison left out by --dlready-backends, with the way to bring it back."""
     return f"{name} not among --dlready-backends={','.join(wanted)}; add it there to train it"

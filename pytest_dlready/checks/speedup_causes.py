@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import catalogue
-from . import facts as F
-from .parsers import signals
+from .. import catalogue
+from .. import facts as F
+from ..parsers import signals
 
 Cause = Dict[str, str]
 

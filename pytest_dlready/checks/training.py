@@ -1,18 +1,19 @@
-"""Rows of the training suite from live ``RunResult``s: pure, so tests need no training run.
+"""Rows of the training and replay suites from ``RunResult``s: pure, so tests need no training run.
 
-The speedup itself is ``verdict.judge``'s; this module only says what the CPU baseline
-did (it trains for real even where no GPU exists), why a GPU side did not run, and how a
-*stand-in* device is judged: an OpenCL CPU device (PoCL) exercises the GPU code path,
-but it is not the user's GPU, so by default its "slower than CPU" is a WARN; when the
-user names the backend (``--dlready-backends=pyopencl``) it is judged like a GPU.
+The speedup itself is ``speedup.judge``'s; this module says what the CPU baseline did (it
+trains for real even where no GPU exists), why a GPU side did not run, and which pair is
+judged how: an OpenCL CPU device (PoCL) exercises the GPU code path, but it is not the
+user's GPU, so by default its "slower than CPU" is a WARN; when the user names the backend
+(``--dlready-backends=pyopencl``) it is judged like a GPU.
 """
 from __future__ import annotations
 
 import math
-from typing import Sequence, Any, Iterable, List, Optional
+from typing import Any, List, Optional
 
 from .. import catalogue
 from ..results import Finding, Status
+from . import speedup
 
 CPU_OK = catalogue.define("DLR-TRAIN-CPU-OK", "the CPU baseline trained",
                           "nothing to do; the row shows the measured seconds per epoch")
@@ -26,10 +27,6 @@ GPU_UNAVAILABLE = catalogue.define("DLR-TRAIN-GPU-UNAVAILABLE", "the backend can
                                    "install the GPU build of the backend that matches the driver (see the message)")
 NOT_RUN = catalogue.define("DLR-TRAIN-NOT-RUN", "training comparison not run in this session",
                            "select it with --dlready-backends or a longer --dlready-tier")
-STANDIN = catalogue.define("DLR-TRAIN-STANDIN", "a stand-in device (not a GPU) was compared with the CPU",
-                           "expected on a machine without a GPU; pass --dlready-backends=pyopencl to judge it as a GPU")
-
-
 def _fmt(value: Optional[float]) -> str:
     if value is None:
         return "?"
@@ -79,13 +76,13 @@ def cpu_rows(run: Any) -> List[Finding]:
 
 def gpu_skip_row(workload: str, backend: str, reason: str, needs_gpu: bool) -> Finding:
     code = NO_GPU if needs_gpu else GPU_UNAVAILABLE
-    return Finding(f"speedup {workload}[{backend}]", Status.SKIP, f"GPU side not run: {reason}", code=code,
+    return Finding(speedup.row_name(workload, backend), Status.SKIP, f"GPU side not run: {reason}", code=code,
                    fix=catalogue.fix_for(code), observed={"needs_gpu": needs_gpu, "workload": workload})
 
 
 def unavailable_row(gpu: Any) -> Finding:
     """A GPU run whose script said the backend/device is not usable here (exit 3)."""
-    return Finding(f"speedup {gpu.workload}[{gpu.backend}]", Status.SKIP, f"GPU side not run: {gpu.error}",
+    return Finding(speedup.row_name(gpu.workload, gpu.backend), Status.SKIP, f"GPU side not run: {gpu.error}",
                    code=GPU_UNAVAILABLE, fix=catalogue.fix_for(GPU_UNAVAILABLE),
                    observed={"needs_gpu": True, "workload": gpu.workload, "backend": gpu.backend})
 
@@ -95,70 +92,10 @@ def not_run_row(comparison_id: str, reason: str) -> Finding:
     return Finding(f"training {comparison_id}", Status.SKIP, reason, code=NOT_RUN)
 
 
-def is_standin_device(gpu: Any) -> bool:
-    """The 'GPU' run ran on an OpenCL device of CPU type (PoCL), by the run's own report."""
-    kind = str((getattr(gpu, "extra", None) or {}).get("opencl_device_type", "")).upper()
-    return "CPU" in kind and "GPU" not in kind
-
-
-def as_standin(findings: Iterable[Finding], gpu: Any) -> List[Finding]:
-    """Judge a stand-in device: its FAILs become WARNs that say what the device really is."""
-    device = f"{gpu.device_name or 'an OpenCL CPU device'} ({(gpu.extra or {}).get('opencl_platform', 'OpenCL')})"
-    out = []
-    for f in findings:
-        if f.status is Status.FAIL:
-            first, _, rest = f.message.partition("\n")
-            message = f"stand-in, not a GPU: {device} is a CPU device; {first}" + (f"\n{rest}" if rest else "")
-            out.append(Finding(f.check, Status.WARN, message, code=STANDIN, fix=catalogue.fix_for(STANDIN),
-                               observed=dict(f.observed, standin=True, verdict_code=f.code)))
-        else:
-            out.append(f)
-    return out
-
-
-def gflops(run: Any) -> Optional[float]:
-    """Achieved GFLOP/s of a run that reports its FLOPs per epoch (the DBN does)."""
-    flops = (getattr(run, "extra", None) or {}).get("flops_per_epoch")
-    med = getattr(run, "median_epoch", None)
-    if isinstance(flops, (int, float)) and flops > 0 and med:
-        return flops / med / 1e9
-    return None
-
-
-def with_throughput(findings: Iterable[Finding], cpu: Any, gpu: Any) -> List[Finding]:
-    """Add the measured arithmetic throughput of both sides to a slow-GPU row.
-
-    For the DBN the work per epoch is known exactly, so GFLOP/s of each side is a
-    measurement, not a guess: a naive OpenCL sgemm at a few GFLOP/s against a tuned
-    BLAS is the whole story of the PoCL stand-in being slower.
-    """
-    g_cpu, g_gpu = gflops(cpu), gflops(gpu)
-    out = []
-    for f in findings:
-        if f.status in (Status.FAIL, Status.WARN) and g_cpu and g_gpu and g_gpu < g_cpu:
-            line = (f"  measured throughput: {cpu.backend} on the CPU {g_cpu:.1f} GFLOP/s, "
-                    f"{gpu.backend} on {gpu.device_name or gpu.device_used} {g_gpu:.1f} GFLOP/s "
-                    f"({(gpu.extra or {}).get('flops_per_epoch', 0) / 1e9:.2f} GFLOP per epoch)")
-            lines = [ln for ln in f.message.split("\n") if "no cause could be measured" not in ln]
-            message = "\n".join(lines[:1] + [line] + lines[1:])
-            out.append(Finding(f.check, f.status, message, code=f.code, fix=f.fix,
-                               observed=dict(f.observed, cpu_gflops=round(g_cpu, 3), gpu_gflops=round(g_gpu, 3))))
-        else:
-            out.append(f)
-    return out
-
-
 def baseline_note(cpu: Any, gpu: Any) -> str:
     """Say whose CPU run is the baseline only when it is another framework's (TF judged against Theano's CPU run)."""
     same = str(cpu.backend).split("+")[0] == str(gpu.backend).split("+")[0]
     return "" if same else f"baseline: the {cpu.backend} CPU run"
-
-
-def judged_strictly(gpu: Any, wanted: Sequence[str]) -> bool:
-    """A stand-in device is judged like a real GPU only when the user named its backend."""
-    from .registry import selected
-
-    return bool(wanted) and selected(str(gpu.backend), wanted)
 
 
 def pair_rows(cpu: Any, gpu: Optional[Any], facts: Any, min_speedup: float, strict: bool = False,
@@ -169,14 +106,10 @@ def pair_rows(cpu: Any, gpu: Optional[Any], facts: Any, min_speedup: float, stri
     for replays of saved snapshots and cases (``suites/test_replay.py``): the same runs
     under the same facts and settings give the same findings, byte for byte.
     """
-    from .. import verdict
-
     rows = cpu_rows(cpu) if include_cpu else []
     if not cpu.ok or gpu is None:
         return rows
     if not gpu.ok and (gpu.extra or {}).get("unavailable"):
         return rows + [unavailable_row(gpu)]
-    judged = with_throughput(verdict.judge(cpu, gpu, facts, min_speedup, baseline_note=baseline_note(cpu, gpu)), cpu, gpu)
-    if is_standin_device(gpu) and not strict:
-        judged = as_standin(judged, gpu)
-    return rows + judged
+    return rows + speedup.judge(cpu, gpu, facts, min_speedup, baseline_note=baseline_note(cpu, gpu),
+                                standin=speedup.is_standin_device(gpu) and not strict)
