@@ -11,7 +11,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from typing import Any, Mapping, MutableMapping, Optional
+from typing import Any, List, Mapping, MutableMapping, Optional
 
 from . import __version__
 
@@ -134,3 +134,16 @@ def load(path: str) -> Facts:
 def host_os(facts: Mapping[str, Any]) -> Optional[str]:
     """``linux`` / ``macos`` / ``windows`` as recorded (markers judge by this, not sys.platform)."""
     return get(facts, "host.os")
+
+
+def gpu_list(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """The snapshot's GPUs (``devices.gpus``), tolerating a damaged section."""
+    gpus = get(facts, "devices.gpus", [])
+    return [g for g in gpus if isinstance(g, Mapping)] if isinstance(gpus, list) else []
+
+
+def describe_gpu(gpu: Mapping[str, Any]) -> str:
+    """``GeForce GT 750M 3.0``: a GPU by name and compute capability."""
+    name = gpu.get("name") or "unnamed GPU"
+    cc = gpu.get("compute_capability")
+    return f"{name} {cc}" if cc else str(name)

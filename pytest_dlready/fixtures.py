@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Union
 import pytest
 
 from . import facts as F
-from . import markers as M
+from .checks import markers as M
 from .results import REQUIRE_GPU_SUFFIX, Finding, Status
 from .state import PROP_FINDING, PROP_RUN, get_facts, get_settings
 
@@ -46,7 +46,7 @@ def dl_os(dl_facts: Mapping[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def gpus(dl_facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     """Every GPU found: dicts with index, vendor, name, compute_capability, memory_mib, source."""
-    return M.gpu_list(dl_facts)
+    return F.gpu_list(dl_facts)
 
 
 @pytest.fixture

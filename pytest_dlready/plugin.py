@@ -13,7 +13,7 @@ from typing import Any, List, Optional
 
 import pytest
 
-from . import markers as M
+from .checks import markers as M
 from . import settings as S
 from .results import REQUIRE_GPU_SUFFIX
 
@@ -21,6 +21,13 @@ from .results import REQUIRE_GPU_SUFFIX
 # re-exported: tests and other projects' conftests read them from here
 from .state import (FACTS_KEY, SESSION_KEY, SETTINGS_KEY, SUITES_DIR, SUITES_KEY,  # noqa: E402,F401
                     get_facts, get_settings, obtain_facts)
+
+MARKER_LINES = [
+    "os(*names): run only on these operating systems (linux, macos, windows; aliases darwin, osx, win32), judged from the facts snapshot",
+    "gpu(count=1, vendor=None, min_compute=None, min_memory_gb=None): needs GPUs like this; skipped with the precise reason, a failure under --dlready-require-gpu",
+    "backend(name): needs this deep-learning backend importable in the target environment (torch, tensorflow, jax, keras, theano, cntk, cupy, gnumpy, ...)",
+]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register every --dlready-* option in one group, each with an ini twin."""
@@ -41,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register markers, resolve settings and, under --dlready, get the facts and suites."""
-    for line in M.MARKER_LINES:
+    for line in MARKER_LINES:
         config.addinivalue_line("markers", line)
     settings = S.resolve(config)
     config.stash[SETTINGS_KEY] = settings

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from pytest_dlready import markers as M
+from pytest_dlready.checks import markers as M
 from pytest_dlready.checks import device_bandwidth as B, device_signals as S, devices as D
 from pytest_dlready.probes import devices as P, samples
 from pytest_dlready.results import Status

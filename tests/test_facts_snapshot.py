@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from conftest import DATA
 from pytest_dlready import facts as F
-from pytest_dlready import markers as M
+from pytest_dlready.checks import markers as M
 from pytest_dlready.results import Finding, Status
 
 REAL = [os.path.join(DATA, "facts", n) for n in sorted(os.listdir(os.path.join(DATA, "facts"))) if n.endswith(".json")]

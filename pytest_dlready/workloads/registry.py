@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .. import facts as F
-from .. import markers as M
+from ..checks import markers as M
 from .runner import HERE, WorkloadSpec
 
 DBN = "dbn-mnist"
@@ -94,7 +94,7 @@ def not_selected(name: str, wanted: Sequence[str]) -> str:
 
 
 def gpu_vendors(facts: Mapping[str, Any]) -> List[str]:
-    return [str(g.get("vendor", "")).lower() for g in M.gpu_list(facts)]
+    return [str(g.get("vendor", "")).lower() for g in F.gpu_list(facts)]
 
 
 def no_gpu_reason(facts: Mapping[str, Any]) -> str:

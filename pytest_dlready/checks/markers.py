@@ -1,4 +1,4 @@
-"""Evaluate the ``os``, ``gpu`` and ``backend`` markers against a facts snapshot.
+"""Judge the ``os``, ``gpu`` and ``backend`` markers against a facts snapshot.
 
 Modelled on pytest's ``skipping.evaluate_skip_marks``: one pure function judges an
 item's marks and returns a frozen :class:`Skip` (or ``None``); the plugin hook only
@@ -8,24 +8,16 @@ snapshot run its macOS-marked checks on a Linux CI box.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from . import facts as F
+from .. import facts as F
+from ..facts import describe_gpu, gpu_list
 
 OS_ALIASES = {
     "linux": "linux",
     "macos": "macos", "darwin": "macos", "osx": "macos", "mac": "macos",
     "windows": "windows", "win32": "windows", "win": "windows",
 }
-
-MARKER_LINES = [
-    "os(*names): run only on these operating systems (linux, macos, windows; aliases darwin, osx, win32), judged from the facts snapshot",
-    "gpu(count=1, vendor=None, min_compute=None, min_memory_gb=None): needs GPUs like this; skipped with the precise reason, a failure under --dlready-require-gpu",
-    "backend(name): needs this deep-learning backend importable in the target environment (torch, tensorflow, jax, keras, theano, cntk, cupy, gnumpy, ...)",
-]
-
-
-
 
 class MarkerError(ValueError):
     """A marker used with arguments that cannot be judged (unknown OS, bad count)."""
@@ -58,17 +50,6 @@ def _compute_tuple(value: Any) -> Optional[tuple]:
         return int(major), int(minor)
     except ValueError:
         raise MarkerError(f"gpu(min_compute={value!r}): use MAJOR.MINOR, e.g. '3.5'") from None
-
-
-def gpu_list(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    gpus = F.get(facts, "devices.gpus", [])
-    return [g for g in gpus if isinstance(g, Mapping)] if isinstance(gpus, list) else []
-
-
-def describe_gpu(gpu: Mapping[str, Any]) -> str:
-    name = gpu.get("name") or "unnamed GPU"
-    cc = gpu.get("compute_capability")
-    return f"{name} {cc}" if cc else str(name)
 
 
 def evaluate_os(names: Sequence[str], facts: Mapping[str, Any]) -> Optional[Skip]:
