@@ -18,9 +18,10 @@ import sys
 import tempfile
 import time
 
+from pytest_dlready.workloads.protocol import script
 from pytest_dlready.workloads import registry, runner
 
-SCRIPT = os.path.join(runner.HERE, "mnist_cnn.py")
+SCRIPT = script("mnist_cnn.py")
 
 
 def bare(backend: str, args: list) -> tuple:

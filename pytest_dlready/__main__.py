@@ -10,9 +10,9 @@ import sys
 from typing import Optional, Sequence
 
 COMMANDS = {
-    "parse": ("pytest_dlready.cli_parse", "identify and parse saved tool outputs / logs, print JSON"),
+    "parse": ("pytest_dlready.cli.parse", "identify and parse saved tool outputs / logs, print JSON"),
     "merge": ("pytest_dlready.reports.fleet", "merge several machines' reports"),
-    "replay": ("pytest_dlready.replay", "judge a recorded case (bundled name or case file), print the verdict as JSON"),
+    "replay": ("pytest_dlready.cli.replay", "judge a recorded case (bundled name or case file), print the verdict as JSON"),
 }
 
 

@@ -45,9 +45,12 @@ def obtain_facts(settings: Settings, light: bool = False) -> dict:
         except F.SnapshotError as exc:
             raise pytest.UsageError(f"--dlready-facts: {exc}") from None
     if settings.replay:
-        from .replay import facts_for_case
+        from .workloads.cases import CaseError, facts_for_case
 
-        return facts_for_case(settings.replay, settings)
+        try:
+            return facts_for_case(settings.replay, settings)
+        except CaseError as exc:
+            raise pytest.UsageError(f"--dlready-replay: {exc}") from None
     from .probes.collect import collect
 
     return collect(settings, light=light)

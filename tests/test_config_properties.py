@@ -49,7 +49,7 @@ CASE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_mutated_case_files_load_or_name_the_file(tmp_path, data):
-    from pytest_dlready import replay
+    from pytest_dlready.workloads import cases as replay
 
     import pathlib
     import tempfile

@@ -13,12 +13,12 @@ import re
 
 import pytest
 
-from pytest_dlready import legacy
+from pytest_dlready.workloads import legacy
 from pytest_dlready.probes.runner import run
 from pytest_dlready.workloads.protocol import RunResult
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPT = os.path.join(REPO, "pytest_dlready", "workloads", "dbn_legacy.py")
+SCRIPT = os.path.join(REPO, "pytest_dlready", "workloads", "scripts", "dbn_legacy.py")
 ENV = legacy.find_env("py27-dbn")
 pytestmark = pytest.mark.skipif(ENV is None, reason=legacy.missing_reason("py27-dbn") or "built")
 

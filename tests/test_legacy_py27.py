@@ -15,11 +15,11 @@ import subprocess
 
 import pytest
 
-from pytest_dlready import legacy
+from pytest_dlready.workloads import legacy
 from pytest_dlready.probes.runner import run
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKLOADS = os.path.join(REPO, "pytest_dlready", "workloads")
+WORKLOADS = os.path.join(REPO, "pytest_dlready", "workloads", "scripts")
 
 #: Scripts executed by a 2.7 interpreter (dbn_legacy and what it loads), plus the legacy
 #: Keras/Theano scripts, kept 2.7-compatible so they also run in a Python 2.7 Keras env.
@@ -44,8 +44,7 @@ needs_py27 = pytest.mark.skipif(PY27 is None, reason="no Python 2.7 interpreter;
 @pytest.mark.parametrize("name", PY27_SCRIPTS)
 def test_script_compiles_with_python27(name):
     path = os.path.join(WORKLOADS, name)
-    if not os.path.exists(path):
-        pytest.skip("%s is not in this checkout yet" % name)
+    assert os.path.exists(path), "%s is missing from the workload scripts" % path
     rec = run([PY27, "-B", "-c", COMPILE, path], timeout=60)
     assert rec.ok, rec.stderr or rec.error
     assert rec.stdout.strip() == "ok 1"

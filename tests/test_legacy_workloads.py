@@ -2,7 +2,7 @@
 
 Each legacy comparison's CPU side runs at a small size (the DBN on Python 2.7, the seed's
 Theano ``exp`` loop, the seed's mnist_cnn on Keras 2 with TensorFlow 1.15, Theano and
-CNTK). The GPU sides are taken from the specs ``legacy_specs`` makes for the seed
+CNTK). The GPU sides are taken from the specs ``workloads.legacy`` makes for the seed
 machines' recorded facts (a GT 750M, a Titan X): this machine has no GPU, so each one
 runs into exactly what a mis-set-up GPU machine gets -- gnumpy and Theano silently on the
 CPU (caught by the verified device), TensorFlow/CNTK CPU wheels unavailable -- and the
@@ -16,9 +16,9 @@ import sys
 
 import pytest
 
-from pytest_dlready import legacy
+from pytest_dlready.workloads import legacy
 from pytest_dlready.results import Status
-from pytest_dlready.workloads import legacy_specs as L
+from pytest_dlready.workloads import legacy as L
 from pytest_dlready.workloads import registry as R
 from pytest_dlready.workloads import runner
 

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import judged
 from pytest_dlready.parsers import logs
-from pytest_dlready.replay import CASES_DIR, to_run_result
+from pytest_dlready.workloads.cases import CASES_DIR, to_run_result
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data", "logs")

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pytest_dlready.checks import speedup as verdict
 from conftest import judged
 from pytest_dlready.parsers import logs
-from pytest_dlready.replay import CASES_DIR, to_run_result
+from pytest_dlready.workloads.cases import CASES_DIR, to_run_result
 from pytest_dlready.workloads.protocol import RunResult
 
 HERE = os.path.dirname(os.path.abspath(__file__))

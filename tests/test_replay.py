@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from pytest_dlready import facts as F
-from pytest_dlready import replay
+from pytest_dlready.cli import replay as replay_cli
+from pytest_dlready.workloads import cases as replay
 from pytest_dlready.checks import speedup as verdict
 
 
@@ -59,15 +60,15 @@ def test_json_case_needs_no_toml_reader(tmp_path):
 def test_missing_log_is_a_usage_error(tmp_path):
     (tmp_path / "case.json").write_text(json.dumps({"runs": [
         {"device": "cpu", "backend": "a", "log": "cpu.log"}, {"device": "gpu", "backend": "b", "log": "gpu.log"}]}))
-    with pytest.raises(pytest.UsageError, match="--dlready-replay: .*runs\\[0\\].log 'cpu.log'"):
+    with pytest.raises(replay.CaseError, match="runs\\[0\\].log 'cpu.log'"):
         replay.facts_for_case(str(tmp_path))
 
 
 def test_main_prints_json_verdict(capsys):
-    assert replay.main(["gt750m-dbn"]) == 1
+    assert replay_cli.main(["gt750m-dbn"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert doc["case"] == "gt750m-dbn" and doc["findings"][0]["code"] == "DLR-SPEED-SLOWER"
-    assert replay.main(["titanx-keras-mnist"]) == 0
+    assert replay_cli.main(["titanx-keras-mnist"]) == 0
 
 
 def test_pytest_replay_gt750m_fails_with_causes(tmp_path):
@@ -91,9 +92,9 @@ def test_pytest_replay_titanx_passes_with_ratios(tmp_path):
 def test_live_runs_snapshot_replay_identical_findings(tmp_path):
     """Live numpy DBN runs here -> saved snapshot -> another process, another dir -> same findings."""
     runner = pytest.importorskip("pytest_dlready.workloads.runner")
-    import pytest_dlready.workloads as w
+    from pytest_dlready.workloads.protocol import script as script_path
 
-    script = os.path.join(os.path.dirname(w.__file__), "dbn.py")
+    script = script_path("dbn.py")
     args = ["--samples", "1500", "--epochs", "3"]
     cpu = runner.run(runner.WorkloadSpec("dbn-mnist", "numpy", "cpu", script, args=args), 120)
     # the stand-in "device": the same workload restricted to one BLAS thread

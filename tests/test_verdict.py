@@ -1,7 +1,7 @@
 """The speedup verdict: bundled cases asserted exactly, and each measured cause on its own."""
 from __future__ import annotations
 
-from pytest_dlready import replay
+from pytest_dlready.workloads import cases as replay
 from pytest_dlready.checks import speedup as verdict
 from pytest_dlready.results import Status
 from pytest_dlready.workloads.protocol import RunResult
@@ -9,7 +9,7 @@ from pytest_dlready.workloads.protocol import RunResult
 
 def judged(case_name: str, min_speedup: float = 1.0):
     case = replay.load_case(case_name)
-    snap = replay._recorded_facts(case)
+    snap = replay.recorded_facts(case)
     runs = [r.to_dict() for r in replay.case_runs(case)]
     return replay.judge_runs(runs, snap, min_speedup)
 

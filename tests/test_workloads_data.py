@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_dlready.workloads import data
+from pytest_dlready.workloads.scripts import data
 
 PY27 = "/root/.pyenv/versions/2.7.18/bin/python"
 

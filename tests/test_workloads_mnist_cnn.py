@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from pytest_dlready.workloads.protocol import script
 from pytest_dlready.workloads import registry, runner
 
 BACKENDS = [b for b in registry.KERAS_BACKENDS
@@ -20,7 +21,7 @@ def test_keras_backend_trains_on_cpu(kb, tmp_path, monkeypatch):
     (home / ".keras").mkdir(parents=True)
     (home / ".keras" / "keras.json").write_text('{"backend": "theano", "floatx": "float64"}')
     monkeypatch.setenv("HOME", str(home))
-    spec = runner.WorkloadSpec(registry.CNN, f"keras-{kb}", "cpu", os.path.join(runner.HERE, "mnist_cnn.py"),
+    spec = runner.WorkloadSpec(registry.CNN, f"keras-{kb}", "cpu", script("mnist_cnn.py"),
                                ["--samples", "256", "--epochs", "2"], keras_backend=kb)
     r = runner.run(spec, timeout=300)
     assert r.ok, r.error
@@ -33,7 +34,7 @@ def test_keras_backend_trains_on_cpu(kb, tmp_path, monkeypatch):
 @pytest.mark.skipif(not BACKENDS, reason="no Keras 3 backend installed")
 def test_require_gpu_without_gpu_is_unavailable():
     backend = BACKENDS[0]
-    spec = runner.WorkloadSpec(registry.CNN, f"keras-{backend}", "gpu", os.path.join(runner.HERE, "mnist_cnn.py"),
+    spec = runner.WorkloadSpec(registry.CNN, f"keras-{backend}", "gpu", script("mnist_cnn.py"),
                                ["--samples", "128", "--epochs", "2", "--require-gpu"], keras_backend=backend)
     r = runner.run(spec, timeout=300)
     if r.ok:

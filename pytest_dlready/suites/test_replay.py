@@ -18,7 +18,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     from pytest_dlready import facts as F
     from pytest_dlready.state import get_facts
-    from pytest_dlready.replay import pair_runs
+    from pytest_dlready.workloads.cases import pair_runs
 
     facts = get_facts(metafunc.config)
     pairs = pair_runs(F.get(facts, "workloads.runs") or [])

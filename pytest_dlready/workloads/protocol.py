@@ -1,4 +1,4 @@
-"""The result of one (workload, backend, device) run, live or replayed from a log.
+"""What to run (``WorkloadSpec``) and what one (workload, backend, device) run gave (``RunResult``).
 
 Live runs (``runner``) and replayed logs (``replay``) both produce a ``RunResult`` so
 the speedup verdict cannot tell them apart: the MacBook seed's logs and a run on this
@@ -6,9 +6,19 @@ machine are judged by the same code.
 """
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
+
+#: the workload scripts, run by path (never imported by the plugin)
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scripts")
+
+
+def script(name: str) -> str:
+    """Path of the workload script ``name`` (``dbn.py``)."""
+    return os.path.join(SCRIPTS, name)
 
 
 @dataclass
@@ -68,3 +78,24 @@ class RunResult:
     def from_dict(cls, data: Mapping[str, Any]) -> "RunResult":
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
+
+
+@dataclass
+class WorkloadSpec:
+    """What to run: the script, its arguments and environment, in which Python."""
+
+    workload: str
+    backend: str
+    device: str                               # requested side: "cpu" or "gpu"
+    script: str                               # path of the workload script
+    args: List[str] = field(default_factory=list)
+    python: str = sys.executable
+    env: Dict[str, str] = field(default_factory=dict)   # extra variables (thread limits, GNUMPY_USE_GPU, ...)
+    keras_backend: Optional[str] = None       # KERAS_BACKEND for this run
+    theano_device: Optional[str] = None       # "cpu" / "cuda0": sets THEANO_FLAGS and PYTENSOR_FLAGS
+    cudnn: Optional[bool] = None              # Theano/PyTensor dnn.enabled
+    lock: str = ""                            # device lock name ("cpu", "cuda0", "opencl0"); "" = by side
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload}[{self.backend}, {self.device}]"

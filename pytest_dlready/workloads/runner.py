@@ -24,13 +24,11 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..parsers import signals as signal_table
-from .protocol import RunResult
+from .protocol import RunResult, WorkloadSpec
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 EPOCH_PREFIX = "DLREADY-EPOCH "
 EXIT_UNAVAILABLE = 3          # script_io.EXIT_UNAVAILABLE: backend/device not here (a skip)
 STDERR_TAIL = 12              # lines of stderr kept in the result
@@ -49,27 +47,6 @@ def parse_epoch_line(line: str) -> Optional[Dict[str, Any]]:
         return None
     data["seconds"] = seconds
     return data
-
-
-@dataclass
-class WorkloadSpec:
-    """What to run: the script, its arguments and environment, in which Python."""
-
-    workload: str
-    backend: str
-    device: str                               # requested side: "cpu" or "gpu"
-    script: str                               # path of the workload script
-    args: List[str] = field(default_factory=list)
-    python: str = sys.executable
-    env: Dict[str, str] = field(default_factory=dict)   # extra variables (thread limits, GNUMPY_USE_GPU, ...)
-    keras_backend: Optional[str] = None       # KERAS_BACKEND for this run
-    theano_device: Optional[str] = None       # "cpu" / "cuda0": sets THEANO_FLAGS and PYTENSOR_FLAGS
-    cudnn: Optional[bool] = None              # Theano/PyTensor dnn.enabled
-    lock: str = ""                            # device lock name ("cpu", "cuda0", "opencl0"); "" = by side
-
-    @property
-    def label(self) -> str:
-        return f"{self.workload}[{self.backend}, {self.device}]"
 
 
 def _real_keras_home(base: Mapping[str, str]) -> str:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import facts as F
+from .. import facts as F
 
-CASES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
+CASES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cases")
 
 
 class CaseError(Exception):
@@ -95,8 +94,8 @@ def load_case(name_or_path: str) -> Dict[str, Any]:
 
 def case_runs(case: Mapping[str, Any]) -> List[Any]:
     """Each run's log parsed into a ``RunResult`` (wall/user/sys, epochs, banners)."""
-    from .checks.tool_outputs import training_log_findings
-    from .parsers import logs
+    from ..checks.tool_outputs import training_log_findings
+    from ..parsers import logs
 
     out = []
     for i, spec in enumerate(case["runs"]):
@@ -123,7 +122,7 @@ def case_runs(case: Mapping[str, Any]) -> List[Any]:
 
 def to_run_result(parsed: Dict[str, Any], workload: str, backend: str, device: str) -> Any:
     """A replayable ``RunResult`` from a parsed log: epochs, time block, banners, fallbacks."""
-    from .workloads.protocol import RunResult
+    from .protocol import RunResult
 
     epochs = [e for e in parsed.get("epochs") or [] if isinstance(e, dict) and e.get("seconds") is not None]
     time_block = parsed.get("time") or {}
@@ -157,7 +156,7 @@ def to_run_result(parsed: Dict[str, Any], workload: str, backend: str, device: s
 
 def pair_runs(runs: Sequence[Mapping[str, Any]]) -> List[Tuple[Any, Any, str]]:
     """(cpu, gpu, baseline_note) for every GPU run: its named baseline, else a same-backend CPU run, else the first."""
-    from .workloads.protocol import RunResult
+    from .protocol import RunResult
 
     results = [r if isinstance(r, RunResult) else RunResult.from_dict(r) for r in runs]
     pairs = []
@@ -177,7 +176,7 @@ def pair_runs(runs: Sequence[Mapping[str, Any]]) -> List[Tuple[Any, Any, str]]:
     return pairs
 
 
-def _recorded_facts(case: Mapping[str, Any]) -> Dict[str, Any]:
+def recorded_facts(case: Mapping[str, Any]) -> Dict[str, Any]:
     """The case's facts snapshot, or one built from the facts its file records."""
     name = case.get("facts")
     if name:
@@ -193,15 +192,13 @@ def _recorded_facts(case: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 def facts_for_case(name_or_path: str, settings: Any = None) -> Dict[str, Any]:
-    """The snapshot a replay session judges: recorded facts + the case's runs in ``workloads.runs``."""
-    import pytest
+    """The snapshot a replay session judges: recorded facts + the case's runs in ``workloads.runs``.
 
-    try:
-        case = load_case(name_or_path)
-        snap = _recorded_facts(case)
-        runs = case_runs(case)
-    except CaseError as exc:
-        raise pytest.UsageError(f"--dlready-replay: {exc}") from None
+    Raises ``CaseError`` naming the file and what is wrong with it.
+    """
+    case = load_case(name_or_path)
+    snap = recorded_facts(case)
+    runs = case_runs(case)
     snap["source"] = f"replay of {case['name']}"
     snap["replay"] = {"case": case["name"], "title": case.get("title", ""), "origin": case.get("origin", ""),
                       "path": case["path"]}
@@ -211,31 +208,9 @@ def facts_for_case(name_or_path: str, settings: Any = None) -> Dict[str, Any]:
 
 def judge_runs(runs: Sequence[Mapping[str, Any]], facts: Mapping[str, Any], min_speedup: float = 1.0) -> List[Any]:
     """Every pair's speedup rows, in run order: the suite's rows less the CPU baselines' own."""
-    from .checks.training import pair_rows
+    from ..checks.training import pair_rows
 
     out = []
     for cpu, gpu, _note in pair_runs(runs):
         out.extend(pair_rows(cpu, gpu, facts, min_speedup, include_cpu=False))
     return out
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m pytest_dlready replay CASE [--min-speedup X]``: the verdict as JSON; exit 1 on FAIL."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="dlready replay", description="judge a recorded case's speedup")
-    parser.add_argument("case", help="bundled case name (" + ", ".join(bundled_cases()) + ") or a case file")
-    parser.add_argument("--min-speedup", type=float, default=1.0)
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    try:
-        case = load_case(args.case)
-        snap = _recorded_facts(case)
-        runs = [r.to_dict() for r in case_runs(case)]
-    except CaseError as exc:
-        print(f"dlready replay: {exc}", file=sys.stderr)
-        return 2
-    findings = judge_runs(runs, snap, args.min_speedup)
-    json.dump({"case": case["name"], "findings": [f.to_dict() for f in findings]}, sys.stdout, indent=2,
-              ensure_ascii=False)
-    sys.stdout.write("\n")
-    return 1 if any(f.status.value == "fail" for f in findings) else 0

@@ -31,8 +31,8 @@ def _read(path: str) -> Dict[str, Any]:
 
 def parse_file(path: str, kind: Optional[str] = None) -> Dict[str, Any]:
     """One file -> its JSON entry (``file``, ``kind``, ``identified``, parsed fields, ``findings``)."""
-    from .checks import tool_outputs
-    from .parsers.common import to_text
+    from ..checks import tool_outputs
+    from ..parsers.common import to_text
     read = _read(path)
     if "error" in read:
         return {"file": path, "kind": "unreadable", "identified": False, "findings": [], "error": read["error"]}
@@ -45,7 +45,7 @@ def parse_file(path: str, kind: Optional[str] = None) -> Dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .parsers.identify import REGISTRY
+    from ..parsers.identify import REGISTRY
     kinds = [k for k, _m, _a in REGISTRY]
     parser = argparse.ArgumentParser(
         prog="python -m pytest_dlready parse",

@@ -1,0 +1,1 @@
+"""Command-line front ends of ``python -m pytest_dlready`` (``parse``, ``replay``; ``merge`` is ``reports.fleet``)."""
