@@ -119,4 +119,6 @@ def headline(row: Mapping[str, Any]) -> str:
     first = str(row.get("message", "")).split("\n", 1)[0].replace(REQUIRE_GPU_SUFFIX, "").split("; ", 1)[0].strip()
     if len(first) <= 90:
         return first
-    return title_for(str(row.get("code", ""))) or first[:87] + "..."
+    host = first[:first.index("] ") + 2] if first.startswith("[") and "] " in first[:40] else ""  # several hosts
+    title = title_for(str(row.get("code", "")))
+    return host + title if title else first[:87] + "..."

@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from . import facts as F
+from .checks import outcomes
 from .results import Finding, Status
 from .settings import Settings
 from .state import FACTS_KEY, PROP_FINDING, PROP_HOST, PROP_RUN, SESSION_KEY, SUITES_DIR, obtain_facts
@@ -106,22 +107,22 @@ class DlreadySession:
         test = _row_name(report.nodeid.split("::", 1)[-1])
         if report.when not in ("setup", "call", "teardown") and report.failed:
             # xdist's report for the test that was running when its worker died
-            self._add_row(Finding(test, Status.FAIL, _short_longrepr(report), code="DLR-WORKER-LOST"), report)
+            self._add_row(outcomes.worker_lost(test, _short_longrepr(report)), report)
         elif report.when == "call" or (report.when == "setup" and not report.passed):
             if findings and report.when == "call":
                 for f in findings:
                     self._add_row(f, report)
                 if report.failed and not any(f.status is Status.FAIL for f in findings):
-                    self._add_row(Finding(test, Status.FAIL, _short_longrepr(report), code="DLR-TEST-ERROR"), report)
+                    self._add_row(outcomes.test_error(test, _short_longrepr(report)), report)
             elif report.skipped:
                 reason = _skip_reason(report)
                 self._add_row(Finding(test, Status.SKIP, reason), report)
             elif report.failed:
-                self._add_row(Finding(test, Status.FAIL, _short_longrepr(report), code="DLR-TEST-ERROR"), report)
+                self._add_row(outcomes.test_error(test, _short_longrepr(report)), report)
             elif report.passed and report.when == "call" and not findings:
                 self._add_row(Finding(test, Status.PASS, "passed"), report)
         elif report.when == "teardown" and report.failed:
-            self._add_row(Finding(test, Status.FAIL, "teardown error: " + _short_longrepr(report), code="DLR-TEST-ERROR"), report)
+            self._add_row(outcomes.test_error(test, "teardown error: " + _short_longrepr(report)), report)
 
     def _add_row(self, finding: Finding, report: pytest.TestReport) -> None:
         row = finding.to_dict()
@@ -138,12 +139,9 @@ class DlreadySession:
         self.lost_workers.append(node_id)
         if per_host_mode(self.config):  # a lost host is still a host of the report
             self.hosts.setdefault(node_id, {})["spec"] = spec
-        where = f" ({spec})" if spec else ""
-        self.rows.append({
-            "check": f"xdist worker {node_id}", "status": "fail", "code": "DLR-WORKER-LOST",
-            "message": f"worker {node_id}{where} went away mid-run: {error}", "fix": "look at the worker's host; rerun",
-            "observed": {"spec": spec} if spec else {}, "test": "", "suite": "session", "node": node_id,
-        })
+        row = outcomes.worker_down(node_id, error, spec).to_dict()
+        row.update(test="", suite="session", node=node_id)
+        self.rows.append(row)
 
     def host_reported(self, node_id: str, summary: Dict[str, Any]) -> None:
         """Keep the host summary an xdist worker sent (first report, then session end)."""

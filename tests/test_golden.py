@@ -10,7 +10,7 @@ A deliberate change of behaviour regenerates them, and the diff is the review:
     DLREADY_REGEN_GOLDEN=1 python -m pytest tests/test_golden.py
 
 Retired finding codes compare equal to the code that replaced them (``catalogue.canonical``),
-so saved reports keep reading after codes are merged.
+in code fields and where a message quotes one, so saved reports keep reading after codes merge.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ RUNS += [
     ("replay-titanx-keras-mnist-min4", ["--dlready-replay=titanx-keras-mnist", "--dlready-min-speedup=4"]),
 ]
 
-CODE = re.compile(r"^DLR-[A-Z0-9-]+$")
+CODE = re.compile(r"DLR-[A-Z0-9]+(?:-[A-Z0-9]+)*")
 
 
 def _canonical(value):
@@ -53,8 +53,8 @@ def _canonical(value):
         return {k: _canonical(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_canonical(v) for v in value]
-    if isinstance(value, str) and CODE.match(value):
-        return resolve(value)
+    if isinstance(value, str) and "DLR-" in value:  # a code, or a message quoting one ("cause [DLR-...]")
+        return CODE.sub(lambda m: resolve(m.group(0)), value)
     return value
 
 

@@ -38,7 +38,7 @@ def test_seed_dbn_cpu_log_epochs_time_and_npmat_fallback():
     assert p["epochs"][-1]["err"] == pytest.approx(0.00497353142077)
     assert p["time"] == {"real": 61.586, "user": 73.888, "sys": 7.856, "format": "shell"}
     assert p["device_used"] == "cpu" and p["samples"] == 46900 and p["layers"] == [784, 300, 10]
-    assert codes(p) == ["DLR-LOG-FALLBACK"]
+    assert codes(p) == ["DLR-SPEED-GPU-ON-CPU"]
 
 
 def test_seed_dbn_gpu_log_gpu_lock_and_time():
@@ -120,7 +120,7 @@ def test_log_without_epochs_is_an_error_naming_the_file():
     fail = [f for f in p["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"][0]
     assert fail["status"] == "fail" and "k2000m.log" in fail["message"]
     # and the ignored cc 3.0 device is a CPU fallback, quoted
-    assert p["device_used"] == "cpu" and "DLR-LOG-FALLBACK" in codes(p)
+    assert p["device_used"] == "cpu" and "DLR-SPEED-GPU-ON-CPU" in codes(p)
     assert "minimum required Cuda capability is 3.5" in p["signals"][0]
 
 

@@ -103,24 +103,24 @@ def test_windows_variants():
 def test_result_pas_is_not_pass():
     parsed = load("windows_rtx5060_cc12.0_zu_bytes_result_pas.txt")
     assert parsed["result"] is None and parsed["truncated"] and parsed["result_text"] == "PAS"
-    fail = [f for f in parsed["findings"] if f["code"] == T.DQ_TRUNCATED]
+    fail = [f for f in parsed["findings"] if f["code"] == "DLR-PARSE-TRUNCATED"]
     assert fail and fail[0]["status"] == "fail" and "Result = PAS" in fail[0]["message"]
 
 
 def test_truncated_paste_names_last_line():
     parsed = load("macos_gt750m_cuda8.0_truncated_excerpt.txt")
-    [trunc] = [f for f in parsed["findings"] if f["code"] == T.DQ_TRUNCATED]
+    [trunc] = [f for f in parsed["findings"] if f["code"] == "DLR-PARSE-TRUNCATED"]
     assert "Max dimension size of a grid" in trunc["message"]
     assert not any(f["code"] == T.DQ_OK for f in parsed["findings"])
 
 
 @pytest.mark.parametrize("name,code,number,message,error_name", [
-    ("macos_cuda9.1_error35_indented.txt", T.DQ_DRIVER_INSUFFICIENT, 35,
+    ("macos_cuda9.1_error35_indented.txt", "DLR-DRIVER-TOO-OLD", 35,
      "CUDA driver version is insufficient for CUDA runtime version", "cudaErrorInsufficientDriver"),
-    ("macos_egpu_cuda9.2_error35_bare.txt", T.DQ_DRIVER_INSUFFICIENT, 35,
+    ("macos_egpu_cuda9.2_error35_bare.txt", "DLR-DRIVER-TOO-OLD", 35,
      "CUDA driver version is insufficient for CUDA runtime version", "cudaErrorInsufficientDriver"),
-    ("linux_cuda8.0_error38_no_device.txt", T.DQ_NO_DEVICE, 38, "no CUDA-capable device is detected", "cudaErrorNoDevice"),
-    ("docker_cuda10.0_error30_unknown.txt", T.DQ_CUDA_ERROR, 30, "unknown error", "cudaErrorUnknown"),
+    ("linux_cuda8.0_error38_no_device.txt", "DLR-DEV-NO-GPU", 38, "no CUDA-capable device is detected", "cudaErrorNoDevice"),
+    ("docker_cuda10.0_error30_unknown.txt", "DLR-DEV-CUDA-RUNTIME", 30, "unknown error", "cudaErrorUnknown"),
 ])
 def test_errors_are_named_by_message(name, code, number, message, error_name):
     parsed = load(name)
@@ -135,35 +135,35 @@ def test_renumbered_error_is_recognised_by_message():
     # CUDA >= 10.1 prints 100 for what 38 meant before; the finding must not depend on the number
     text = ("cudaGetDeviceCount returned 100\n-> no CUDA-capable device is detected\nResult = FAIL\n")
     parsed = judged(dq._parse(text))
-    assert parsed["error"]["name"] == "cudaErrorNoDevice" and T.DQ_NO_DEVICE in codes(parsed)
+    assert parsed["error"]["name"] == "cudaErrorNoDevice" and "DLR-DEV-NO-GPU" in codes(parsed)
 
 
 def test_watchdog_and_display_findings():
     parsed = load("macos_gt750m_cuda5.5_indented_paste.txt")
-    assert codes(parsed) == {T.DQ_WATCHDOG, T.DQ_OK}
+    assert codes(parsed) == {"DLR-GPU-DISPLAY", T.DQ_OK}
     assert {f["status"] for f in parsed["findings"]} == {"warn", "pass"}
-    wddm = [f for f in load("windows_rtx4090_devicequerydrv_wddm_trailing_spaces.txt")["findings"] if f["code"] == T.DQ_WATCHDOG]
+    wddm = [f for f in load("windows_rtx4090_devicequerydrv_wddm_trailing_spaces.txt")["findings"] if f["code"] == "DLR-GPU-DISPLAY"]
     assert "WDDM" in wddm[0]["message"]
 
 
 def test_zero_devices_with_pass_is_fail():
     parsed = {"result": "PASS", "device_count": 0, "devices": [], "error": None, "truncated": False}
     [finding] = T.devicequery_findings(parsed)
-    assert finding.code == T.DQ_ZERO_DEVICES and finding.status.value == "fail"
+    assert finding.code == "DLR-DEV-NO-GPU" and finding.status.value == "fail"
 
 
 def test_zero_devices_line_sets_count():
     # The line NVIDIA's sample prints when cudaGetDeviceCount succeeds with 0 (deviceQuery.cpp).
     parsed = judged(dq._parse(" CUDA Device Query (Runtime API) version (CUDART static linking)\n\n"
                               "There are no available device(s) that support CUDA\n"))
-    assert parsed["device_count"] == 0 and T.DQ_ZERO_DEVICES in codes(parsed)
+    assert parsed["device_count"] == 0 and "DLR-DEV-NO-GPU" in codes(parsed)
 
 
 def test_compute_capability_below_framework_minimum():
     parsed = load("linux_gt750m_cuda8.0.txt")
-    assert not any(f.code == T.DQ_OLD_ARCH for f in T.devicequery_findings(parsed))
+    assert not any(f.code == "DLR-CC-UNSUPPORTED" for f in T.devicequery_findings(parsed))
     found = [f for f in T.devicequery_findings(parsed, min_cc=(3, 5), min_cc_reason="TensorFlow's prebuilt GPU wheels")
-             if f.code == T.DQ_OLD_ARCH]
+             if f.code == "DLR-CC-UNSUPPORTED"]
     assert found and "3.0" in found[0].message and "3.5" in found[0].message and found[0].status.value == "warn"
 
 
@@ -171,7 +171,7 @@ def test_compute_capability_below_toolkit_minimum_uses_compat_table():
     # a cc 3.0 GPU reported by a CUDA 12.x runtime: CUDA 12 needs >= 5.0 (checks/compat.py MIN_CC)
     parsed = load("linux_gt750m_cuda8.0.txt")
     parsed["runtime_version"] = "12.0"
-    assert any(f.code == T.DQ_OLD_ARCH and "CUDA 12.0" in f.message for f in T.devicequery_findings(parsed))
+    assert any(f.code == "DLR-CC-UNSUPPORTED" and "CUDA 12.0" in f.message for f in T.devicequery_findings(parsed))
 
 
 def test_unread_lines_inside_the_output_are_reported():

@@ -61,7 +61,7 @@ def test_cli_single_file_json():
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert (doc["kind"], doc["result"], doc["devices"][0]["compute_capability"], doc["identified"]) == ("deviceQuery", "PASS", "3.0", True)
-    assert {f["code"] for f in doc["findings"]} == {"DLR-DQ-WATCHDOG", "DLR-DQ-OK"}
+    assert {f["code"] for f in doc["findings"]} == {"DLR-GPU-DISPLAY", "DLR-DQ-OK"}
 
 
 def test_cli_several_files_and_unknown_exit_2(tmp_path):

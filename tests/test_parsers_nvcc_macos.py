@@ -35,7 +35,7 @@ def test_nvcc_fatal_and_missing():
     fatal = judged(nvcc._parse(read("nvcc", "macos_fatal_host_compiler.txt")))
     assert fatal["error"]["message"].startswith("The version ('90100') of the host compiler ('Apple clang')")
     assert [f["code"] for f in fatal["findings"]] == [T.NVCC_FATAL]
-    assert [f["code"] for f in judged(nvcc._parse("bash: nvcc: command not found\n"))["findings"]] == [T.NVCC_NOT_FOUND]
+    assert [f["code"] for f in judged(nvcc._parse("bash: nvcc: command not found\n"))["findings"]] == ["DLR-NVCC-NOT-ON-PATH"]
 
 
 @pytest.mark.parametrize("name,uuid", [
@@ -53,7 +53,7 @@ def test_kextstat_without_cuda_is_fail():
     text = "\n".join(line for line in read("macos", "kextstat_webdriver_excerpt.txt").splitlines() if "CUDA" not in line)
     parsed = judged(macos.KEXTSTAT.parse(text))
     assert not parsed["cuda_kext_loaded"] and parsed["nvidia_kexts"] == ["com.nvidia.web.GeForceWeb", "com.nvidia.web.NVDAGM100HalWeb"]
-    assert [f["code"] for f in parsed["findings"]] == [T.MAC_NO_CUDA_KEXT]
+    assert [f["code"] for f in parsed["findings"]] == ["DLR-DRIVER-MISSING"]
 
 
 @pytest.mark.parametrize("name,order,vram,agsw", [

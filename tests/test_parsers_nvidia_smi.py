@@ -72,12 +72,12 @@ def test_driver_failure_is_fail():
     parsed = load("failed_no_driver.txt")
     assert parsed["error"]["name"] == "no-driver"
     [f] = parsed["findings"]
-    assert (f["status"], f["code"]) == ("fail", T.SMI_NO_DRIVER)
+    assert (f["status"], f["code"]) == ("fail", "DLR-DRIVER-MISSING")
 
 
 @pytest.mark.parametrize("text,code", [
     ("Failed to initialize NVML: Driver/library version mismatch\n", T.SMI_MISMATCH),
-    ("No devices were found\n", T.SMI_NO_DEVICES),
+    ("No devices were found\n", "DLR-DEV-NO-GPU"),
 ])
 def test_other_failure_messages(text, code):
     assert [f["code"] for f in judged(smi._parse(text))["findings"]] == [code]
@@ -89,7 +89,7 @@ def test_findings_from_parsed_fields():
                         "throttle_reasons": ["Idle", "HW Thermal Slowdown"]}],
               "processes": [{"gpu": 0, "pid": 1, "type": "C", "name": "python", "memory_mib": 100}]}
     found = {f.code for f in T.nvidia_smi_findings(parsed)}
-    assert found == {T.SMI_DISPLAY, T.SMI_PCIE_WIDTH, T.SMI_PCIE_GEN, T.SMI_THROTTLE, T.SMI_OTHER_PROCESSES, T.SMI_OK}
+    assert found == {"DLR-GPU-DISPLAY", "DLR-GPU-LINK-DOWN", "DLR-GPU-LINK-DOWN", "DLR-GPU-THROTTLED", "DLR-GPU-SHARED", T.SMI_OK}
     idle = dict(parsed["gpus"][0], pstate="P8", throttle_reasons=["Idle"], display_active=False,
                 pcie={"gen_current": 1, "gen_max": 4, "width_current": 16, "width_max": 16})
     assert {f.code for f in T.nvidia_smi_findings({"gpus": [idle]})} == {T.SMI_OK}   # gen 1 at P8 is power saving

@@ -54,7 +54,7 @@ def test_json_case_needs_no_toml_reader(tmp_path):
     (finding,) = replay.judge_runs(snap["workloads"]["runs"], snap)
     assert finding.code == "DLR-SPEED-SLOWER"  # no facts: only the run-measured causes
     assert [c["code"] for c in finding.observed["causes"]] == [
-        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-CAUSE-GPU-SHARED"]
+        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-GPU-SHARED"]
 
 
 def test_missing_log_is_a_usage_error(tmp_path):

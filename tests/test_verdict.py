@@ -24,7 +24,7 @@ def test_gt750m_case_fails_slower_with_measured_causes():
                                 "CPU 4 s/epoch, GPU 8 s/epoch (median of 9, spread 12%; "
                                 "whole run 1m1.586s CPU vs 2m8.462s GPU)")
     assert [c["code"] for c in f.observed["causes"]] == [
-        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-CAUSE-GPU-SHARED", "DLR-CAUSE-DISPLAY",
+        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-GPU-SHARED", "DLR-GPU-DISPLAY",
         "DLR-CAUSE-SMALL-GPU"]
     host = f.observed["causes"][0]["evidence"]
     assert "user 2m7.977s ≈ real 2m8.462s" in host and "user 1m13.888s > real 1m1.586s" in host
@@ -77,7 +77,7 @@ def test_crashed_runs():
     (f,) = verdict.judge(run("cpu"), run(ok=False, epochs=(), error="CUDA error 35", stderr_tail=["boom"]))
     assert f.code == "DLR-SPEED-GPU-FAILED" and "CUDA error 35" in f.message and "boom" in f.message
     (f,) = verdict.judge(run("cpu", ok=False, epochs=(), error="MemoryError"), run())
-    assert f.code == "DLR-SPEED-CPU-FAILED"
+    assert f.code == "DLR-TRAIN-CPU-FAILED"
 
 
 def test_no_cause_is_invented_without_evidence():
@@ -98,9 +98,9 @@ def test_each_cause_needs_its_evidence():
     (f,) = verdict.judge(cpu, gpu, facts=facts, sweep=sweep)
     got = {c["code"]: c["evidence"] for c in f.observed["causes"]}
     assert set(got) == {"DLR-CAUSE-SMALL-BATCH", "DLR-CAUSE-FLOAT64", "DLR-CAUSE-CUDNN-OFF", "DLR-CAUSE-WARMUP",
-                        "DLR-CAUSE-GPU-SHARED", "DLR-CAUSE-THROTTLE", "DLR-CAUSE-PCIE"}
+                        "DLR-GPU-SHARED", "DLR-GPU-THROTTLED", "DLR-GPU-LINK-DOWN"}
     assert got["DLR-CAUSE-SMALL-BATCH"] == "speedup grows with batch size: batch 32: 0.50x → batch 512: 2.00x"
-    assert "generation 1 of 3" in got["DLR-CAUSE-PCIE"] and "Xorg" in got["DLR-CAUSE-GPU-SHARED"]
+    assert "generation 1 of 3" in got["DLR-GPU-LINK-DOWN"] and "Xorg" in got["DLR-GPU-SHARED"]
 
 
 def test_warmup_is_excluded_from_the_median():

@@ -14,14 +14,14 @@ import re
 from typing import Any, List, Mapping, Optional, Tuple
 
 from .. import facts as F
-from ..catalogue import define, fix_for
+from ..catalogue import alias, canonical, define, fix_for
 from ..results import Finding, fail, passed, skip, warn
 from . import compat
 
 NO_GPU = define("DLR-DEV-NO-GPU", "no GPU found by any route",
                 "install the GPU's driver and a GPU build of your framework; the summary says which part is missing")
 FEW_GPUS = define("DLR-DEV-TOO-FEW", "fewer GPUs than required", "check CUDA_VISIBLE_DEVICES and that every GPU is seated and powered")
-RUNTIME_DRIVER = define("DLR-DEV-CUDA-ERROR35", "CUDA driver version is insufficient for CUDA runtime version (error 35)",
+RUNTIME_DRIVER = alias("DLR-DEV-CUDA-ERROR35", "DLR-DRIVER-TOO-OLD", "CUDA driver version is insufficient for CUDA runtime version (error 35)",
                         "install (or update to) an NVIDIA driver at least as new as the CUDA toolkit needs")
 RUNTIME_ERROR = define("DLR-DEV-CUDA-RUNTIME", "the CUDA runtime cannot use the GPU",
                        "read the quoted CUDA error; reboot after driver updates; check /dev/nvidia* permissions")
@@ -152,10 +152,10 @@ def check_cuda_runtime(facts: Mapping[str, Any]) -> List[Finding]:
             if driver_present(facts):
                 have = probe.get("driver_version") or F.get(facts, "driver.version") or "unknown"
                 return [fail(name, f"{meaning}: the driver supports CUDA {have}, the CUDA {rt} runtime needs a newer one",
-                             code=RUNTIME_DRIVER, fix=f"update the NVIDIA driver to {need} or newer" if need else fix_for(RUNTIME_DRIVER),
+                             code=canonical(RUNTIME_DRIVER), fix=f"update the NVIDIA driver to {need} or newer" if need else fix_for(RUNTIME_DRIVER),
                              **observed)]
             return [skip(name, f"{meaning}: no NVIDIA driver is installed, so the CUDA {rt} runtime cannot reach a GPU",
-                         code=RUNTIME_DRIVER, fix=f"install the NVIDIA driver ({need} or newer for CUDA {rt})" if need
+                         code=canonical(RUNTIME_DRIVER), fix=f"install the NVIDIA driver ({need} or newer for CUDA {rt})" if need
                          else fix_for(RUNTIME_DRIVER), needs_gpu=True, **observed)]
         if kind == "no-device":
             return [skip(name, f"the CUDA {rt} runtime found no CUDA-capable device ({err.get('name')})", needs_gpu=True, **observed)]

@@ -29,8 +29,11 @@ BELOW_MIN = catalogue.define(
 )
 GPU_FAILED = catalogue.define("DLR-SPEED-GPU-FAILED", "the GPU training run failed",
                               "run the workload by hand on the GPU and read its error")
-CPU_FAILED = catalogue.define("DLR-SPEED-CPU-FAILED", "the CPU baseline run failed",
-                              "run the workload by hand on the CPU and read its error")
+CPU_FAILED = catalogue.define("DLR-TRAIN-CPU-FAILED", "the CPU baseline training run failed",
+                              "run the workload script by hand (the row names it) and read its error")
+#: the speedup row's CPU-baseline failure: the same condition, its own next step
+SPEED_CPU_FAILED = catalogue.alias("DLR-SPEED-CPU-FAILED", CPU_FAILED, "the CPU baseline run failed",
+                                   "run the workload by hand on the CPU and read its error")
 GPU_ON_CPU = catalogue.define(
     "DLR-SPEED-GPU-ON-CPU", "the GPU run ran on the CPU",
     "install the GPU build of the framework and a driver it supports; the quoted line says what it could not use",
@@ -154,7 +157,7 @@ def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
     if not cpu.ok or not cpu.timed_epochs:
         why = cpu.error or "no epoch finished"
         return _Verdict(name, Status.FAIL, CPU_FAILED, f"the CPU baseline of {cpu.workload} [{cpu.backend}] failed: {why}",
-                        fix=catalogue.fix_for(CPU_FAILED), observed=dict(base, error=why))
+                        fix=catalogue.fix_for(SPEED_CPU_FAILED), observed=dict(base, error=why))
 
     cpu_med, gpu_med = cpu.median_epoch, gpu.median_epoch
     if not gpu_med or gpu_med <= 0 or not cpu_med or cpu_med <= 0:

@@ -36,13 +36,13 @@ CUDNN_OFF = _define("DLR-CAUSE-CUDNN-OFF", "cuDNN not used", "install cuDNN matc
                     "(Theano: dnn.enabled=True / optimizer_including=cudnn)")
 WARMUP = _define("DLR-CAUSE-WARMUP", "compilation/warm-up dominates a short run",
                  "time more epochs; exclude the first epoch (compile, autotune) from comparisons")
-GPU_SHARED = _define("DLR-CAUSE-GPU-SHARED", "the GPU may be shared with other processes",
+GPU_SHARED = catalogue.alias("DLR-CAUSE-GPU-SHARED", "DLR-GPU-SHARED", "the GPU may be shared with other processes",
                      "stop other GPU processes, or give this job its own board (gnumpy: run gpu_lock)")
-DISPLAY = _define("DLR-CAUSE-DISPLAY", "the GPU drives a display (kernel run time limit on)",
+DISPLAY = catalogue.alias("DLR-CAUSE-DISPLAY", "DLR-GPU-DISPLAY", "the GPU drives a display (kernel run time limit on)",
                   "run on a GPU without a display attached (or a headless/TCC board); on a MacBook, a desktop GPU")
-THROTTLE = _define("DLR-CAUSE-THROTTLE", "the GPU was throttled", "check cooling and power limits "
+THROTTLE = catalogue.alias("DLR-CAUSE-THROTTLE", "DLR-GPU-THROTTLED", "the GPU was throttled", "check cooling and power limits "
                    "(nvidia-smi -q -d PERFORMANCE); keep the GPU in P0 under load")
-PCIE = _define("DLR-CAUSE-PCIE", "PCIe link below its maximum under load",
+PCIE = catalogue.alias("DLR-CAUSE-PCIE", "DLR-GPU-LINK-DOWN", "PCIe link below its maximum under load",
                "reseat the card in a full-width slot, avoid risers, check BIOS PCIe generation settings")
 SMALL_GPU = _define("DLR-CAUSE-SMALL-GPU", "a small GPU (few multiprocessors)",
                     "expect little speedup on small models; use a GPU with more multiprocessors")
@@ -57,7 +57,8 @@ def clock(seconds: Optional[float]) -> str:
 
 
 def cause(code: str, evidence: str) -> Cause:
-    return {"code": code, "title": catalogue.CODES[code].title, "evidence": evidence}
+    """A measured cause under today's code, with the title the cause's own code gives it."""
+    return {"code": catalogue.canonical(code), "title": catalogue.title_for(code), "evidence": evidence}
 
 
 def _busy(run: Any) -> Optional[float]:

@@ -44,47 +44,45 @@ def unread_finding(check: str, unread: List[str], total: int) -> Finding:
                    observed={"unread": list(unread[:common.MAX_UNREAD]), "unread_count": total})
 
 
+PARSE_TRUNCATED = catalogue.define(
+    "DLR-PARSE-TRUNCATED", "tool output is incomplete (no Result line)",
+    "run the tool again and keep its whole output, down to its 'Result =' line",
+)
+
+
 def cut_finding(limit: int) -> Finding:
     """A file longer than the reader takes: only its start was judged."""
     return Finding("parse", Status.WARN, f"only the first {limit} bytes were read", code=PARSE_UNREAD)
 
 
 # -- deviceQuery --------------------------------------------------------------------------
-DQ_ZERO_DEVICES = catalogue.define(
-    "DLR-DQ-ZERO-DEVICES", "deviceQuery passed but found no CUDA device",
+DQ_ZERO_DEVICES = catalogue.alias("DLR-DQ-ZERO-DEVICES", "DLR-DEV-NO-GPU", "deviceQuery passed but found no CUDA device",
     "check that the NVIDIA GPU is seen by the OS (lspci | grep -i nvidia, or System Information on macOS), "
     "that CUDA_VISIBLE_DEVICES is not empty, and that the NVIDIA driver (not nouveau) is loaded",
 )
-DQ_DRIVER_INSUFFICIENT = catalogue.define(
-    "DLR-DQ-DRIVER-INSUFFICIENT", "CUDA driver version is insufficient for CUDA runtime version",
+DQ_DRIVER_INSUFFICIENT = catalogue.alias("DLR-DQ-DRIVER-INSUFFICIENT", "DLR-DRIVER-TOO-OLD", "CUDA driver version is insufficient for CUDA runtime version",
     "install an NVIDIA driver at least as new as the CUDA toolkit needs (see the CUDA release notes' driver table), "
     "or use a toolkit old enough for the installed driver; on a laptop with two GPUs run on the NVIDIA one "
     "(optirun/prime-run); in a container start it with the NVIDIA runtime (--gpus all)",
 )
-DQ_NO_DEVICE = catalogue.define(
-    "DLR-DQ-NO-DEVICE", "no CUDA-capable device is detected",
+DQ_NO_DEVICE = catalogue.alias("DLR-DQ-NO-DEVICE", "DLR-DEV-NO-GPU", "no CUDA-capable device is detected",
     "check lspci for the GPU, load the nvidia kernel module, check /dev/nvidia* permissions "
     "(run once as root or add the user to the video group) and CUDA_VISIBLE_DEVICES",
 )
-DQ_CUDA_ERROR = catalogue.define(
-    "DLR-DQ-CUDA-ERROR", "deviceQuery could not initialise CUDA",
+DQ_CUDA_ERROR = catalogue.alias("DLR-DQ-CUDA-ERROR", "DLR-DEV-CUDA-RUNTIME", "deviceQuery could not initialise CUDA",
     "reboot after installing the driver, check dmesg for NVRM errors, and make sure the driver and toolkit match",
 )
-DQ_RESULT_FAIL = catalogue.define(
-    "DLR-DQ-RESULT-FAIL", "deviceQuery reported Result = FAIL",
+DQ_RESULT_FAIL = catalogue.alias("DLR-DQ-RESULT-FAIL", "DLR-DEV-SAMPLE-FAIL", "deviceQuery reported Result = FAIL",
     "read the lines before 'Result = FAIL' for the CUDA error and fix that first",
 )
-DQ_TRUNCATED = catalogue.define(
-    "DLR-DQ-TRUNCATED", "deviceQuery output is incomplete (no Result line)",
+DQ_TRUNCATED = catalogue.alias("DLR-DQ-TRUNCATED", "DLR-PARSE-TRUNCATED", "deviceQuery output is incomplete (no Result line)",
     "run deviceQuery again and keep its whole output, down to the 'Result = PASS' line",
 )
-DQ_WATCHDOG = catalogue.define(
-    "DLR-DQ-WATCHDOG", "the GPU drives a display (kernel run time limit is on)",
+DQ_WATCHDOG = catalogue.alias("DLR-DQ-WATCHDOG", "DLR-GPU-DISPLAY", "the GPU drives a display (kernel run time limit is on)",
     "for training, prefer a GPU with no monitor attached (or TCC mode on Windows, or the integrated GPU for the desktop); "
     "long kernels are killed by the display watchdog and the desktop shares the GPU's memory and time",
 )
-DQ_OLD_ARCH = catalogue.define(
-    "DLR-DQ-CC-UNSUPPORTED", "GPU compute capability is below what the toolkit/framework supports",
+DQ_OLD_ARCH = catalogue.alias("DLR-DQ-CC-UNSUPPORTED", "DLR-CC-UNSUPPORTED", "GPU compute capability is below what the toolkit/framework supports",
     "use an older toolkit/framework build that still targets this GPU, or a newer GPU",
 )
 DQ_SAMPLES_OLDER = catalogue.define(
@@ -119,26 +117,26 @@ def devicequery_findings(parsed: Dict[str, Any], min_cc: Optional[Tuple[int, int
         said = f"cudaGetDeviceCount returned {code}: {message}" if code is not None else message
         if name == "cudaErrorInsufficientDriver":
             out.append(Finding("deviceQuery", Status.FAIL, f"CUDA driver version is insufficient for CUDA runtime version ({said})",
-                               code=DQ_DRIVER_INSUFFICIENT, fix=catalogue.fix_for(DQ_DRIVER_INSUFFICIENT), observed=dict(error)))
+                               code=catalogue.canonical(DQ_DRIVER_INSUFFICIENT), fix=catalogue.fix_for(DQ_DRIVER_INSUFFICIENT), observed=dict(error)))
         elif name == "cudaErrorNoDevice":
             out.append(Finding("deviceQuery", Status.FAIL, f"no CUDA-capable device is detected ({said})",
-                               code=DQ_NO_DEVICE, fix=catalogue.fix_for(DQ_NO_DEVICE), observed=dict(error)))
+                               code=catalogue.canonical(DQ_NO_DEVICE), fix=catalogue.fix_for(DQ_NO_DEVICE), observed=dict(error)))
         else:
             out.append(Finding("deviceQuery", Status.FAIL, f"deviceQuery could not initialise CUDA ({said})",
-                               code=DQ_CUDA_ERROR, fix=catalogue.fix_for(DQ_CUDA_ERROR), observed=dict(error)))
+                               code=catalogue.canonical(DQ_CUDA_ERROR), fix=catalogue.fix_for(DQ_CUDA_ERROR), observed=dict(error)))
     if parsed.get("truncated"):
         last = parsed.get("last_line") or ""
         out.append(Finding("deviceQuery", Status.FAIL,
                            f"deviceQuery output ends before its 'Result =' line; last line: {last[:160]!r}",
-                           code=DQ_TRUNCATED, fix=catalogue.fix_for(DQ_TRUNCATED),
+                           code=catalogue.canonical(DQ_TRUNCATED), fix=catalogue.fix_for(DQ_TRUNCATED),
                            observed={"last_line": last[:300], "result_text": parsed.get("result_text")}))
     elif parsed.get("result") == "FAIL" and not error:
         out.append(Finding("deviceQuery", Status.FAIL, "deviceQuery reported Result = FAIL",
-                           code=DQ_RESULT_FAIL, fix=catalogue.fix_for(DQ_RESULT_FAIL)))
+                           code=catalogue.canonical(DQ_RESULT_FAIL), fix=catalogue.fix_for(DQ_RESULT_FAIL)))
     if not error and count == 0:
         out.append(Finding("deviceQuery", Status.FAIL,
                            f"deviceQuery found 0 CUDA devices (it still says Result = {parsed.get('result') or '?'})",
-                           code=DQ_ZERO_DEVICES, fix=catalogue.fix_for(DQ_ZERO_DEVICES), observed={"device_count": 0}))
+                           code=catalogue.canonical(DQ_ZERO_DEVICES), fix=catalogue.fix_for(DQ_ZERO_DEVICES), observed={"device_count": 0}))
     toolkit_min = _toolkit_min_cc(parsed.get("runtime_version"))
     for dev in devices:
         out.extend(_device_findings(dev, parsed.get("runtime_version"), toolkit_min, min_cc, min_cc_reason))
@@ -162,12 +160,12 @@ def _device_findings(dev: Dict[str, Any], runtime: Optional[str], toolkit_min: O
         mode = dev.get("driver_mode")
         extra = " in WDDM mode" if mode == "WDDM" else ""
         out.append(warn(row, f"{name} drives a display{extra}: kernels have a run time limit (watchdog) and the desktop shares the GPU",
-                        fix=catalogue.fix_for(DQ_WATCHDOG), code=DQ_WATCHDOG, driver_mode=mode))
+                        fix=catalogue.fix_for(DQ_WATCHDOG), code=catalogue.canonical(DQ_WATCHDOG), driver_mode=mode))
     cc = _cc_tuple(dev.get("compute_capability"))
     for need, why in ((toolkit_min, f"CUDA {runtime}"), (min_cc, reason or "the framework")):
         if cc and need and cc < need:
             out.append(warn(row, f"{name} has compute capability {cc[0]}.{cc[1]}, below the {need[0]}.{need[1]} that {why} supports",
-                            fix=catalogue.fix_for(DQ_OLD_ARCH), code=DQ_OLD_ARCH,
+                            fix=catalogue.fix_for(DQ_OLD_ARCH), code=catalogue.canonical(DQ_OLD_ARCH),
                             compute_capability=dev.get("compute_capability"), minimum=f"{need[0]}.{need[1]}"))
     if dev.get("cores_guessed_for_sm"):
         out.append(warn(row, f"this deviceQuery does not know SM {dev['cores_guessed_for_sm']}: it is older than {name} and guessed its core count",
@@ -176,12 +174,10 @@ def _device_findings(dev: Dict[str, Any], runtime: Optional[str], toolkit_min: O
 
 
 # -- bandwidthTest --------------------------------------------------------------------------
-BW_RESULT_FAIL = catalogue.define(
-    "DLR-BW-RESULT-FAIL", "bandwidthTest reported Result = FAIL",
+BW_RESULT_FAIL = catalogue.alias("DLR-BW-RESULT-FAIL", "DLR-DEV-SAMPLE-FAIL", "bandwidthTest reported Result = FAIL",
     "read the CUDA error printed before 'Result = FAIL' (often a driver/toolkit mismatch, see deviceQuery)",
 )
-BW_TRUNCATED = catalogue.define(
-    "DLR-BW-TRUNCATED", "bandwidthTest output is incomplete (no Result line)",
+BW_TRUNCATED = catalogue.alias("DLR-BW-TRUNCATED", "DLR-PARSE-TRUNCATED", "bandwidthTest output is incomplete (no Result line)",
     "run bandwidthTest again and keep its whole output, down to the 'Result = PASS' line",
 )
 BW_NO_MEASUREMENT = catalogue.define(
@@ -199,12 +195,12 @@ def bandwidthtest_findings(parsed: Dict[str, Any], slow_gbps: float = BW_SLOW_GB
     out: List[Finding] = []
     if parsed.get("result") == "FAIL":
         out.append(Finding("bandwidthTest", Status.FAIL, "bandwidthTest reported Result = FAIL",
-                           code=BW_RESULT_FAIL, fix=catalogue.fix_for(BW_RESULT_FAIL)))
+                           code=catalogue.canonical(BW_RESULT_FAIL), fix=catalogue.fix_for(BW_RESULT_FAIL)))
     elif parsed.get("truncated"):
         last = parsed.get("last_line") or ""
         out.append(Finding("bandwidthTest", Status.FAIL,
                            f"bandwidthTest output ends before its 'Result =' line; last line: {last[:160]!r}",
-                           code=BW_TRUNCATED, fix=catalogue.fix_for(BW_TRUNCATED), observed={"last_line": last[:300]}))
+                           code=catalogue.canonical(BW_TRUNCATED), fix=catalogue.fix_for(BW_TRUNCATED), observed={"last_line": last[:300]}))
     measurements = parsed.get("measurements") or []
     if not measurements:
         out.append(Finding("bandwidthTest", Status.FAIL, "bandwidthTest output holds no bandwidth measurement",
@@ -229,8 +225,7 @@ def bandwidthtest_findings(parsed: Dict[str, Any], slow_gbps: float = BW_SLOW_GB
 
 
 # -- nvidia-smi -----------------------------------------------------------------------------
-SMI_NO_DRIVER = catalogue.define(
-    "DLR-SMI-NO-DRIVER", "nvidia-smi cannot communicate with the NVIDIA driver",
+SMI_NO_DRIVER = catalogue.alias("DLR-SMI-NO-DRIVER", "DLR-DRIVER-MISSING", "nvidia-smi cannot communicate with the NVIDIA driver",
     "install (or reinstall) the NVIDIA driver matching the kernel and reboot; check 'lsmod | grep nvidia', "
     "that nouveau is blacklisted and that Secure Boot did not block the module",
 )
@@ -238,31 +233,25 @@ SMI_MISMATCH = catalogue.define(
     "DLR-SMI-VERSION-MISMATCH", "NVIDIA driver and library versions differ",
     "reboot after a driver upgrade (the old kernel module is still loaded), or reinstall one driver version",
 )
-SMI_NO_DEVICES = catalogue.define(
-    "DLR-SMI-NO-DEVICES", "nvidia-smi found no GPU",
+SMI_NO_DEVICES = catalogue.alias("DLR-SMI-NO-DEVICES", "DLR-DEV-NO-GPU", "nvidia-smi found no GPU",
     "check that the GPU is seen on the PCI bus (lspci), that it is supported by the installed driver branch, "
     "and in a container that it was started with --gpus",
 )
 SMI_ERROR = catalogue.define("DLR-SMI-ERROR", "nvidia-smi reported an error",
                              "read the quoted message; it usually names the GPU or library at fault")
-SMI_DISPLAY = catalogue.define(
-    "DLR-SMI-DISPLAY", "a display is attached to this GPU",
+SMI_DISPLAY = catalogue.alias("DLR-SMI-DISPLAY", "DLR-GPU-DISPLAY", "a display is attached to this GPU",
     "drive the desktop from another GPU (integrated graphics) so training gets the whole GPU",
 )
-SMI_PCIE_WIDTH = catalogue.define(
-    "DLR-SMI-PCIE-WIDTH", "the GPU's PCIe link runs narrower than it can",
+SMI_PCIE_WIDTH = catalogue.alias("DLR-SMI-PCIE-WIDTH", "DLR-GPU-LINK-DOWN", "the GPU's PCIe link runs narrower than it can",
     "reseat the card in a full x16 slot, check BIOS lane sharing (M.2/second GPU) and risers",
 )
-SMI_PCIE_GEN = catalogue.define(
-    "DLR-SMI-PCIE-GEN", "the GPU's PCIe link runs at a lower generation under load",
+SMI_PCIE_GEN = catalogue.alias("DLR-SMI-PCIE-GEN", "DLR-GPU-LINK-DOWN", "the GPU's PCIe link runs at a lower generation under load",
     "check BIOS PCIe speed settings and the slot; at idle (P8) a lower generation is normal power saving",
 )
-SMI_THROTTLE = catalogue.define(
-    "DLR-SMI-THROTTLE", "GPU clocks are held back by thermal or power limits",
+SMI_THROTTLE = catalogue.alias("DLR-SMI-THROTTLE", "DLR-GPU-THROTTLED", "GPU clocks are held back by thermal or power limits",
     "improve cooling/airflow, check the power cables and power limit (nvidia-smi -q -d PERFORMANCE)",
 )
-SMI_OTHER_PROCESSES = catalogue.define(
-    "DLR-SMI-PROCESSES", "other processes are using the GPU",
+SMI_OTHER_PROCESSES = catalogue.alias("DLR-SMI-PROCESSES", "DLR-GPU-SHARED", "other processes are using the GPU",
     "close them or pick an idle GPU with CUDA_VISIBLE_DEVICES before timing training",
 )
 SMI_OK = catalogue.define("DLR-SMI-OK", "nvidia-smi sees the driver and GPUs", "")
@@ -278,34 +267,34 @@ def nvidia_smi_findings(parsed: Dict[str, Any]) -> List[Finding]:
     error = parsed.get("error")
     if error:
         code = SMI_FAILURE_CODES.get(error.get("name"), SMI_ERROR)
-        out.append(Finding("nvidia-smi", Status.FAIL, f"nvidia-smi: {error.get('message')}", code=code,
+        out.append(Finding("nvidia-smi", Status.FAIL, f"nvidia-smi: {error.get('message')}", code=catalogue.canonical(code),
                            fix=catalogue.fix_for(code), observed=dict(error)))
     gpus = parsed.get("gpus") or []
     if not gpus and not error:
-        out.append(Finding("nvidia-smi", Status.FAIL, "nvidia-smi output lists no GPU", code=SMI_NO_DEVICES,
+        out.append(Finding("nvidia-smi", Status.FAIL, "nvidia-smi output lists no GPU", code=catalogue.canonical(SMI_NO_DEVICES),
                            fix=catalogue.fix_for(SMI_NO_DEVICES)))
     for gpu in gpus:
         row = f"nvidia-smi GPU{gpu.get('index')}"
         name = gpu.get("name") or "GPU"
         if gpu.get("display_active"):
-            out.append(warn(row, f"{name} has a display attached and active", fix=catalogue.fix_for(SMI_DISPLAY), code=SMI_DISPLAY))
+            out.append(warn(row, f"{name} has a display attached and active", fix=catalogue.fix_for(SMI_DISPLAY), code=catalogue.canonical(SMI_DISPLAY)))
         pcie = gpu.get("pcie") or {}
         if pcie.get("width_current") and pcie.get("width_max") and pcie["width_current"] < pcie["width_max"]:
             out.append(warn(row, f"{name}'s PCIe link runs at x{pcie['width_current']} of x{pcie['width_max']}",
-                            fix=catalogue.fix_for(SMI_PCIE_WIDTH), code=SMI_PCIE_WIDTH, **pcie))
+                            fix=catalogue.fix_for(SMI_PCIE_WIDTH), code=catalogue.canonical(SMI_PCIE_WIDTH), **pcie))
         if (pcie.get("gen_current") and pcie.get("gen_max") and pcie["gen_current"] < pcie["gen_max"]
                 and gpu.get("pstate") in ("P0", "P1", "P2")):
             out.append(warn(row, f"{name}'s PCIe link runs at gen {pcie['gen_current']} of {pcie['gen_max']} while busy ({gpu.get('pstate')})",
-                            fix=catalogue.fix_for(SMI_PCIE_GEN), code=SMI_PCIE_GEN, **pcie))
+                            fix=catalogue.fix_for(SMI_PCIE_GEN), code=catalogue.canonical(SMI_PCIE_GEN), **pcie))
         bad = [r for r in gpu.get("throttle_reasons") or [] if r in SMI_BAD_THROTTLE]
         if bad:
             out.append(warn(row, f"{name}'s clocks are held back: {', '.join(bad)}", fix=catalogue.fix_for(SMI_THROTTLE),
-                            code=SMI_THROTTLE, reasons=bad))
+                            code=catalogue.canonical(SMI_THROTTLE), reasons=bad))
     procs = [p for p in parsed.get("processes") or [] if p.get("type") in ("C", "C+G", "M", "M+C")]
     if procs:
         names = ", ".join(sorted({str(p.get("name")) for p in procs}))[:200]
         out.append(warn("nvidia-smi", f"{len(procs)} compute process(es) already use the GPU: {names}",
-                        fix=catalogue.fix_for(SMI_OTHER_PROCESSES), code=SMI_OTHER_PROCESSES, count=len(procs)))
+                        fix=catalogue.fix_for(SMI_OTHER_PROCESSES), code=catalogue.canonical(SMI_OTHER_PROCESSES), count=len(procs)))
     if gpus and not any(f.status == Status.FAIL for f in out):
         names = ", ".join(sorted({str(g.get("name") or "?") for g in gpus}))
         out.append(passed("nvidia-smi", f"driver {parsed.get('driver_version') or '?'} sees {len(gpus)} GPU(s): {names}",
@@ -314,8 +303,7 @@ def nvidia_smi_findings(parsed: Dict[str, Any]) -> List[Finding]:
 
 
 # -- nvcc -------------------------------------------------------------------------------------
-NVCC_NOT_FOUND = catalogue.define(
-    "DLR-NVCC-NOT-FOUND", "nvcc is not on PATH",
+NVCC_NOT_FOUND = catalogue.alias("DLR-NVCC-NOT-FOUND", "DLR-NVCC-NOT-ON-PATH", "nvcc is not on PATH",
     "add the toolkit's bin folder to PATH (Linux: /usr/local/cuda/bin; macOS: /Developer/NVIDIA/CUDA-x.y/bin; "
     "Windows: %CUDA_PATH%\\bin)",
 )
@@ -330,7 +318,7 @@ def nvcc_findings(parsed: Dict[str, Any]) -> List[Finding]:
     """Findings from a parsed ``nvcc --version`` dict (pure)."""
     error = parsed.get("error") or {}
     if error.get("name") == "not-found":
-        return [Finding("nvcc", Status.FAIL, f"nvcc was not found: {error.get('message')}", code=NVCC_NOT_FOUND,
+        return [Finding("nvcc", Status.FAIL, f"nvcc was not found: {error.get('message')}", code=catalogue.canonical(NVCC_NOT_FOUND),
                         fix=catalogue.fix_for(NVCC_NOT_FOUND))]
     if error.get("name") == "fatal":
         return [Finding("nvcc", Status.FAIL, f"nvcc fatal: {error.get('message')}", code=NVCC_FATAL, fix=catalogue.fix_for(NVCC_FATAL))]
@@ -342,8 +330,7 @@ def nvcc_findings(parsed: Dict[str, Any]) -> List[Finding]:
 
 
 # -- macOS: kextstat, system_profiler (pmset -g: checks.macos.pmset_findings) ----------------
-MAC_NO_CUDA_KEXT = catalogue.define(
-    "DLR-MAC-NO-CUDA-KEXT", "the CUDA kernel extension is not loaded",
+MAC_NO_CUDA_KEXT = catalogue.alias("DLR-MAC-NO-CUDA-KEXT", "DLR-DRIVER-MISSING", "the CUDA kernel extension is not loaded",
     "install the CUDA driver for macOS (System Preferences > CUDA) matching the NVIDIA web/GPU driver, then reboot",
 )
 MAC_NO_NVIDIA_GPU = catalogue.define(
@@ -360,7 +347,7 @@ def kextstat_findings(parsed: Dict[str, Any]) -> List[Finding]:
     if parsed.get("cuda_kext_loaded"):
         return [passed("CUDA kext", f"com.nvidia.CUDA ({parsed.get('cuda_kext_version')}) is loaded", code=MAC_OK)]
     return [Finding("CUDA kext", Status.FAIL, "com.nvidia.CUDA is not among the loaded kernel extensions",
-                    code=MAC_NO_CUDA_KEXT, fix=catalogue.fix_for(MAC_NO_CUDA_KEXT),
+                    code=catalogue.canonical(MAC_NO_CUDA_KEXT), fix=catalogue.fix_for(MAC_NO_CUDA_KEXT),
                     observed={"nvidia_kexts": parsed.get("nvidia_kexts") or []})]
 
 
@@ -392,8 +379,7 @@ LOG_TRUNCATED = catalogue.define(
     "DLR-LOG-TRUNCATED", "training log ends in the middle of an epoch",
     "let the run finish (or cut the log after a complete epoch) before judging it",
 )
-LOG_FALLBACK = catalogue.define(
-    "DLR-LOG-FALLBACK", "the log says the framework fell back to the CPU",
+LOG_FALLBACK = catalogue.alias("DLR-LOG-FALLBACK", "DLR-SPEED-GPU-ON-CPU", "the log says the framework fell back to the CPU",
     "install the GPU build of the framework and a driver/toolkit it supports, then re-run "
     "(see the quoted line for what it could not load)",
 )
@@ -422,7 +408,7 @@ def _fallback_findings(banners: List[Dict[str, Any]], check: str) -> List[Findin
     for b in banners:
         if b.get("fallback") or b.get("partial_fallback"):
             out.append(Finding(check, Status.WARN, f"the log says it fell back to the CPU: {b['line']}",
-                               code=LOG_FALLBACK, fix=catalogue.fix_for(LOG_FALLBACK),
+                               code=catalogue.canonical(LOG_FALLBACK), fix=catalogue.fix_for(LOG_FALLBACK),
                                observed={"line": b["line"], "lineno": b["lineno"], "kind": b["kind"]}))
     return out
 

@@ -14,14 +14,13 @@ from typing import Any, List, Optional
 from .. import catalogue
 from ..results import Finding, Status
 from . import speedup
+from .speedup import CPU_FAILED
 
 CPU_OK = catalogue.define("DLR-TRAIN-CPU-OK", "the CPU baseline trained",
                           "nothing to do; the row shows the measured seconds per epoch")
-CPU_FAILED = catalogue.define("DLR-TRAIN-CPU-FAILED", "the CPU baseline training run failed",
-                              "run the workload script by hand (the row names it) and read its error")
 LOSS_STUCK = catalogue.define("DLR-TRAIN-LOSS", "training ran but the loss did not go down",
                               "check the data and the backend's numerics (NaN, float16) with a longer tier")
-NO_GPU = catalogue.define("DLR-TRAIN-NO-GPU", "no GPU to train on",
+NO_GPU = catalogue.alias("DLR-TRAIN-NO-GPU", "DLR-DEV-NO-GPU", "no GPU to train on",
                           "attach a supported GPU and install its driver, or run on a GPU machine")
 GPU_UNAVAILABLE = catalogue.define("DLR-TRAIN-GPU-UNAVAILABLE", "the backend cannot use a GPU here",
                                    "install the GPU build of the backend that matches the driver (see the message)")
@@ -76,7 +75,7 @@ def cpu_rows(run: Any) -> List[Finding]:
 
 def gpu_skip_row(workload: str, backend: str, reason: str, needs_gpu: bool) -> Finding:
     code = NO_GPU if needs_gpu else GPU_UNAVAILABLE
-    return Finding(speedup.row_name(workload, backend), Status.SKIP, f"GPU side not run: {reason}", code=code,
+    return Finding(speedup.row_name(workload, backend), Status.SKIP, f"GPU side not run: {reason}", code=catalogue.canonical(code),
                    fix=catalogue.fix_for(code), observed={"needs_gpu": needs_gpu, "workload": workload})
 
 
