@@ -1,7 +1,7 @@
 """``python -m pytest_dlready <command>`` / ``dlready <command>``: small subcommand dispatcher.
 
-Each subcommand lives in its own module and is imported only when asked for, so one
-area's missing or broken module cannot break the others' commands.
+Each subcommand lives in its own module and is imported only when asked for, so a
+command's import cost (or a broken install of it) touches only that command.
 """
 from __future__ import annotations
 

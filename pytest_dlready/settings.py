@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
 import pytest
@@ -39,7 +39,6 @@ class Settings:
     replay: Optional[str] = None
     probe_timeout: float = 20.0
     workload_timeout: float = 900.0
-    extra: dict = field(default_factory=dict)
 
 
 # name -> (help, ini type, default). Help strings are shared by addoption and addini.

@@ -83,6 +83,63 @@ def classify_error(text: Any) -> Tuple[str, str]:
     return "unknown", (text.strip().splitlines() or ["unknown error"])[0][:300]
 
 
+def _route_error(result: Mapping[str, Any]) -> str:
+    err = result.get("error") if isinstance(result.get("error"), Mapping) else {}
+    if err.get("code") is not None and err.get("name"):
+        return f"error {err['code']} {err['name']}"
+    return str(err.get("exception") or "")
+
+
+def _or_list(items: List[str]) -> str:
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else (items[0] if items else "")
+
+
+def no_gpu_summary(facts: Mapping[str, Any]) -> str:
+    """One sentence: why the snapshot has no GPU; empty when it has one, or records no device probe."""
+    devices = F.get(facts, "devices")
+    if not isinstance(devices, Mapping):
+        return ""
+    if devices.get("gpus"):
+        return ""
+    parts = []
+    libcuda, nvml = F.get(facts, "driver.libcuda", {}) or {}, F.get(facts, "driver.nvml", {}) or {}
+    nvml_route = devices.get("nvml") or {}
+    nvml_missing = F.get(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
+    if "libcuda" in (facts.get("driver") or {}) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
+        parts.append("no NVIDIA driver (libcuda/NVML not found)")
+    elif nvml_missing:
+        parts.append("no NVIDIA driver (NVML not found)")
+    toolkit = F.get(facts, "cuda.toolkit_version")
+    if toolkit:
+        parts.append(f"CUDA toolkit {toolkit} present")
+    asked: List[tuple] = []  # (route, error)
+    routes = devices.get("routes") or {}
+    if routes.get("nvml", {}).get("ran"):
+        asked.append(("NVML", ""))
+    probe = facts.get("cuda_probe") or {}
+    if probe.get("status") not in (None, "no-nvcc"):
+        asked.append(("the CUDA probe", _route_error(probe)))
+    if routes.get("samples", {}).get("ran"):
+        asked.append(("deviceQuery", ""))
+    fw = devices.get("frameworks") or {}
+    asked += [(n, _route_error(fw[n])) for n in ("cuda-python", "cupy", "torch", "jax", "tensorflow")
+              if routes.get(n, {}).get("ran") and isinstance(fw.get(n), Mapping)]
+    if asked:
+        errors = sorted({e for _, e in asked if e})
+        if len(errors) == 1:  # the usual case: every CUDA route hit the same wall (error 35)
+            parts.append(f"no GPU found by {_or_list([n for n, _ in asked])} ({errors[0]})")
+        else:
+            parts.append("no GPU found by " + _or_list([f"{n} ({e})" if e else n for n, e in asked]))
+    cpu_only = [n for n, r in sorted(routes.items()) if "CPU-only" in str(r.get("skipped", ""))]
+    if cpu_only:
+        parts.append(f"{_or_list(cpu_only).replace(' or ', ' and ')} {'is a CPU-only build' if len(cpu_only) == 1 else 'are CPU-only builds'}")
+    stand_ins = [a for a in devices.get("accelerators") or [] if a.get("kind") == "cpu"]
+    if stand_ins:
+        parts.append(f"OpenCL offers only a CPU device ({stand_ins[0].get('platform') or 'OpenCL'}), "
+                     "a stand-in accelerator, not a GPU")
+    return "; ".join(p for p in parts if p) or "no GPU found by any probe"
+
+
 def gpus(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     return [g for g in F.get(facts, "devices.gpus", []) or [] if isinstance(g, Mapping)]
 
@@ -103,7 +160,7 @@ def check_presence(facts: Mapping[str, Any], min_gpus: int = 1, vendor: Optional
     if vendor:
         found = [g for g in found if str(g.get("vendor", "")).lower() == vendor]
     if not found:
-        summary = F.get(facts, "devices.summary") or "no GPU found by any probe"
+        summary = no_gpu_summary(facts) or "no GPU found by any probe"
         want = f"no {vendor} GPU" if vendor else "no GPU"
         return [skip("GPU devices", f"{want}: {summary}", code=NO_GPU, fix=_no_gpu_fix(facts), needs_gpu=True)]
     names = ", ".join(f"{label(g)}{' ' + g['compute_capability'] if g.get('compute_capability') else ''} ({g.get('source')})"

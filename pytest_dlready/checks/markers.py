@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .. import facts as F
 from ..facts import describe_gpu, gpu_list
+from .devices import no_gpu_summary
 
 OS_ALIASES = {
     "linux": "linux",
@@ -74,7 +75,7 @@ def evaluate_gpu(facts: Mapping[str, Any], count: int = 1, vendor: Optional[str]
     if vendor:
         candidates = [g for g in candidates if str(g.get("vendor", "")).lower() == str(vendor).lower()]
     if not gpus:
-        why = F.get(facts, "devices.summary") or "no GPU found by any probe"
+        why = no_gpu_summary(facts) or "no GPU found by any probe"
         return Skip(f"needs {count} GPU(s); {why}", gpu_related=True)
     if vendor and not candidates:
         found = ", ".join(f"{describe_gpu(g)} ({g.get('vendor', '?')})" for g in gpus)

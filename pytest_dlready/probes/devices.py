@@ -17,7 +17,6 @@ a timeout), then ``assemble`` (pure, so recorded snapshots replay it) merges the
   ``accelerators[]``: every OpenCL device (``kind`` cpu|gpu|accelerator). An OpenCL *CPU*
   device (PoCL) is a stand-in accelerator: it exercises the whole device path but does
   not satisfy the ``gpu`` marker; OpenCL GPU devices not already listed join ``gpus``.
-  ``summary``: one sentence saying why there is no GPU (empty when there is one).
   ``routes``: per route ``{ran, available, devices, error, skipped}``; raw results in
   ``nvml``, ``opencl``, ``frameworks``, ``samples``; ``timings_s`` per route.
 """
@@ -266,60 +265,6 @@ def _merge_opencl(inv: _Inventory, opencl: Mapping[str, Any]) -> List[Dict[str, 
     return accelerators
 
 
-def _route_error(result: Mapping[str, Any]) -> str:
-    err = result.get("error") if isinstance(result.get("error"), Mapping) else {}
-    if err.get("code") is not None and err.get("name"):
-        return f"error {err['code']} {err['name']}"
-    return str(err.get("exception") or "")
-
-
-def _or_list(items: List[str]) -> str:
-    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else (items[0] if items else "")
-
-
-def summarise(facts: Mapping[str, Any], devices: Mapping[str, Any]) -> str:
-    """One sentence: why the inventory has no GPU (empty string when it has one)."""
-    if devices.get("gpus"):
-        return ""
-    parts = []
-    libcuda, nvml = F.get(facts, "driver.libcuda", {}) or {}, F.get(facts, "driver.nvml", {}) or {}
-    nvml_route = devices.get("nvml") or {}
-    nvml_missing = F.get(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
-    if "libcuda" in (facts.get("driver") or {}) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
-        parts.append("no NVIDIA driver (libcuda/NVML not found)")
-    elif nvml_missing:
-        parts.append("no NVIDIA driver (NVML not found)")
-    toolkit = F.get(facts, "cuda.toolkit_version")
-    if toolkit:
-        parts.append(f"CUDA toolkit {toolkit} present")
-    asked: List[tuple] = []  # (route, error)
-    routes = devices.get("routes") or {}
-    if routes.get("nvml", {}).get("ran"):
-        asked.append(("NVML", ""))
-    probe = facts.get("cuda_probe") or {}
-    if probe.get("status") not in (None, "no-nvcc"):
-        asked.append(("the CUDA probe", _route_error(probe)))
-    if routes.get("samples", {}).get("ran"):
-        asked.append(("deviceQuery", ""))
-    fw = devices.get("frameworks") or {}
-    asked += [(n, _route_error(fw[n])) for n in ("cuda-python", "cupy", "torch", "jax", "tensorflow")
-              if routes.get(n, {}).get("ran") and isinstance(fw.get(n), Mapping)]
-    if asked:
-        errors = sorted({e for _, e in asked if e})
-        if len(errors) == 1:  # the usual case: every CUDA route hit the same wall (error 35)
-            parts.append(f"no GPU found by {_or_list([n for n, _ in asked])} ({errors[0]})")
-        else:
-            parts.append("no GPU found by " + _or_list([f"{n} ({e})" if e else n for n, e in asked]))
-    cpu_only = [n for n, r in sorted(routes.items()) if "CPU-only" in str(r.get("skipped", ""))]
-    if cpu_only:
-        parts.append(f"{_or_list(cpu_only).replace(' or ', ' and ')} {'is a CPU-only build' if len(cpu_only) == 1 else 'are CPU-only builds'}")
-    stand_ins = [a for a in devices.get("accelerators") or [] if a.get("kind") == "cpu"]
-    if stand_ins:
-        parts.append(f"OpenCL offers only a CPU device ({stand_ins[0].get('platform') or 'OpenCL'}), "
-                     "a stand-in accelerator, not a GPU")
-    return "; ".join(p for p in parts if p) or "no GPU found by any probe"
-
-
 def _flatten_signals(g: Dict[str, Any]) -> None:
     """Top-level copies of the signals under the names the speedup verdict reads."""
     sig = g.get("signals") or {}
@@ -359,7 +304,6 @@ def assemble(facts: Mapping[str, Any], routes: Mapping[str, Any]) -> Dict[str, A
         _flatten_signals(g)
     devices = {"gpus": gpus, "accelerators": accelerators, "nvml": nvml, "nvidia_smi": routes.get("nvidia_smi"),
                "opencl": opencl, "frameworks": frameworks, "samples": samples, "routes": dict(routes.get("status") or {})}
-    devices["summary"] = summarise(facts, devices)
     return devices
 
 

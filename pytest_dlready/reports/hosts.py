@@ -21,7 +21,7 @@ def _text(value: Any) -> str:
 
 def driver_version(facts: Mapping[str, Any]) -> str:
     """The NVIDIA driver version the probes found, from the most direct source first."""
-    for dotted in ("driver.version", "driver.nvml.driver_version", "cuda_probe.driver_version"):
+    for dotted in ("driver.nvml.driver_version", "cuda_probe.driver_version"):
         value = F.get(facts, dotted)
         if value not in (None, "", 0):
             return _text(value)

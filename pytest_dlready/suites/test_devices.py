@@ -3,16 +3,15 @@
 Ordinary pytest tests over the session's facts snapshot; each hands pure-check findings
 to ``dl_check``. Per-device tests are parametrised by ``dl_gpu_index`` /
 ``dl_opencl_index`` (``fixtures.py``): on a machine without a GPU they record
-one skip that carries ``needs_gpu`` and the reason from ``devices.summary``.
+one skip that carries ``needs_gpu`` and the reason (``checks.devices.no_gpu_summary``).
 """
-from pytest_dlready import facts as F
 from pytest_dlready.checks import device_bandwidth, device_signals, devices
 from pytest_dlready.results import skip
 
 
 def _no_gpu(dl_facts, row):
     # the reason is told once, in the "GPU devices" row; identical skips fold in pytest's summary
-    why = "no GPU found (see the GPU devices row)" if F.get(dl_facts, "devices.summary") else "no GPU found by any probe"
+    why = "no GPU found (see the GPU devices row)" if devices.no_gpu_summary(dl_facts) else "no GPU found by any probe"
     return skip(row, why, needs_gpu=True)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .. import facts as F
+from ..checks.devices import no_gpu_summary
 from .protocol import WorkloadSpec
 
 DBN = "dbn-mnist"
@@ -91,6 +92,6 @@ def gpu_vendors(facts: Mapping[str, Any]) -> List[str]:
 
 
 def no_gpu_reason(facts: Mapping[str, Any]) -> str:
-    why = F.get(facts, "devices.summary")
+    why = no_gpu_summary(facts)
     # the devices suite's "GPU devices" row already spells out the whole reason once
     return "no GPU found (see the GPU devices row)" if isinstance(why, str) and why else "no GPU found by any probe"
