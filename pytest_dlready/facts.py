@@ -35,8 +35,8 @@ def new_snapshot() -> Facts:
     }
 
 
-def get(facts: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
-    """``get(facts, "driver.nvml.driver_version")`` without KeyErrors on missing parts."""
+def lookup(facts: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
+    """``lookup(facts, "driver.nvml.driver_version")`` without KeyErrors on missing parts."""
     node: Any = facts
     for part in dotted.split("."):
         if isinstance(node, Mapping) and part in node:
@@ -46,6 +46,10 @@ def get(facts: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
         else:
             return default
     return node
+
+
+#: the name of ``lookup`` before 0.2 (conftests of other projects may call it)
+get = lookup
 
 
 def atomic_write_text(path: str, text: str) -> None:
@@ -133,12 +137,12 @@ def load(path: str) -> Facts:
 
 def host_os(facts: Mapping[str, Any]) -> Optional[str]:
     """``linux`` / ``macos`` / ``windows`` as recorded (markers judge by this, not sys.platform)."""
-    return get(facts, "host.os")
+    return lookup(facts, "host.os")
 
 
 def gpu_list(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     """The snapshot's GPUs (``devices.gpus``), tolerating a damaged section."""
-    gpus = get(facts, "devices.gpus", [])
+    gpus = lookup(facts, "devices.gpus", [])
     return [g for g in gpus if isinstance(g, Mapping)] if isinstance(gpus, list) else []
 
 

@@ -18,8 +18,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Union
 
 import pytest
 
-from . import facts as F
-from .checks import markers as M
+from .facts import lookup, gpu_list
+from .checks import markers
 from .results import REQUIRE_GPU_SUFFIX, Finding, Status
 from .state import PROP_FINDING, PROP_RUN, get_facts, get_settings
 
@@ -46,7 +46,7 @@ def dl_os(dl_facts: Mapping[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def gpus(dl_facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     """Every GPU found: dicts with index, vendor, name, compute_capability, memory_mib, source."""
-    return F.gpu_list(dl_facts)
+    return gpu_list(dl_facts)
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def gpu(gpus: List[Mapping[str, Any]], dl_facts: Mapping[str, Any], dl_settings)
     """The first GPU; skips with the reason when there is none (fails under --dlready-require-gpu)."""
     if gpus:
         return gpus[0]
-    skip = M.evaluate_gpu(dl_facts)
+    skip = markers.evaluate_gpu(dl_facts)
     reason = skip.reason if skip else "no GPU found"
     if dl_settings.require_gpu:
         pytest.fail(reason + REQUIRE_GPU_SUFFIX, pytrace=False)
@@ -131,7 +131,7 @@ def _parametrize_backend(metafunc: pytest.Metafunc) -> None:
     """The ``backend`` fixture over the deep-learning backends installed."""
     if "backend" not in metafunc.fixturenames:
         return
-    installed = M.installed_backends(get_facts(metafunc.config))
+    installed = markers.installed_backends(get_facts(metafunc.config))
     names = [b for b in DL_BACKENDS if b in installed]
     if names:
         metafunc.parametrize("backend", names, ids=names)
@@ -141,7 +141,7 @@ def _parametrize_backend(metafunc: pytest.Metafunc) -> None:
 
 
 def _indexes(facts: Mapping[str, Any], key: str) -> List[Any]:
-    items = F.get(facts, key, []) or []
+    items = lookup(facts, key, []) or []
     return [i.get("index") for i in items if isinstance(i, Mapping) and i.get("index") is not None]
 
 

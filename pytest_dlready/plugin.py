@@ -13,8 +13,8 @@ from typing import Any, List, Optional
 
 import pytest
 
-from .checks import markers as M
-from . import settings as S
+from .checks import markers
+from .settings import OPTIONS, Settings, resolve
 from .results import REQUIRE_GPU_SUFFIX
 
 
@@ -32,7 +32,7 @@ MARKER_LINES = [
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register every --dlready-* option in one group, each with an ini twin."""
     group = parser.getgroup("dlready", "deep-learning / GPU readiness (pytest-dlready)")
-    for name, (help_text, ini_type, default) in S.OPTIONS.items():
+    for name, (help_text, ini_type, default) in OPTIONS.items():
         flag = "--" + name.replace("_", "-")
         if ini_type == "bool":
             group.addoption(flag, action="store_true", dest=name, default=None, help=help_text)
@@ -50,7 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register markers, resolve settings and, under --dlready, get the facts and suites."""
     for line in MARKER_LINES:
         config.addinivalue_line("markers", line)
-    settings = S.resolve(config)
+    settings = resolve(config)
     config.stash[SETTINGS_KEY] = settings
     from . import fixtures
 
@@ -74,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _point_at_suites(config, settings)
 
 
-def _point_at_suites(config: pytest.Config, settings: S.Settings) -> None:
+def _point_at_suites(config: pytest.Config, settings: Settings) -> None:
     """Collect the bundled suites; keep explicit paths the user gave as well."""
     from .session import suite_files
 
@@ -115,8 +115,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     facts = get_facts(item.config)
     try:
-        skip = M.evaluate_marks(marks, facts)
-    except (M.MarkerError, TypeError) as exc:
+        skip = markers.evaluate_marks(marks, facts)
+    except (markers.MarkerError, TypeError) as exc:
         pytest.fail(f"invalid dlready marker on {item.nodeid}: {exc}", pytrace=False)
     if skip is None:
         return
@@ -147,8 +147,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
         for mark in item.iter_markers("os"):
             for name in mark.args:
                 try:
-                    M.normalise_os(name)
-                except M.MarkerError as exc:
+                    markers.normalise_os(name)
+                except markers.MarkerError as exc:
                     bad.append(f"{item.nodeid}: {exc}")
     if bad:
         raise pytest.UsageError("invalid @pytest.mark.os:\n  " + "\n  ".join(bad))

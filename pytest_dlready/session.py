@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from . import facts as F
+from .facts import lookup, new_snapshot, save as save_snapshot
 from .checks import outcomes
 from .results import Finding, Status
 from .settings import Settings
@@ -42,7 +42,7 @@ SUITE_ORDER = ("test_toolchain.py", "test_devices.py", "test_training.py", "test
 def suite_files(settings: Settings, facts: Dict[str, Any]) -> List[str]:
     """The bundled suite files this session runs, in table order."""
     names = [n for n in SUITE_ORDER if os.path.exists(os.path.join(SUITES_DIR, n))]
-    if settings.replay or F.get(facts, "workloads.runs"):
+    if settings.replay or lookup(facts, "workloads.runs"):
         # a case, or a saved snapshot carrying workload runs: judge those runs, train nothing
         names = [n for n in names if n != "test_training.py"]
     else:
@@ -73,7 +73,7 @@ class DlreadySession:
             self.per_host = True
             # --dist each / remote --tx: every worker probes its own host; the
             # controller's machine is not under test, so it probes nothing.
-            facts = F.new_snapshot()
+            facts = new_snapshot()
             facts["source"] = "per host (each xdist worker probed its own host)"
         else:
             facts = None
@@ -166,7 +166,7 @@ class DlreadySession:
             if self.runs:
                 snapshot["workloads"] = {"runs": self.runs}
             snapshot.setdefault("source", "probed")
-            F.save(snapshot, self.settings.save_facts)
+            save_snapshot(snapshot, self.settings.save_facts)
         doc = document.build(self)
         if self.settings.json_path:
             document.write_json(doc, self.settings.json_path)

@@ -37,12 +37,12 @@ def obtain_facts(settings: Settings, light: bool = False) -> dict:
     The one place that decides where facts come from; a bad file or case is a usage error
     (exit 4) naming the option. ``light`` probes only what markers need (no native builds).
     """
-    from . import facts as F
+    from .facts import SnapshotError, load as load_snapshot
 
     if settings.facts_path:
         try:
-            return F.load(settings.facts_path)
-        except F.SnapshotError as exc:
+            return load_snapshot(settings.facts_path)
+        except SnapshotError as exc:
             raise pytest.UsageError(f"--dlready-facts: {exc}") from None
     if settings.replay:
         from .workloads.cases import CaseError, facts_for_case

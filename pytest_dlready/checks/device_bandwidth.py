@@ -123,9 +123,9 @@ def _judge_memory(g: Mapping[str, Any], row: str, gbps: float, mem_gbps: Any, se
 
 def check_opencl_bandwidth(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
     """OpenCL device copies: reported (a CPU device has no link to judge), failed rows fail."""
-    from .. import facts as F
+    from ..facts import lookup
 
-    accs = [a for a in F.get(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping) and a.get("index") == index]
+    accs = [a for a in lookup(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping) and a.get("index") == index]
     if not accs:
         return [skip(f"OpenCL bandwidth {index}", f"no OpenCL device {index}")]
     a = accs[0]

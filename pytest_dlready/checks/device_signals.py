@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional
 
-from .. import facts as F
+from ..facts import host_os
 from ..catalogue import define, fix_for
 from ..results import Finding, passed, skip, warn
 from .device_bandwidth import LINK_WARN, find_gpu
@@ -139,7 +139,7 @@ def check_persistence(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]
     row = f"persistence mode GPU{index}"
     sig = _signals(g)
     mode = sig.get("persistence_mode")
-    if mode is None or F.host_os(facts) not in (None, "linux"):
+    if mode is None or host_os(facts) not in (None, "linux"):
         return [skip(row, f"{label(g)}: persistence mode not applicable or unknown (Linux + NVML only)")]
     if mode:
         return [passed(row, f"{label(g)}: persistence mode on")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, List, Mapping, Optional, Tuple
 
-from .. import facts as F
+from ..facts import lookup, host_os
 from ..catalogue import alias, canonical, define, fix_for
 from ..results import Finding, fail, passed, skip, warn
 from . import compat
@@ -96,20 +96,20 @@ def _or_list(items: List[str]) -> str:
 
 def no_gpu_summary(facts: Mapping[str, Any]) -> str:
     """One sentence: why the snapshot has no GPU; empty when it has one, or records no device probe."""
-    devices = F.get(facts, "devices")
+    devices = lookup(facts, "devices")
     if not isinstance(devices, Mapping):
         return ""
     if devices.get("gpus"):
         return ""
     parts = []
-    libcuda, nvml = F.get(facts, "driver.libcuda", {}) or {}, F.get(facts, "driver.nvml", {}) or {}
+    libcuda, nvml = lookup(facts, "driver.libcuda", {}) or {}, lookup(facts, "driver.nvml", {}) or {}
     nvml_route = devices.get("nvml") or {}
-    nvml_missing = F.get(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
+    nvml_missing = lookup(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
     if "libcuda" in (facts.get("driver") or {}) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
         parts.append("no NVIDIA driver (libcuda/NVML not found)")
     elif nvml_missing:
         parts.append("no NVIDIA driver (NVML not found)")
-    toolkit = F.get(facts, "cuda.toolkit_version")
+    toolkit = lookup(facts, "cuda.toolkit_version")
     if toolkit:
         parts.append(f"CUDA toolkit {toolkit} present")
     asked: List[tuple] = []  # (route, error)
@@ -141,7 +141,7 @@ def no_gpu_summary(facts: Mapping[str, Any]) -> str:
 
 
 def gpus(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    return [g for g in F.get(facts, "devices.gpus", []) or [] if isinstance(g, Mapping)]
+    return [g for g in lookup(facts, "devices.gpus", []) or [] if isinstance(g, Mapping)]
 
 
 def label(g: Mapping[str, Any]) -> str:
@@ -150,9 +150,9 @@ def label(g: Mapping[str, Any]) -> str:
 
 def driver_present(facts: Mapping[str, Any]) -> bool:
     """Any sign of an NVIDIA driver: libcuda loads, NVML loads, or the runtime reports a driver version."""
-    return bool(F.get(facts, "driver.libcuda.found") or F.get(facts, "driver.nvml.loaded")
-                or (F.get(facts, "cuda_probe.driver_version_int") or 0) > 0
-                or F.get(facts, "devices.nvml.available"))
+    return bool(lookup(facts, "driver.libcuda.found") or lookup(facts, "driver.nvml.loaded")
+                or (lookup(facts, "cuda_probe.driver_version_int") or 0) > 0
+                or lookup(facts, "devices.nvml.available"))
 
 
 def check_presence(facts: Mapping[str, Any], min_gpus: int = 1, vendor: Optional[str] = None) -> List[Finding]:
@@ -172,9 +172,9 @@ def check_presence(facts: Mapping[str, Any], min_gpus: int = 1, vendor: Optional
 
 
 def _no_gpu_fix(facts: Mapping[str, Any]) -> str:
-    if not driver_present(facts) and F.get(facts, "cuda.toolkit_version"):
+    if not driver_present(facts) and lookup(facts, "cuda.toolkit_version"):
         return "install the NVIDIA driver (the toolkit alone cannot reach a GPU), or run on a machine with a GPU"
-    routes = F.get(facts, "devices.routes", {}) or {}
+    routes = lookup(facts, "devices.routes", {}) or {}
     if any("CPU-only" in str(r.get("skipped", "")) for r in routes.values() if isinstance(r, Mapping)):
         return "install a GPU build of your framework (and the driver it needs) on a machine with a GPU"
     return fix_for(NO_GPU)
@@ -182,12 +182,12 @@ def _no_gpu_fix(facts: Mapping[str, Any]) -> str:
 
 def check_cuda_runtime(facts: Mapping[str, Any]) -> List[Finding]:
     """The native probe's verdict: the CUDA runtime's own answer, error 35 included."""
-    probe = F.get(facts, "cuda_probe")
+    probe = lookup(facts, "cuda_probe")
     name = "CUDA runtime"
     if not isinstance(probe, Mapping) or not probe.get("status"):
         return [skip(name, "the native CUDA probe did not run (no cuda_probe facts in this snapshot)")]
     status = probe["status"]
-    rt = probe.get("runtime_version") or F.get(facts, "cuda.toolkit_version") or "?"
+    rt = probe.get("runtime_version") or lookup(facts, "cuda.toolkit_version") or "?"
     if status == "no-nvcc":
         return [skip(name, "nvcc not found, so the native CUDA probe was not built", fix="install the CUDA toolkit and put nvcc on PATH")]
     if status == "build-failed":
@@ -205,9 +205,9 @@ def check_cuda_runtime(facts: Mapping[str, Any]) -> List[Finding]:
         kind, meaning = classify_error(err)
         observed = dict(cuda_error=err.get("code"), error_name=err.get("name"), runtime=rt)
         if kind == "insufficient-driver":
-            need = compat.min_driver(str(F.get(facts, "cuda.toolkit_version") or rt), F.host_os(facts) or "linux")
+            need = compat.min_driver(str(lookup(facts, "cuda.toolkit_version") or rt), host_os(facts) or "linux")
             if driver_present(facts):
-                have = probe.get("driver_version") or F.get(facts, "driver.version") or "unknown"
+                have = probe.get("driver_version") or lookup(facts, "driver.version") or "unknown"
                 return [fail(name, f"{meaning}: the driver supports CUDA {have}, the CUDA {rt} runtime needs a newer one",
                              code=canonical(RUNTIME_DRIVER), fix=f"update the NVIDIA driver to {need} or newer" if need else fix_for(RUNTIME_DRIVER),
                              **observed)]
@@ -231,7 +231,7 @@ ROUTE_LABELS = {"nvml": "NVML (pynvml)", "torch": "torch", "cupy": "CuPy", "cuda
 
 def check_routes(facts: Mapping[str, Any]) -> List[Finding]:
     """One row per route that ran (and per CPU-only framework build when a GPU exists)."""
-    routes = F.get(facts, "devices.routes", {}) or {}
+    routes = lookup(facts, "devices.routes", {}) or {}
     have_gpu = bool(gpus(facts))
     findings: List[Finding] = []
     for name in ("nvml", "cuda-python", "cupy", "torch", "jax", "tensorflow"):
@@ -274,20 +274,20 @@ def check_routes(facts: Mapping[str, Any]) -> List[Finding]:
 
 def check_samples(facts: Mapping[str, Any]) -> List[Finding]:
     """deviceQuery and bandwidthTest, when found (or built): their own PASS/FAIL and device count."""
-    samples = F.get(facts, "devices.samples", {}) or {}
+    samples = lookup(facts, "devices.samples", {}) or {}
     findings: List[Finding] = []
     for tool in ("deviceQuery", "bandwidthTest"):
-        built = F.get(samples, f"built.{tool}") or {}
+        built = lookup(samples, f"built.{tool}") or {}
         if built.get("error"):
             findings.append(fail(tool, f"building {tool} failed: {built['error']}", code=SAMPLE_BUILD,
                                  fix=fix_for(SAMPLE_BUILD) + (f" ({built.get('log')})" if built.get("log") else ""),
                                  log=built.get("log")))
             continue
         if tool == "deviceQuery":
-            parsed = F.get(samples, "deviceQuery.parsed")
+            parsed = lookup(samples, "deviceQuery.parsed")
             runs = {"": parsed} if isinstance(parsed, Mapping) else {}
         else:
-            runs = {m: r.get("parsed") for m, r in (F.get(samples, "bandwidthTest.runs", {}) or {}).items()
+            runs = {m: r.get("parsed") for m, r in (lookup(samples, "bandwidthTest.runs", {}) or {}).items()
                     if isinstance(r, Mapping) and isinstance(r.get("parsed"), Mapping)}
         if not runs:
             findings.append(skip(tool, f"{tool} not found (PATH, --dlready-cuda-samples, toolkit and samples folders); "
@@ -322,7 +322,7 @@ FRAMEWORK_MIN_CC = (3, 5)
 
 def check_compute_capability(facts: Mapping[str, Any]) -> List[Finding]:
     """Per CUDA GPU: old architectures that prebuilt frameworks skip, and torch's own arch list."""
-    arch_list = [a for a in F.get(facts, "devices.frameworks.torch.arch_list", []) or [] if isinstance(a, str)]
+    arch_list = [a for a in lookup(facts, "devices.frameworks.torch.arch_list", []) or [] if isinstance(a, str)]
     findings = []
     for g in gpus(facts):
         cc = compat.parse_version(g.get("compute_capability"))
@@ -360,12 +360,12 @@ def _served_by(sm: str, built: set) -> bool:
 
 def check_opencl(facts: Mapping[str, Any]) -> List[Finding]:
     """OpenCL devices (GPUs and CPU stand-ins alike) and whether each can build a kernel."""
-    status = F.get(facts, "devices.routes.opencl", {}) or {}
+    status = lookup(facts, "devices.routes.opencl", {}) or {}
     if not status.get("ran"):
         why = status.get("skipped") or "this snapshot has no OpenCL facts (pyopencl absent where it was taken?)"
         return [skip("OpenCL devices", f"OpenCL not probed: {why}",
                      fix="pip install pyopencl, plus an OpenCL driver (e.g. apt-get install pocl-opencl-icd)")]
-    accs = [a for a in F.get(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping)]
+    accs = [a for a in lookup(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping)]
     if not accs:
         kind, meaning = classify_error(status.get("error") or "")
         return [skip("OpenCL devices", f"no OpenCL device: {meaning}", code=OCL_NONE, fix=fix_for(OCL_NONE))]

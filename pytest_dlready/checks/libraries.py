@@ -5,7 +5,7 @@ import re
 from collections import OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .. import facts as F
+from ..facts import lookup
 from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, fail, passed, skip, warn
@@ -62,12 +62,12 @@ def _compatible(a: str, b: str) -> bool:
 
 
 def _files(facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    return [f for f in (F.get(facts, "libraries.files", []) or []) if isinstance(f, Mapping)]
+    return [f for f in (lookup(facts, "libraries.files", []) or []) if isinstance(f, Mapping)]
 
 
 @guard('shadowed CUDA libraries')
 def check_shadowing(facts: Mapping[str, Any]) -> List[Finding]:
-    search = F.get(facts, "libraries.search_path", []) or []
+    search = lookup(facts, "libraries.search_path", []) or []
     rpath_only = {i for i, d in enumerate(search) if "rpath" in str(d.get("source", ""))}
     by_family: Dict[str, "OrderedDict[int, List[Tuple[str, str, Any]]]"] = {}
     for f in sorted(_files(facts), key=lambda f: f.get("dir_index", 0)):
@@ -119,7 +119,7 @@ def check_shadowing(facts: Mapping[str, Any]) -> List[Finding]:
 
 
 def _header_version(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str]]:
-    for h in F.get(facts, "cudnn.headers", []) or []:
+    for h in lookup(facts, "cudnn.headers", []) or []:
         d = h.get("defines") or {}
         if d.get("MAJOR"):
             return ".".join(str(d[k]) for k in ("MAJOR", "MINOR", "PATCHLEVEL") if k in d), h.get("path")
@@ -130,12 +130,12 @@ def _header_version(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[s
 def check_cudnn(facts: Mapping[str, Any]) -> List[Finding]:
     header, header_path = _header_version(facts)
     libs = []
-    for lib in F.get(facts, "cudnn.libraries", []) or []:
+    for lib in lookup(facts, "cudnn.libraries", []) or []:
         parsed = parse_library_name(str(lib.get("name", "")))
         if parsed and parsed[0] == "cudnn":
             libs.append((lib.get("path"), str(lib.get("file_version") or parsed[1])))
     if not header and not libs:
-        status = warn if F.get(facts, "cuda.toolkit_version") else skip
+        status = warn if lookup(facts, "cuda.toolkit_version") else skip
         return [status("cuDNN", "no cuDNN header or library found in the toolkit, the system folders or pip's nvidia-cudnn wheel",
                        code=CUDNN_MISSING, fix=fix_for(CUDNN_MISSING))]
     versions = sorted({v for _, v in libs if v})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
 
-from .. import facts as F
+from ..facts import lookup, host_os
 from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, passed, skip, warn
@@ -23,9 +23,9 @@ SLEEP = define("DLR-MAC-SLEEP", "system sleep is enabled",
 @guard("macOS energy settings")
 def check_energy(facts: Mapping[str, Any]) -> List[Finding]:
     """Judge the recorded `pmset -g` with the same rules ``python -m pytest_dlready parse`` applies to a paste."""
-    if F.host_os(facts) != "macos":
+    if host_os(facts) != "macos":
         return [skip("macOS energy settings", "not a Mac")]
-    rec = F.get(facts, "macos.pmset", {}) or {}
+    rec = lookup(facts, "macos.pmset", {}) or {}
     if not rec or rec.get("returncode") not in (0, None) or not rec.get("stdout"):
         return [skip("macOS energy settings", "pmset -g gave no settings to read")]
     from ..parsers.macos import PMSET

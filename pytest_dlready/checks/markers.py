@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .. import facts as F
+from ..facts import lookup, host_os
 from ..facts import describe_gpu, gpu_list
 from .devices import no_gpu_summary
 
@@ -57,7 +57,7 @@ def evaluate_os(names: Sequence[str], facts: Mapping[str, Any]) -> Optional[Skip
     wanted = [normalise_os(n) for n in names]
     if not wanted:
         raise MarkerError("@pytest.mark.os needs at least one OS name, e.g. @pytest.mark.os('windows')")
-    here = F.host_os(facts) or "unknown"
+    here = host_os(facts) or "unknown"
     if here not in wanted:
         return Skip(f"runs on {' or '.join(wanted)} only; this snapshot is {here}")
     return None
@@ -104,7 +104,7 @@ def evaluate_gpu(facts: Mapping[str, Any], count: int = 1, vendor: Optional[str]
 def installed_backends(facts: Mapping[str, Any]) -> dict:
     """{name: info} of every backend installed in any target environment."""
     out: dict = {}
-    for env in F.get(facts, "backends.environments", []) or []:
+    for env in lookup(facts, "backends.environments", []) or []:
         for name, info in (env.get("modules") or {}).items():
             if isinstance(info, Mapping) and info.get("installed") and name not in out:
                 out[name] = dict(info, python=env.get("python"))
@@ -130,7 +130,7 @@ def evaluate_backend(name: str, facts: Mapping[str, Any]) -> Optional[Skip]:
     if name in installed_backends(facts):
         return None
     hint = INSTALL_HINTS.get(name, f"pip install {name}")
-    envs = [e.get("python") for e in F.get(facts, "backends.environments", []) or []]
+    envs = [e.get("python") for e in lookup(facts, "backends.environments", []) or []]
     where = ", ".join(str(e) for e in envs if e) or "the target environment"
     return Skip(f"backend {name} is not installed in {where}; {hint}")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping
 
-from .. import facts as F
+from ..facts import lookup
 from . import guard
 from ..catalogue import define
 from ..results import Finding, fail, passed, skip, warn
@@ -33,7 +33,7 @@ DCGM_VARS = ("NSIGHT_CUDA_DEBUGGER", "CUDA_INJECTION32_PATH", "CUDA_INJECTION64_
 
 @guard('operating system')
 def check_os(facts: Mapping[str, Any]) -> List[Finding]:
-    host = F.get(facts, "host", {}) or {}
+    host = lookup(facts, "host", {}) or {}
     name = host.get("os")
     if name == "linux":
         distro = (host.get("distro") or {}).get("pretty_name") or host.get("os_name", "Linux")
@@ -66,7 +66,7 @@ def compat_fix(code: str) -> str:
 
 @guard('python')
 def check_python(facts: Mapping[str, Any]) -> List[Finding]:
-    py = F.get(facts, "python", {}) or {}
+    py = lookup(facts, "python", {}) or {}
     if py.get("bits") == 32:
         return [fail("python", f"Python {py.get('version')} is a 32-bit build", code=PY_32BIT, fix=compat_fix(PY_32BIT))]
     return [passed("python", f"{py.get('implementation', 'Python')} {py.get('version', '?')} {py.get('bits', '?')}-bit at {py.get('executable', '?')}")]
@@ -74,8 +74,8 @@ def check_python(facts: Mapping[str, Any]) -> List[Finding]:
 
 @guard('numpy / CPU BLAS')
 def check_numpy_blas(facts: Mapping[str, Any]) -> List[Finding]:
-    np = F.get(facts, "numpy", {}) or {}
-    env = F.get(facts, "env.vars", {}) or {}
+    np = lookup(facts, "numpy", {}) or {}
+    env = lookup(facts, "env.vars", {}) or {}
     if not np.get("installed"):
         return [fail("numpy / CPU BLAS", "numpy is not installed in the target Python; the CPU baseline cannot run",
                      code=NP_MISSING, fix=compat_fix(NP_MISSING))]
@@ -112,7 +112,7 @@ def check_numpy_blas(facts: Mapping[str, Any]) -> List[Finding]:
 
 @guard('environment variables')
 def check_environment(facts: Mapping[str, Any]) -> List[Finding]:
-    env = F.get(facts, "env.vars", {}) or {}
+    env = lookup(facts, "env.vars", {}) or {}
     findings = []
     flagged = sorted(k for k in DCGM_VARS if k in env)
     if flagged:

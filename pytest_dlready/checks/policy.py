@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Optional, Tuple
 
-from .. import facts as F
-from . import markers as M
+from ..facts import describe_gpu, gpu_list
+from . import markers
 from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, fail, passed, skip
@@ -32,11 +32,11 @@ def check_policy(facts: Mapping[str, Any], min_gpus: int = 1, vendor: Optional[s
     if not parts and count <= 1:
         return [skip("GPU policy", "no GPU policy set (--dlready-min-compute, --dlready-min-memory-gb, --dlready-gpu-vendor, --dlready-min-gpus)")]
     policy = f"{count} GPU(s)" + (", " + ", ".join(parts) if parts else "")
-    gpus = F.gpu_list(facts)
+    gpus = gpu_list(facts)
     compute = f"{min_compute[0]}.{min_compute[1]}" if min_compute else None
-    verdict = M.evaluate_gpu(facts, count=count, vendor=vendor, min_compute=compute, min_memory_gb=min_memory_gb)
+    verdict = markers.evaluate_gpu(facts, count=count, vendor=vendor, min_compute=compute, min_memory_gb=min_memory_gb)
     if verdict is None:
-        names = ", ".join(F.describe_gpu(g) for g in gpus)
+        names = ", ".join(describe_gpu(g) for g in gpus)
         return [passed("GPU policy", f"policy {policy}: met by {names}")]
     if not gpus and not require_gpu:
         return [skip("GPU policy", f"policy {policy}: {verdict.reason}", needs_gpu=True)]

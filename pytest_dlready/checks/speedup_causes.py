@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .. import catalogue
-from .. import facts as F
+from ..facts import lookup
 from ..parsers import signals
 
 Cause = Dict[str, str]
@@ -84,7 +84,7 @@ def cpu_multicore(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Caus
     if not (cpu.wall_s and cpu.cpu_user_s and cpu.cpu_user_s > 1.1 * cpu.wall_s):
         return None
     text = f"CPU run: user {clock(cpu.cpu_user_s)} over real {clock(cpu.wall_s)} = {cpu.cpu_user_s / cpu.wall_s:.2f} cores"
-    blas = F.get(facts, "numpy.blas") or {}
+    blas = lookup(facts, "numpy.blas") or {}
     name = blas.get("name") or blas.get("vendor") if isinstance(blas, Mapping) else None
     if name:
         text += f" (numpy BLAS: {name})"
@@ -144,8 +144,8 @@ def warmup(cpu: Any, gpu: Any) -> Optional[Cause]:
 
 def _gpu_facts(gpu: Any, facts: Mapping[str, Any]) -> Tuple[Optional[int], Dict[str, Any]]:
     """The facts record of the GPU the run used: by name, then by ``cuda:N`` index, then the first."""
-    gpus = [g for g in (F.get(facts, "devices.gpus") or []) if isinstance(g, Mapping)]
-    probe = [g for g in (F.get(facts, "cuda_probe.devices") or []) if isinstance(g, Mapping)]
+    gpus = [g for g in (lookup(facts, "devices.gpus") or []) if isinstance(g, Mapping)]
+    probe = [g for g in (lookup(facts, "cuda_probe.devices") or []) if isinstance(g, Mapping)]
     index = None
     used = str(gpu.device_used or "")
     if ":" in used and used.rsplit(":", 1)[1].isdigit():
@@ -200,7 +200,7 @@ def throttle(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
 
 def pcie(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
     index, g = _gpu_facts(gpu, facts)
-    links = [lk for lk in (F.get(facts, "cuda_probe.links") or []) if isinstance(lk, Mapping) and lk.get("device") == index]
+    links = [lk for lk in (lookup(facts, "cuda_probe.links") or []) if isinstance(lk, Mapping) and lk.get("device") == index]
     link = g.get("pcie") or g.get("link") or (links[0] if links else {})
     if not isinstance(link, Mapping):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
-from .. import facts as F
+from ..facts import lookup, host_os
 from . import guard
 from ..catalogue import define, fix_for
 from ..results import Finding, fail, passed, skip, warn
@@ -36,7 +36,7 @@ CC_TOO_OLD = define("DLR-CC-UNSUPPORTED", "GPU too old for the toolkit",
 
 
 def _os(facts: Mapping[str, Any]) -> str:
-    return str(F.host_os(facts) or "linux")
+    return str(host_os(facts) or "linux")
 
 
 def _first_line(text: str) -> str:
@@ -48,8 +48,8 @@ def _first_line(text: str) -> str:
 
 @guard('C/C++ compiler')
 def check_compiler(facts: Mapping[str, Any]) -> List[Finding]:
-    comp = F.get(facts, "compiler", {}) or {}
-    env = F.get(facts, "env.vars", {}) or {}
+    comp = lookup(facts, "compiler", {}) or {}
+    env = lookup(facts, "env.vars", {}) or {}
     os_name = _os(facts)
     if os_name == "windows":
         cl = comp.get("cl")
@@ -80,7 +80,7 @@ def check_compiler(facts: Mapping[str, Any]) -> List[Finding]:
 
 
 def _toolkit_roots(facts: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    return [r for r in (F.get(facts, "cuda.toolkit_roots", []) or []) if isinstance(r, Mapping)]
+    return [r for r in (lookup(facts, "cuda.toolkit_roots", []) or []) if isinstance(r, Mapping)]
 
 
 def _norm(path: str) -> str:
@@ -89,15 +89,15 @@ def _norm(path: str) -> str:
 
 @guard('CUDA toolkit')
 def check_toolkit(facts: Mapping[str, Any]) -> List[Finding]:
-    nvcc = F.get(facts, "cuda.nvcc")
-    version = F.get(facts, "cuda.toolkit_version")
+    nvcc = lookup(facts, "cuda.nvcc")
+    version = lookup(facts, "cuda.toolkit_version")
     roots = [r for r in _toolkit_roots(facts) if r.get("exists")]
     os_name = _os(facts)
-    if F.get(facts, "host.os") == "macos" and F.get(facts, "host.machine") == "arm64":
+    if lookup(facts, "host.os") == "macos" and lookup(facts, "host.machine") == "arm64":
         return [skip("CUDA toolkit", "Apple silicon Mac: there is no CUDA toolkit for this machine")]
     if nvcc and version:
         findings = [passed("CUDA toolkit", f"CUDA toolkit {version} (nvcc at {nvcc.get('path')})", version=version)]
-        env = F.get(facts, "env.vars", {}) or {}
+        env = lookup(facts, "env.vars", {}) or {}
         for var in ("CUDA_PATH", "CUDA_HOME"):
             declared = next((r for r in roots if r.get("source") == var), None)
             if declared and declared.get("version") and compat.parse_version(declared["version"])[:2] != compat.parse_version(version)[:2]:
@@ -116,10 +116,10 @@ def check_toolkit(facts: Mapping[str, Any]) -> List[Finding]:
 @guard('CUDA paths')
 def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
     """PATH holds the toolkit's bin; the loader path holds its lib (the seed's DYLD_LIBRARY_PATH step)."""
-    nvcc = F.get(facts, "cuda.nvcc") or {}
+    nvcc = lookup(facts, "cuda.nvcc") or {}
     if not nvcc.get("path"):
         return [skip("CUDA paths", "no nvcc on PATH, so there is no toolkit whose paths to check")]
-    env = F.get(facts, "env.vars", {}) or {}
+    env = lookup(facts, "env.vars", {}) or {}
     os_name = _os(facts)
     sep = ";" if os_name == "windows" else ":"
     slash = "\\" if os_name == "windows" else "/"
@@ -142,7 +142,7 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
     entries = [_norm(p) for p in env.get(var, "").split(sep) if p]
     on_path = any(any(e == w or e.startswith(w + "/") for w in wanted) for e in entries)
     if os_name == "linux" and not on_path:
-        cache_dirs = [str(d.get("dir")) for d in (F.get(facts, "libraries.search_path", []) or []) if d.get("source") == "ld.so.cache"]
+        cache_dirs = [str(d.get("dir")) for d in (lookup(facts, "libraries.search_path", []) or []) if d.get("source") == "ld.so.cache"]
         real = [_norm(r.get("path")) for r in _toolkit_roots(facts)] + [_norm(root)]
         cached = [c for c in cache_dirs if any(_norm(c).startswith(rr) for rr in real) or "cuda" in _norm(c)]
         if cached:
@@ -155,24 +155,24 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
 
 def driver_version(facts: Mapping[str, Any]) -> Optional[str]:
     """Driver version from NVML, nvidia-smi's banner or /proc (first that has one)."""
-    nvml = F.get(facts, "driver.nvml", {}) or {}
+    nvml = lookup(facts, "driver.nvml", {}) or {}
     if nvml.get("driver_version"):
         return str(nvml["driver_version"])
-    smi = F.get(facts, "driver.nvidia_smi.record.stdout", "") or ""
+    smi = lookup(facts, "driver.nvidia_smi.record.stdout", "") or ""
     if smi:
         from ..parsers import nvidia_smi
 
         version = nvidia_smi.parse(str(smi)).get("driver_version")
         if version:
             return str(version)
-    proc = F.get(facts, "driver.proc_version", "") or ""
+    proc = lookup(facts, "driver.proc_version", "") or ""
     match = re.search(r"Kernel Module(?: for x86_64)?\s+([\d.]+)", proc)
     return match.group(1) if match else None
 
 
 def _cuda_kexts(facts: Mapping[str, Any]) -> List[str]:
     """Loaded CUDA kexts as "com.nvidia.CUDA (1.1.0)", read by the kextstat parser."""
-    out = F.get(facts, "driver.kextstat.stdout", "") or ""
+    out = lookup(facts, "driver.kextstat.stdout", "") or ""
     if not out:
         return []
     from ..parsers import macos as mac_text
@@ -184,15 +184,15 @@ def _cuda_kexts(facts: Mapping[str, Any]) -> List[str]:
 @guard('NVIDIA driver')
 def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
     os_name = _os(facts)
-    libcuda = F.get(facts, "driver.libcuda", {}) or {}
-    nvml = F.get(facts, "driver.nvml", {}) or {}
-    smi = F.get(facts, "driver.nvidia_smi", {}) or {}
+    libcuda = lookup(facts, "driver.libcuda", {}) or {}
+    nvml = lookup(facts, "driver.nvml", {}) or {}
+    smi = lookup(facts, "driver.nvidia_smi", {}) or {}
     smi_rec = smi.get("record") or {}
-    toolkit = F.get(facts, "cuda.toolkit_version")
-    probe = F.get(facts, "cuda_probe", {}) or {}
+    toolkit = lookup(facts, "cuda.toolkit_version")
+    probe = lookup(facts, "cuda_probe", {}) or {}
     probe_error = probe.get("error") or {}
     findings: List[Finding] = []
-    modules = F.get(facts, "driver.kernel_modules", []) or []
+    modules = lookup(facts, "driver.kernel_modules", []) or []
     if "nouveau" in modules:
         findings.append(fail("NVIDIA driver", "the open-source nouveau driver is loaded: CUDA cannot use the GPU through it",
                              code=NOUVEAU, fix=fix_for(NOUVEAU)))
@@ -204,7 +204,7 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
         if libcuda.get("found"):
             findings.append(passed("NVIDIA driver", f"libcuda loads ({libcuda.get('name')}), driver API {compat.cuda_to_text(libcuda['driver_api_version']) if libcuda.get('driver_api_version') else '?'}"))
             return findings
-        if F.get(facts, "host.machine") == "arm64":
+        if lookup(facts, "host.machine") == "arm64":
             return findings + [skip("NVIDIA driver", "Apple silicon Mac: no NVIDIA driver exists for it; use the Metal (MPS) route")]
         findings.append(fail("NVIDIA driver", "no CUDA driver: `kextstat` lists no CUDA kext and libcuda.dylib does not load",
                              code=DRIVER_MISSING, fix="install NVIDIA's CUDA driver package for macOS (CUDA 10.2 or older; macOS ≤ 10.13)"))
@@ -238,7 +238,7 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
     fix = {"windows": "install the NVIDIA driver for your GPU from nvidia.com (GeForce/Studio or Data Center driver), then reboot",
            "linux": "install the NVIDIA driver (e.g. apt-get install nvidia-driver, or NVIDIA's .run/cuda-drivers package) and reboot; "
                     "in a container, run it with --gpus all / the NVIDIA container toolkit"}.get(os_name, fix_for(DRIVER_MISSING))
-    if not toolkit and not F.get(facts, "devices.gpus"):
+    if not toolkit and not lookup(facts, "devices.gpus"):
         findings.append(skip("NVIDIA driver", message + "; no CUDA toolkit either — NVIDIA GPU checks do not apply",
                              code=DRIVER_MISSING, fix=fix, needs_gpu=True, reasons=reasons))
     else:
@@ -249,7 +249,7 @@ def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
 @guard('driver vs toolkit')
 def check_driver_version(facts: Mapping[str, Any]) -> List[Finding]:
     """Driver >= the minimum for the toolkit on PATH (NVIDIA's published table)."""
-    toolkit = F.get(facts, "cuda.toolkit_version")
+    toolkit = lookup(facts, "cuda.toolkit_version")
     version = driver_version(facts)
     os_name = _os(facts)
     if not toolkit:
@@ -273,8 +273,8 @@ def check_driver_version(facts: Mapping[str, Any]) -> List[Finding]:
 @guard('GPU architecture support')
 def check_compute_capability(facts: Mapping[str, Any]) -> List[Finding]:
     """Each GPU's compute capability is within what the toolkit on PATH can build for."""
-    toolkit = F.get(facts, "cuda.toolkit_version")
-    gpus = [g for g in (F.get(facts, "devices.gpus", []) or []) if isinstance(g, Mapping) and g.get("compute_capability")]
+    toolkit = lookup(facts, "cuda.toolkit_version")
+    gpus = [g for g in (lookup(facts, "devices.gpus", []) or []) if isinstance(g, Mapping) and g.get("compute_capability")]
     if not gpus:
         return [skip("GPU architecture support", "no CUDA GPU with a known compute capability to check", needs_gpu=True)]
     findings = []

@@ -12,7 +12,7 @@ import time
 import traceback
 from typing import Any, Optional
 
-from .. import facts as F
+from ..facts import new_snapshot
 
 #: (module, expensive) in run order
 PROBES = (
@@ -32,7 +32,7 @@ def collect(settings: Any = None, light: bool = False, only: Optional[tuple] = N
     from ..settings import Settings
 
     settings = settings or Settings()
-    facts = F.new_snapshot()
+    facts = new_snapshot()
     timings = {}
     errors = {}
     for name, expensive in PROBES:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from typing import Any, Mapping, Optional, Tuple
 
-from .. import facts as F
+from ..facts import atomic_write_text, lookup
 from . import runner
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda_probe.cu")
@@ -80,8 +80,8 @@ def binary_path(nvcc: str, toolkit_version: Optional[str], directory: Optional[s
 
 def locate_nvcc(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str]]:
     """nvcc path and toolkit version as the toolchain probe recorded them (``facts["cuda"]``)."""
-    path = F.get(facts, "cuda.nvcc.path")
-    version = F.get(facts, "cuda.toolkit_version")
+    path = lookup(facts, "cuda.nvcc.path")
+    version = lookup(facts, "cuda.toolkit_version")
     if path or "cuda" in facts:
         return (str(path) if path else None), (str(version) if version else None)
     # the toolchain probe did not run (e.g. ``collect(only=("devices",))``): PATH only
@@ -117,7 +117,7 @@ def build(nvcc: str, toolkit_version: Optional[str], timeout: float = BUILD_TIME
         pass
     log = target + ".build.log"
     try:
-        F.atomic_write_text(log, f"$ {' '.join(argv)}\nexit: {record.returncode} {record.error}\n"
+        atomic_write_text(log, f"$ {' '.join(argv)}\nexit: {record.returncode} {record.error}\n"
                                  f"--- stdout\n{record.stdout}\n--- stderr\n{record.stderr}\n")
     except OSError:
         log = ""

@@ -29,7 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from .. import facts as F
+from ..facts import lookup, host_os
 
 #: per-lane GB/s per direction after line coding: Gen1/2 8b/10b, Gen3+ 128b/130b (PCI-SIG rates)
 PCIE_LANE_GBPS = {1: 0.25, 2: 0.5, 3: 0.985, 4: 1.969, 5: 3.938, 6: 7.563}
@@ -203,7 +203,7 @@ def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
 
 
 def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
-    dq = F.get(samples, "deviceQuery.parsed", {}) or {}
+    dq = lookup(samples, "deviceQuery.parsed", {}) or {}
     for d in dq.get("devices") or []:
         if not isinstance(d, Mapping):
             continue
@@ -220,7 +220,7 @@ def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
         g["theoretical"].setdefault("memory_gbps", memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits")))
         if not g["theoretical"].get("memory_gbps"):
             g["theoretical"]["memory_gbps"] = memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits"))
-    for memory, run in sorted((F.get(samples, "bandwidthTest.runs", {}) or {}).items()):
+    for memory, run in sorted((lookup(samples, "bandwidthTest.runs", {}) or {}).items()):
         parsed = run.get("parsed") if isinstance(run, Mapping) else None
         if not isinstance(parsed, Mapping):
             continue
@@ -328,7 +328,7 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
     """Fill ``facts["cuda_probe"]`` and ``facts["devices"]``; every route in parallel."""
     from . import cuda_native, frameworks, nvml, opencl, samples
 
-    plan = frameworks.plan(F.host_os(facts))
+    plan = frameworks.plan(host_os(facts))
     jobs: Dict[str, Callable[[], Any]] = {
         "cuda_probe": lambda: cuda_native.probe_native(facts, settings),
         "samples": lambda: samples.probe_samples(facts, settings, os.path.join(cuda_native.cache_dir(), "samples")),
@@ -361,7 +361,7 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
         data = results[name][0]
         status[name] = {"ran": True, "available": bool(data.get("available")),
                         "devices": len(data.get("devices") or []), "error": data.get("error")}
-    smi_text = F.get(facts, "driver.nvidia_smi.record.stdout")
+    smi_text = lookup(facts, "driver.nvidia_smi.record.stdout")
     routes_smi = samples._parse("nvidia_smi", smi_text) if smi_text else None
     routes = {"nvidia_smi": routes_smi, "nvml": results.get("nvml", (None,))[0] or {},
               "opencl": results.get("opencl", (None,))[0] or {},

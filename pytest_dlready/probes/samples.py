@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any, Dict, List, Mapping, Optional
 
-from .. import facts as F
+from ..facts import atomic_write_text, lookup
 from . import runner
 
 TOOLS = ("deviceQuery", "bandwidthTest")
@@ -44,9 +44,9 @@ def candidate_roots(facts: Mapping[str, Any], settings: Any) -> List[Dict[str, s
             roots.append({"path": path, "source": source})
 
     add(getattr(settings, "cuda_samples", None) and os.path.abspath(settings.cuda_samples), "--dlready-cuda-samples")
-    env = F.get(facts, "env", {}) or {}
+    env = lookup(facts, "env", {}) or {}
     toolkit_dirs = [env.get("CUDA_PATH"), env.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), os.environ.get("CUDA_HOME")]
-    toolkit_dirs += [r.get("path") for r in F.get(facts, "cuda.toolkit_roots", []) or [] if isinstance(r, Mapping)]
+    toolkit_dirs += [r.get("path") for r in lookup(facts, "cuda.toolkit_roots", []) or [] if isinstance(r, Mapping)]
     for root in toolkit_dirs:
         if root:
             add(os.path.join(root, "extras", "demo_suite"), "toolkit demo_suite")
@@ -111,7 +111,7 @@ def locate(facts: Mapping[str, Any], settings: Any) -> Dict[str, Any]:
 def build(tool: str, source_dir: str, facts: Mapping[str, Any], log_dir: str,
           timeout: float = BUILD_TIMEOUT) -> Dict[str, Any]:
     """Build one sample with make (in place) or CMake (out of tree); returns binary + records + log."""
-    nvcc = F.get(facts, "cuda.nvcc.path") or runner.which("nvcc")
+    nvcc = lookup(facts, "cuda.nvcc.path") or runner.which("nvcc")
     result: Dict[str, Any] = {"tool": tool, "source_dir": source_dir, "binary": None, "records": [], "log": None}
     env = dict(os.environ)
     if nvcc:
@@ -144,7 +144,7 @@ def build(tool: str, source_dir: str, facts: Mapping[str, Any], log_dir: str,
     lines = []
     for r in result["records"]:
         lines.append(f"$ {' '.join(r['argv'])}\nexit: {r['returncode']} {r['error']}\n{r['stdout']}\n{r['stderr']}\n")
-    F.atomic_write_text(log, "\n".join(lines))
+    atomic_write_text(log, "\n".join(lines))
     result["log"] = log
     for r in result["records"]:  # the log has the full text; keep the snapshot small
         r["stdout"], r["stderr"] = r["stdout"][-2000:], r["stderr"][-4000:]

@@ -10,5 +10,16 @@ plugin imports this package on every ``--dlready`` run.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.json")
+
+
+def as_list(value: Any) -> list:
+    """A report field that should be a list, or ``[]`` (reports from elsewhere may be damaged)."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict:
+    """A report field that should be an object, or ``{}``."""
+    return value if isinstance(value, dict) else {}

@@ -11,7 +11,7 @@ import json
 from typing import Any, Callable, Dict, List, Mapping
 
 from .. import __version__
-from .. import facts as F
+from ..facts import atomic_write_text, lookup
 from ..results import rollup
 from .terminal import verdict_line
 
@@ -48,8 +48,8 @@ def build(session: Any) -> Dict[str, Any]:
             "min_bandwidth_gbps": settings.min_bandwidth_gbps,
             "replay": settings.replay,
         },
-        "host": dict(F.get(facts, "host", {}) or {}),
-        "gpus": list(F.get(facts, "devices.gpus", []) or []),
+        "host": dict(lookup(facts, "host", {}) or {}),
+        "gpus": list(lookup(facts, "devices.gpus", []) or []),
         "facts_source": facts.get("source", ""),
         "verdict": dict(verdict, line=verdict_line(verdict, facts)),
         "exitstatus": session.exitstatus,
@@ -61,7 +61,7 @@ def build(session: Any) -> Dict[str, Any]:
 
 
 def write_json(doc: Mapping[str, Any], path: str) -> None:
-    F.atomic_write_text(path, json.dumps(doc, indent=2, default=str) + "\n")
+    atomic_write_text(path, json.dumps(doc, indent=2, default=str) + "\n")
 
 
 def extra_writers() -> List[Callable[..., None]]:

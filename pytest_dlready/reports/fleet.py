@@ -24,8 +24,9 @@ import sys
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..results import NO_VERDICT, NOT_READY, READY, READY_WARN
-from . import hosts as H
-from . import runs as R
+from . import as_dict, as_list
+from .hosts import gpu_model, host_summary, label as host_label
+from .runs import format_speedup, speedups
 from .document import REPORT_SCHEMA
 
 FLEET_SCHEMA = "pytest-dlready/fleet"
@@ -63,21 +64,13 @@ def load_report(path: str) -> Dict[str, Any]:
     return doc
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def _hosts_of(doc: Mapping[str, Any]) -> List[Dict[str, Any]]:
     """Host entries of a report; a report without ``hosts`` is its top-level host."""
-    entries = [dict(h) for h in _list(doc.get("hosts")) if isinstance(h, dict)]
+    entries = [dict(h) for h in as_list(doc.get("hosts")) if isinstance(h, dict)]
     if entries:
         return entries
-    entry = H.host_summary({"host": _dict(doc.get("host")), "source": doc.get("facts_source", "")})
-    entry.update(gpus=_list(doc.get("gpus")), node="", spec="", lost=False, verdict=_dict(doc.get("verdict")))
+    entry = host_summary({"host": as_dict(doc.get("host")), "source": doc.get("facts_source", "")})
+    entry.update(gpus=as_list(doc.get("gpus")), node="", spec="", lost=False, verdict=as_dict(doc.get("verdict")))
     return [entry]
 
 
@@ -93,31 +86,31 @@ def fleet_rows(reports: Iterable[Tuple[str, Mapping[str, Any]]]) -> List[Dict[st
     """One row per host across all reports (an xdist ``--dist each`` report gives several)."""
     out = []
     for path, doc in reports:
-        all_rows = [r for r in _list(doc.get("rows")) if isinstance(r, dict)]
-        runs = _list(doc.get("runs"))
+        all_rows = [r for r in as_list(doc.get("rows")) if isinstance(r, dict)]
+        runs = as_list(doc.get("runs"))
         hosts = _hosts_of(doc)
         for host in hosts:
             node = str(host.get("node") or "")
             rows = [r for r in all_rows if (r.get("node") or "") == node] if len(hosts) > 1 or node else all_rows
-            verdict = _dict(host.get("verdict"))
-            gpus = _list(host.get("gpus"))
+            verdict = as_dict(host.get("verdict"))
+            gpus = as_list(host.get("gpus"))
             out.append({
-                "host": H.label(host),
+                "host": host_label(host),
                 "hostname": str(host.get("hostname") or ""),
                 "node": node,
                 "report": path,
                 "status": str(verdict.get("status") or "NO VERDICT"),
                 "lost": bool(host.get("lost")),
-                "gpu_model": H.gpu_model(gpus),
+                "gpu_model": gpu_model(gpus),
                 "gpu_count": len(gpus),
                 "driver": str(host.get("driver_version") or ""),
                 "cuda_toolkit": str(host.get("cuda_toolkit") or ""),
                 "tier": str(doc.get("tier") or ""),
                 "created": str(doc.get("created") or ""),
-                "counts": _dict(verdict.get("counts")),
+                "counts": as_dict(verdict.get("counts")),
                 "worst": _worst(rows),
-                "speedups": R.speedups(runs, node=node or None, rows=all_rows),
-                "bandwidth_gbps": {k: v for k, v in _dict(host.get("bandwidth_gbps")).items()
+                "speedups": speedups(runs, node=node or None, rows=all_rows),
+                "bandwidth_gbps": {k: v for k, v in as_dict(host.get("bandwidth_gbps")).items()
                                    if isinstance(v, (int, float)) and not isinstance(v, bool)},
                 "outliers": [],
             })
@@ -192,7 +185,7 @@ def merge(paths: Sequence[str], outlier_pct: float = 20.0) -> Dict[str, Any]:
 # -- rendering ----------------------------------------------------------------------
 
 def _speedup_text(row: Mapping[str, Any], limit: int = 3) -> str:
-    items = [f"{R.format_speedup(v)} {label}" for label, v in row["speedups"].items()]  # number first: survives clipping
+    items = [f"{format_speedup(v)} {label}" for label, v in row["speedups"].items()]  # number first: survives clipping
     return ", ".join(items[:limit]) + (f" (+{len(items) - limit})" if len(items) > limit else "") or "–"
 
 
@@ -251,7 +244,7 @@ def render_html(fleet: Mapping[str, Any]) -> str:
     for row in fleet["rows"]:
         rank = STATUS_RANK.get(row["status"], 1)
         outl = "<br>".join(f'<span class=o>▼ {e(o["message"])}</span>' for o in row["outliers"])
-        speeds = "<br>".join(f"{e(k)} <b>{e(R.format_speedup(v))}</b>" for k, v in row["speedups"].items()) or "–"
+        speeds = "<br>".join(f"{e(k)} <b>{e(format_speedup(v))}</b>" for k, v in row["speedups"].items()) or "–"
         rows.append(
             f'<tr class="{"out" if row["outliers"] else ""}"><td class=h>{e(row["host"])}<br><span class=note>{e(row["report"])}</span></td>'
             f'<td><span class="badge b{rank}">{e(row["status"])}</span>{" <b>lost</b>" if row["lost"] else ""}</td>'

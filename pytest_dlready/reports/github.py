@@ -11,8 +11,9 @@ import os
 import sys
 from typing import Any, List, Mapping, Optional
 
-from . import hosts as H
-from . import runs as R
+from . import as_dict, as_list
+from .hosts import gpu_model, label as host_label
+from .runs import below as below_minimum, format_seconds, format_speedup, pairs as run_pairs
 
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "⏭️"}
 VERDICT_ICON = {"READY": "✅", "READY WITH WARNINGS": "⚠️", "NOT READY": "❌", "NO VERDICT": "❔"}
@@ -28,21 +29,13 @@ def cell(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def render(doc: Mapping[str, Any]) -> str:
     """The Markdown section for one report document."""
     doc = doc if isinstance(doc, Mapping) else {}
-    verdict = _dict(doc.get("verdict"))
+    verdict = as_dict(doc.get("verdict"))
     status = str(verdict.get("status", "NO VERDICT"))
-    counts = _dict(verdict.get("counts"))
-    hosts = [h for h in _list(doc.get("hosts")) if isinstance(h, dict)]
+    counts = as_dict(verdict.get("counts"))
+    hosts = [h for h in as_list(doc.get("hosts")) if isinstance(h, dict)]
     out: List[str] = [
         f"## {VERDICT_ICON.get(status, '❔')} dlready: {cell(status)}",
         "",
@@ -54,19 +47,19 @@ def render(doc: Mapping[str, Any]) -> str:
     ]
     if len(hosts) == 1:
         h = hosts[0]
-        out += [f"host `{cell(h.get('hostname'))}` · GPUs {cell(H.gpu_model(h.get('gpus')))} · driver "
+        out += [f"host `{cell(h.get('hostname'))}` · GPUs {cell(gpu_model(h.get('gpus')))} · driver "
                 f"{cell(h.get('driver_version') or 'not found')} · CUDA {cell(h.get('cuda_toolkit') or 'not found')}", ""]
     elif hosts:
         out += ["| host | verdict | GPUs | driver | CUDA | first reason |", "|---|---|---|---|---|---|"]
         for h in hosts[:MAX_ROWS]:
-            hv = _dict(h.get("verdict"))
-            reasons = _list(hv.get("reasons"))
+            hv = as_dict(h.get("verdict"))
+            reasons = as_list(hv.get("reasons"))
             lost = " (lost)" if h.get("lost") else ""
-            out.append(f"| {cell(H.label(h))} | {VERDICT_ICON.get(str(hv.get('status')), '❔')} {cell(hv.get('status'))}{lost} "
-                       f"| {cell(H.gpu_model(h.get('gpus')))} | {cell(h.get('driver_version') or '–')} "
+            out.append(f"| {cell(host_label(h))} | {VERDICT_ICON.get(str(hv.get('status')), '❔')} {cell(hv.get('status'))}{lost} "
+                       f"| {cell(gpu_model(h.get('gpus')))} | {cell(h.get('driver_version') or '–')} "
                        f"| {cell(h.get('cuda_toolkit') or '–')} | {cell(reasons[0] if reasons else '')} |")
         out.append("")
-    rows = [r for r in _list(doc.get("rows")) if isinstance(r, dict)]
+    rows = [r for r in as_list(doc.get("rows")) if isinstance(r, dict)]
     bad = [r for r in rows if r.get("status") in ("fail", "warn")]
     if bad:
         out += ["| | check | finding | next step |", "|---|---|---|---|"]
@@ -77,14 +70,14 @@ def render(doc: Mapping[str, Any]) -> str:
         if len(bad) > MAX_ROWS:
             out.append(f"\n… {len(bad) - MAX_ROWS} more in the JSON/HTML report")
         out.append("")
-    pairs = [p for p in R.pairs(_list(doc.get("runs")), rows) if p.get("gpu")]
+    pairs = [p for p in run_pairs(as_list(doc.get("runs")), rows) if p.get("gpu")]
     if pairs:
         out += ["| workload [backend] | CPU epoch | GPU epoch | speedup |", "|---|---|---|---|"]
         for p in pairs[:MAX_ROWS]:
             node = f" [{p['node']}]" if p.get("node") else ""
-            slow = " ❌" if R.below(p.get("speedup"), _dict(doc.get("settings")).get("min_speedup")) else ""
-            out.append(f"| {cell(p['label'])}{cell(node)} | {R.format_seconds((p.get('cpu') or {}).get('seconds'))} "
-                       f"| {R.format_seconds((p.get('gpu') or {}).get('seconds'))} | {R.format_speedup(p.get('speedup'))}{slow} |")
+            slow = " ❌" if below_minimum(p.get("speedup"), as_dict(doc.get("settings")).get("min_speedup")) else ""
+            out.append(f"| {cell(p['label'])}{cell(node)} | {format_seconds((p.get('cpu') or {}).get('seconds'))} "
+                       f"| {format_seconds((p.get('gpu') or {}).get('seconds'))} | {format_speedup(p.get('speedup'))}{slow} |")
         out.append("")
     if rows:
         out += [f"<details><summary>all {len(rows)} checks</summary>", "", "| status | check | finding |", "|---|---|---|"]

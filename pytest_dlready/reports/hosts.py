@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .. import facts as F
+from ..facts import lookup
 from ..results import rollup
 
 
@@ -22,7 +22,7 @@ def _text(value: Any) -> str:
 def driver_version(facts: Mapping[str, Any]) -> str:
     """The NVIDIA driver version the probes found, from the most direct source first."""
     for dotted in ("driver.nvml.driver_version", "cuda_probe.driver_version"):
-        value = F.get(facts, dotted)
+        value = lookup(facts, dotted)
         if value not in (None, "", 0):
             return _text(value)
     return ""
@@ -32,9 +32,9 @@ def host_summary(facts: Mapping[str, Any]) -> Dict[str, Any]:
     """Builtins-only identity of the host a snapshot describes (travels in xdist workeroutput)."""
     if not isinstance(facts, Mapping):
         facts = {}
-    host = F.get(facts, "host", {}) or {}
+    host = lookup(facts, "host", {}) or {}
     host = host if isinstance(host, Mapping) else {}
-    gpus = F.get(facts, "devices.gpus", []) or []
+    gpus = lookup(facts, "devices.gpus", []) or []
     gpus = [dict(g) for g in gpus if isinstance(g, Mapping)] if isinstance(gpus, list) else []
     cpu = host.get("cpu") if isinstance(host.get("cpu"), Mapping) else {}
     return {
@@ -43,12 +43,12 @@ def host_summary(facts: Mapping[str, Any]) -> Dict[str, Any]:
         "os_name": _text(host.get("os_name")),
         "os_version": _text(host.get("os_version")),
         "cpu": _text(cpu.get("model")),
-        "python": _text(F.get(facts, "python.version")),
+        "python": _text(lookup(facts, "python.version")),
         "gpus": gpus,
         "driver_version": driver_version(facts),
-        "cuda_toolkit": _text(F.get(facts, "cuda.toolkit_version")),
+        "cuda_toolkit": _text(lookup(facts, "cuda.toolkit_version")),
         "facts_source": _text(facts.get("source")),
-        "bandwidth_gbps": bandwidth_summary(F.get(facts, "cuda_probe.bandwidth", [])),
+        "bandwidth_gbps": bandwidth_summary(lookup(facts, "cuda_probe.bandwidth", [])),
     }
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from . import hosts as H
-from . import runs as R
+from . import as_dict, as_list
+from .hosts import gpu_model, host_summary, label as host_label
+from .runs import below as below_minimum, format_seconds, format_speedup, pairs as run_pairs
 
 STATUS_CLASS = {"READY": "ready", "READY WITH WARNINGS": "warn", "NOT READY": "fail", "NO VERDICT": "none"}
 ROW_ORDER = {"fail": 0, "warn": 1, "skip": 2, "pass": 3}
@@ -54,16 +55,8 @@ def _verdict_badge(status: str) -> str:
     return f'<span class="badge s-{css}">{_e(status)}</span>'
 
 
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
 def _meta(doc: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]]) -> str:
-    settings = _dict(doc.get("settings"))
+    settings = as_dict(doc.get("settings"))
     policy = [f"min speedup {settings.get('min_speedup')}"]
     if settings.get("require_gpu"):
         policy.append(f"require GPU (min {settings.get('min_gpus', 1)})")
@@ -78,7 +71,7 @@ def _meta(doc: Mapping[str, Any], hosts: Sequence[Mapping[str, Any]]) -> str:
             ("host", h.get("hostname")),
             ("system", " ".join(str(h.get(k) or "") for k in ("os_name", "os_version")).strip()),
             ("CPU", h.get("cpu")),
-            ("GPUs", H.gpu_model(h.get("gpus"))),
+            ("GPUs", gpu_model(h.get("gpus"))),
             ("NVIDIA driver", h.get("driver_version") or "not found"),
             ("CUDA toolkit", h.get("cuda_toolkit") or "not found"),
         ]
@@ -101,12 +94,12 @@ def _hosts_table(hosts: Sequence[Mapping[str, Any]]) -> str:
     lines = ["<h2>Hosts</h2>", "<table><thead><tr><th>verdict</th><th>host</th><th>gateway</th><th>GPUs</th>"
              "<th>driver</th><th>CUDA</th><th>checks</th><th>first reason</th></tr></thead><tbody>"]
     for h in hosts:
-        verdict = _dict(h.get("verdict"))
-        counts = _dict(verdict.get("counts"))
-        reasons = _list(verdict.get("reasons"))
+        verdict = as_dict(h.get("verdict"))
+        counts = as_dict(verdict.get("counts"))
+        reasons = as_list(verdict.get("reasons"))
         lines.append(
             f"<tr><td>{_verdict_badge(str(verdict.get('status', 'NO VERDICT')))}{' <b>lost</b>' if h.get('lost') else ''}</td>"
-            f"<td class=h>{_e(H.label(h))}</td><td class=code>{_e(h.get('spec'))}</td><td>{_e(H.gpu_model(h.get('gpus')))}</td>"
+            f"<td class=h>{_e(host_label(h))}</td><td class=code>{_e(h.get('spec'))}</td><td>{_e(gpu_model(h.get('gpus')))}</td>"
             f"<td>{_e(h.get('driver_version') or '–')}</td><td>{_e(h.get('cuda_toolkit') or '–')}</td>"
             f"<td class=code>{counts.get('fail', 0)} fail, {counts.get('warn', 0)} warn, {counts.get('pass', 0)} pass, "
             f"{counts.get('skip', 0)} skip</td>"
@@ -185,28 +178,28 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], min_speedup: Any = 1.0, widt
             w = max(2.0, plot_w * side["seconds"] / scale)
             parts.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}" rx="2">'
                          f'<title>{_e(tag)} {_e(side.get("backend"))} {_e(side.get("device_name"))}: '
-                         f'{_e(R.format_seconds(side["seconds"]))}</title></rect>')
-            text = f'{side.get("backend")} {R.format_seconds(side["seconds"])}'
+                         f'{_e(format_seconds(side["seconds"]))}</title></rect>')
+            text = f'{side.get("backend")} {format_seconds(side["seconds"])}'
             inside = w > 7 * len(text) + 8
             tx, fill, anchor = (label_w + w - 4, "#fff", "end") if inside else (label_w + w + 4, "#1d2329", "start")
             parts.append(f'<text x="{tx:.1f}" y="{by + 12}" fill="{fill}" text-anchor="{anchor}">{_e(text)}</text>')
         speed = entry.get("speedup")
-        slow = speed is not None and R.below(speed, min_speedup)
+        slow = speed is not None and below_minimum(speed, min_speedup)
         colour = "#b42318" if slow else "#1e7d3a" if speed is not None else "#8a96a3"
         verdict = " GPU slower" if speed is not None and speed < 1 else ""
         parts.append(f'<text x="{width - 8}" y="{y + bar_h + 4}" text-anchor="end" font-weight="700" fill="{colour}">'
-                     f'{_e(R.format_speedup(speed))}{_e(verdict)}</text>')
+                     f'{_e(format_speedup(speed))}{_e(verdict)}</text>')
         y += group_h
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _runs_section(doc: Mapping[str, Any]) -> str:
-    entries = R.pairs(_list(doc.get("runs")), _list(doc.get("rows")))
+    entries = run_pairs(as_list(doc.get("runs")), as_list(doc.get("rows")))
     if not entries:
         return ('<h2>Training: CPU vs GPU</h2><p class="note">No training workloads ran in this session '
                 '(tier, replay or no backend installed).</p>')
-    min_speedup = _dict(doc.get("settings")).get("min_speedup", 1.0)
+    min_speedup = as_dict(doc.get("settings")).get("min_speedup", 1.0)
     rows = []
     show_node = any(e.get("node") for e in entries)
     for e in entries:
@@ -214,9 +207,9 @@ def _runs_section(doc: Mapping[str, Any]) -> str:
         node = f"<td class=node>{_e(e.get('node'))}</td>" if show_node else ""
         rows.append(
             f"<tr><td>{_e(e['label'])}</td>{node}"
-            f"<td>{_e(R.format_seconds(cpu.get('seconds')))}</td><td>{_e(cpu.get('device_name') or cpu.get('device_used'))}</td>"
-            f"<td>{_e(R.format_seconds(gpu.get('seconds')))}</td><td>{_e(gpu.get('device_name') or gpu.get('device_used'))}</td>"
-            f"<td><b>{_e(R.format_speedup(e.get('speedup')))}</b></td></tr>"
+            f"<td>{_e(format_seconds(cpu.get('seconds')))}</td><td>{_e(cpu.get('device_name') or cpu.get('device_used'))}</td>"
+            f"<td>{_e(format_seconds(gpu.get('seconds')))}</td><td>{_e(gpu.get('device_name') or gpu.get('device_used'))}</td>"
+            f"<td><b>{_e(format_speedup(e.get('speedup')))}</b></td></tr>"
         )
     return "\n".join([
         "<h2>Training: CPU vs GPU</h2>",
@@ -232,11 +225,11 @@ def _runs_section(doc: Mapping[str, Any]) -> str:
 def render(doc: Mapping[str, Any]) -> str:
     """The whole HTML page for one report document."""
     doc = doc if isinstance(doc, Mapping) else {}
-    verdict = _dict(doc.get("verdict"))
+    verdict = as_dict(doc.get("verdict"))
     status = str(verdict.get("status", "NO VERDICT"))
-    hosts = [h for h in _list(doc.get("hosts")) if isinstance(h, dict)] or [dict(H.host_summary({"host": _dict(doc.get("host"))}), gpus=_list(doc.get("gpus")))]
+    hosts = [h for h in as_list(doc.get("hosts")) if isinstance(h, dict)] or [dict(host_summary({"host": as_dict(doc.get("host"))}), gpus=as_list(doc.get("gpus")))]
     title_host = hosts[0].get("hostname") if len(hosts) == 1 else f"{len(hosts)} hosts"
-    lost = _list(doc.get("lost_workers"))
+    lost = as_list(doc.get("lost_workers"))
     lost_html = (f'<p class="note"><b>Lost workers:</b> {_e(", ".join(map(str, lost)))} — their hosts went away mid-run; '
                  "rows they finished are kept.</p>") if lost else ""
     line = str(verdict.get("line", f"dlready: {status}"))
@@ -251,7 +244,7 @@ def render(doc: Mapping[str, Any]) -> str:
         lost_html,
         _hosts_table(hosts),
         "<h2>Readiness checks</h2>",
-        _rows_table([r for r in _list(doc.get("rows")) if isinstance(r, dict)]),
+        _rows_table([r for r in as_list(doc.get("rows")) if isinstance(r, dict)]),
         _runs_section(doc),
         f"<footer>pytest-dlready report schema {_e(doc.get('schema'))} v{_e(doc.get('schema_version'))} · "
         "generated offline; no scripts, no external resources.</footer>",

@@ -8,7 +8,7 @@ import shutil
 import textwrap
 from typing import Any, List, Mapping, Sequence
 
-from .. import facts as F
+from ..facts import lookup
 from ..results import NO_VERDICT, READY, READY_WARN
 
 
@@ -16,7 +16,7 @@ def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     status = verdict["status"]
     reasons = [r.split("\n", 1)[0] for r in verdict.get("reasons", [])]
     context = []
-    toolkit = F.get(facts, "cuda.toolkit_version")
+    toolkit = lookup(facts, "cuda.toolkit_version")
     if toolkit and verdict.get("driver_missing"):
         context.append(f"CUDA toolkit {toolkit} present")
     unique: List[str] = []

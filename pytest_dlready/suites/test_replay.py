@@ -16,12 +16,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per (CPU baseline, GPU run) pair found in the session's facts."""
     if "replay_pair" not in metafunc.fixturenames:
         return
-    from pytest_dlready import facts as F
+    from pytest_dlready.facts import lookup
     from pytest_dlready.state import get_facts
     from pytest_dlready.workloads.cases import pair_runs
 
     facts = get_facts(metafunc.config)
-    pairs = pair_runs(F.get(facts, "workloads.runs") or [])
+    pairs = pair_runs(lookup(facts, "workloads.runs") or [])
     if not pairs:
         metafunc.parametrize("replay_pair", [pytest.param(None, marks=pytest.mark.skip(
             reason="no recorded CPU/GPU run pair to judge; give --dlready-replay=CASE or a snapshot "
@@ -43,12 +43,12 @@ def test_speedup(replay_pair: Any, dl_facts: Any, dl_settings: Any, dl_check: An
     The rows come from ``checks.training.pair_rows``, the function live training uses,
     so a snapshot replayed elsewhere reproduces the live rows.
     """
-    from pytest_dlready.checks import training as T
+    from pytest_dlready.checks import training
     from pytest_dlready.workloads.registry import judged_strictly
 
     cpu, gpu, first_use = replay_pair
     if first_use:
         dl_record_run(cpu)
     dl_record_run(gpu)
-    dl_check(T.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup,
+    dl_check(training.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup,
                          strict=judged_strictly(gpu, dl_settings.backends), include_cpu=first_use))

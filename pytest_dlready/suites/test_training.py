@@ -9,13 +9,13 @@ measured causes. Without one, the GPU side is a SKIP naming why (a failure under
 """
 from __future__ import annotations
 
-from pytest_dlready.checks import training as T
+from pytest_dlready.checks import training
 
 
 def test_training(dl_comparison, dl_run_workload, dl_device_lock, dl_check, dl_record_run, dl_facts, dl_settings):
     comp = dl_comparison
     if comp.skip:
-        dl_check(T.not_run_row(comp.id, comp.skip))
+        dl_check(training.not_run_row(comp.id, comp.skip))
         return
     locks = [comp.cpu.lock or "cpu"] + ([comp.gpu.lock or "gpu0"] if comp.gpu else [])
     with dl_device_lock(*locks):
@@ -26,7 +26,7 @@ def test_training(dl_comparison, dl_run_workload, dl_device_lock, dl_check, dl_r
         dl_record_run(cpu)
     if gpu is not None:
         dl_record_run(gpu)
-    rows = T.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup, strict=comp.strict, include_cpu=not reused)
+    rows = training.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup, strict=comp.strict, include_cpu=not reused)
     if cpu.ok and comp.gpu is None:
-        rows.append(T.gpu_skip_row(comp.workload, comp.backend, comp.gpu_skip, comp.gpu_skip_needs_gpu))
+        rows.append(training.gpu_skip_row(comp.workload, comp.backend, comp.gpu_skip, comp.gpu_skip_needs_gpu))
     dl_check(rows)

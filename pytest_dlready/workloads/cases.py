@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .. import facts as F
+from ..facts import SnapshotError, load as load_snapshot, new_snapshot
 
 CASES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cases")
 
@@ -182,10 +182,10 @@ def recorded_facts(case: Mapping[str, Any]) -> Dict[str, Any]:
     if name:
         path = os.path.join(case["dir"], str(name))
         try:
-            return dict(F.load(path))
-        except F.SnapshotError as exc:
+            return dict(load_snapshot(path))
+        except SnapshotError as exc:
             raise CaseError(f"{case['path']}: facts {exc}") from None
-    snap = F.new_snapshot()
+    snap = new_snapshot()
     for key, value in (case.get("recorded_facts") or {}).items():
         snap[key] = value
     return snap

@@ -41,7 +41,7 @@ import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import specs as S
+from . import specs
 from .protocol import WorkloadSpec, script
 
 # -- the environments ---------------------------------------------------------------------
@@ -201,8 +201,8 @@ ELEMWISE = "theano-elemwise"
 
 #: (samples, epochs incl. warm-up) per tier for the legacy DBN and CNN; the elemwise test
 #: keeps the seed's 1000 calls per "epoch" and only varies the repeats.
-DBN_SIZES = S.SIZES[S.DBN]
-CNN_SIZES = S.SIZES[S.CNN]
+DBN_SIZES = specs.SIZES[specs.DBN]
+CNN_SIZES = specs.SIZES[specs.CNN]
 ELEMWISE_EPOCHS = {"quick": 2, "standard": 3, "full": 3}
 
 #: Keras 2 backends in the order of CPU speed measured here (1,000 samples, 2 epochs:
@@ -228,7 +228,7 @@ def _script(name: str) -> str:
 
 
 def _has_nvidia(facts: Mapping[str, Any]) -> bool:
-    return "nvidia" in S.gpu_vendors(facts)
+    return "nvidia" in specs.gpu_vendors(facts)
 
 
 def spec_env(record: Mapping[str, Any], extra: Optional[Mapping[str, str]] = None,
@@ -252,20 +252,20 @@ def spec_env(record: Mapping[str, Any], extra: Optional[Mapping[str, str]] = Non
 
 def _gpu_skip(facts: Mapping[str, Any], backend: str) -> Tuple[str, bool]:
     """Why there is no GPU run: no GPU (needs_gpu), or a GPU that is not NVIDIA (these stacks are CUDA-only)."""
-    if not S.gpu_vendors(facts):
-        return f"{S.no_gpu_reason(facts)}; the GPU side also needs {GPU_NEEDS[backend]}", True
-    vendors = ", ".join(sorted(set(S.gpu_vendors(facts))))
+    if not specs.gpu_vendors(facts):
+        return f"{specs.no_gpu_reason(facts)}; the GPU side also needs {GPU_NEEDS[backend]}", True
+    vendors = ", ".join(sorted(set(specs.gpu_vendors(facts))))
     return f"{backend} runs on NVIDIA GPUs only (CUDA); found {vendors}", False
 
 
 def _comparison(workload: str, backend: str, record: Optional[Mapping[str, Any]], env_name: str,
-                wanted: Sequence[str], root: str, skip_reason: str = "") -> S.Comparison:
+                wanted: Sequence[str], root: str, skip_reason: str = "") -> specs.Comparison:
     python = record["python"] if record else os.path.join(root, env_name, "bin", "python")
-    comp = S.Comparison(workload, backend, python=python, extra={"legacy_env": env_name})
+    comp = specs.Comparison(workload, backend, python=python, extra={"legacy_env": env_name})
     if record is None:
         comp.skip = missing_reason(env_name, root) or f"legacy environment {env_name} is not usable"
-    elif wanted and not S.selected(backend, wanted):
-        comp.skip = S.not_selected(backend, wanted)
+    elif wanted and not specs.selected(backend, wanted):
+        comp.skip = specs.not_selected(backend, wanted)
     elif skip_reason:
         comp.skip = skip_reason
     if record is not None:
@@ -274,18 +274,18 @@ def _comparison(workload: str, backend: str, record: Optional[Mapping[str, Any]]
 
 
 def dbn(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], record: Optional[Mapping[str, Any]],
-        root: str) -> S.Comparison:
-    comp = _comparison(S.DBN, "gnumpy", record, "py27-dbn", wanted, root)
+        root: str) -> specs.Comparison:
+    comp = _comparison(specs.DBN, "gnumpy", record, "py27-dbn", wanted, root)
     if record is None:
         return comp
     samples, epochs = DBN_SIZES[tier]
     args = ["--samples", str(samples), "--epochs", str(epochs)]
-    comp.cpu = WorkloadSpec(S.DBN, "gnumpy+npmat", "cpu", _script("dbn_legacy.py"), args + ["--device", "cpu"],
+    comp.cpu = WorkloadSpec(specs.DBN, "gnumpy+npmat", "cpu", _script("dbn_legacy.py"), args + ["--device", "cpu"],
                             python=record["python"], env=spec_env(record, {"GNUMPY_USE_GPU": "no"}), lock="cpu")
     if _has_nvidia(facts):
         # the seed's setting: auto. Without a working cudamat this trains on npmat, and the
         # script's verified device_used ("cpu") plus gnumpy's own line are the finding.
-        comp.gpu = WorkloadSpec(S.DBN, "gnumpy+cudamat", "gpu", _script("dbn_legacy.py"), args + ["--device", "gpu"],
+        comp.gpu = WorkloadSpec(specs.DBN, "gnumpy+cudamat", "gpu", _script("dbn_legacy.py"), args + ["--device", "gpu"],
                                 python=record["python"], env=spec_env(record, {"GNUMPY_USE_GPU": "auto"}), lock="gpu0")
     else:
         comp.gpu_skip, comp.gpu_skip_needs_gpu = _gpu_skip(facts, "gnumpy")
@@ -293,7 +293,7 @@ def dbn(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], record: Opti
 
 
 def elemwise(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], record: Optional[Mapping[str, Any]],
-             root: str) -> S.Comparison:
+             root: str) -> specs.Comparison:
     quick_skip = ("the quick tier keeps the legacy rows to the seed's DBN; run --dlready-tier=standard "
                   "or --dlready-backends=theano for the Theano elementwise check") if tier == "quick" and not wanted else ""
     comp = _comparison(ELEMWISE, "theano", record, "py37-keras2", wanted, root, quick_skip)
@@ -311,7 +311,7 @@ def elemwise(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], record:
 
 
 def keras2(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], records: Mapping[str, Any],
-           root: str) -> List[S.Comparison]:
+           root: str) -> List[specs.Comparison]:
     """mnist_cnn on each Keras 2 backend; standard and full train them all, quick none unless named."""
     out = []
     samples, epochs = CNN_SIZES[tier]
@@ -323,7 +323,7 @@ def keras2(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], records: 
             # seconds matter in quick: the modern Keras row already trains mnist_cnn; Keras 2 waits for standard
             skip = (f"the quick tier keeps the legacy rows to the seed's DBN; run --dlready-tier=standard "
                     f"or --dlready-backends={backend} for {backend}")
-        comp = _comparison(S.CNN, backend, record, env_name, wanted, root, skip)
+        comp = _comparison(specs.CNN, backend, record, env_name, wanted, root, skip)
         if record is not None and kb not in (record.get("backends") or {}):
             comp.skip = comp.skip or f"{kb} is not installed in legacy environment {env_name}; rebuild it with {BUILDER} --only {env_name}"
         out.append(comp)
@@ -331,11 +331,11 @@ def keras2(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], records: 
             continue
         args = ["--backend", kb, "--samples", str(samples), "--epochs", str(epochs)]
         env = spec_env(record, {"KERAS_BACKEND": kb})
-        comp.cpu = WorkloadSpec(S.CNN, backend, "cpu", _script("mnist_cnn_keras2.py"), args + ["--device", "cpu"],
+        comp.cpu = WorkloadSpec(specs.CNN, backend, "cpu", _script("mnist_cnn_keras2.py"), args + ["--device", "cpu"],
                                 python=record["python"], env=env, keras_backend=kb, lock="cpu")
         if _has_nvidia(facts):
             gpu_device = "gpu-dnn" if label == "theano+cudnn" else "gpu"
-            comp.gpu = WorkloadSpec(S.CNN, backend, "gpu", _script("mnist_cnn_keras2.py"), args + ["--device", gpu_device],
+            comp.gpu = WorkloadSpec(specs.CNN, backend, "gpu", _script("mnist_cnn_keras2.py"), args + ["--device", gpu_device],
                                     python=record["python"], env=env, keras_backend=kb, lock="gpu0")
         else:
             comp.gpu_skip, comp.gpu_skip_needs_gpu = _gpu_skip(facts, backend)
@@ -345,7 +345,7 @@ def keras2(facts: Mapping[str, Any], tier: str, wanted: Sequence[str], records: 
 LEGACY_BACKENDS = ("gnumpy", "nolearn", "theano", "cntk", "keras2", "tensorflow1")
 
 
-def comparisons(facts: Mapping[str, Any], settings: Any, root: Optional[str] = None) -> List[S.Comparison]:
+def comparisons(facts: Mapping[str, Any], settings: Any, root: Optional[str] = None) -> List[specs.Comparison]:
     """The legacy comparisons for this session (see the module docstring for when they appear)."""
     root = default_root() if root is None else root
     tier = getattr(settings, "tier", "quick")

@@ -14,8 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .. import facts as F
-from ..checks import markers as M
+from ..facts import lookup
+from ..checks import markers
 from . import legacy
 from .protocol import WorkloadSpec, script
 from .specs import (CNN, DBN, KERAS_BACKENDS, QUICK_KERAS, SIZES, TORCH_DEVICE, Comparison, gpu_vendors,  # noqa: F401
@@ -23,7 +23,7 @@ from .specs import (CNN, DBN, KERAS_BACKENDS, QUICK_KERAS, SIZES, TORCH_DEVICE, 
 
 def opencl_devices(facts: Mapping[str, Any]) -> Optional[List[Mapping[str, Any]]]:
     """OpenCL devices the probe saw; None if the OpenCL probe did not run."""
-    route = F.get(facts, "devices.opencl")
+    route = lookup(facts, "devices.opencl")
     if not isinstance(route, Mapping):
         return None
     return [d for d in route.get("devices", []) or [] if isinstance(d, Mapping)]
@@ -67,7 +67,7 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
     if not selected("numpy", wanted) and not selected("cupy", wanted):
         comp.skip = not_selected("numpy", wanted)
     if _has(mods, "numpy") is False:
-        comp.skip = f"numpy is not installed in {python}; {M.INSTALL_HINTS['numpy']}"
+        comp.skip = f"numpy is not installed in {python}; {markers.INSTALL_HINTS['numpy']}"
     out.append(comp)
 
     # 2. the OpenCL route: hand-written kernels against the same numpy baseline
@@ -75,7 +75,7 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
     devices = opencl_devices(facts)
     comp.strict = bool(wanted) and (selected("pyopencl", wanted))
     if _has(mods, "pyopencl") is False:
-        comp.skip = f"pyopencl is not installed in {python}; {M.INSTALL_HINTS['pyopencl']}"
+        comp.skip = f"pyopencl is not installed in {python}; {markers.INSTALL_HINTS['pyopencl']}"
     elif devices is not None and not devices:
         comp.skip = ("pyopencl found no OpenCL device; install a driver (GPU vendor ICD, "
                      "or apt-get install pocl-opencl-icd for the CPU stand-in)")

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .. import facts as F
+from ..facts import lookup, gpu_list
 from ..checks.devices import no_gpu_summary
 from .protocol import WorkloadSpec
 
@@ -54,7 +54,7 @@ class Comparison:
 
 def installed(facts: Mapping[str, Any], python: str) -> Dict[str, bool]:
     """{module: installed} in ``python`` from the backends probe; {} when it did not run."""
-    for env in F.get(facts, "backends.environments", []) or []:
+    for env in lookup(facts, "backends.environments", []) or []:
         if not isinstance(env, Mapping):
             continue
         if os.path.abspath(str(env.get("python", ""))) in (os.path.abspath(python), os.path.realpath(python)):
@@ -88,7 +88,7 @@ def not_selected(name: str, wanted: Sequence[str]) -> str:
 
 
 def gpu_vendors(facts: Mapping[str, Any]) -> List[str]:
-    return [str(g.get("vendor", "")).lower() for g in F.gpu_list(facts)]
+    return [str(g.get("vendor", "")).lower() for g in gpu_list(facts)]
 
 
 def no_gpu_reason(facts: Mapping[str, Any]) -> str:
