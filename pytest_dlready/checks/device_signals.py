@@ -8,7 +8,8 @@ route that would read it, never a guess.
 """
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional
+import functools
+from typing import Any, Callable, List, Mapping, Optional
 
 from ..facts import host_os
 from ..catalogue import define, fix_for
@@ -43,12 +44,22 @@ def _missing(index: Any) -> List[Finding]:
     return [skip(f"GPU{index} signals", f"no GPU{index} in this snapshot", needs_gpu=True)]
 
 
-def check_link(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
+def _per_gpu(title: str) -> Callable[[Callable[..., List[Finding]]], Callable[..., List[Finding]]]:
+    """``check(facts, index)`` from a judgement of one GPU's record, whose row is ``"<title> GPU<index>"``."""
+    def wrap(judge: Callable[..., List[Finding]]) -> Callable[..., List[Finding]]:
+        @functools.wraps(judge)
+        def check(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
+            g = find_gpu(facts, index)
+            if g is None:
+                return _missing(index)
+            return judge(facts, g, f"{title} GPU{index}")
+        return check
+    return wrap
+
+
+@_per_gpu("PCIe link")
+def check_link(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     """PCIe generation/width: judged under load when sampled so; an idle reading is only a hint."""
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"PCIe link GPU{index}"
     pcie = _signals(g).get("pcie") or {}
     gmax, wmax = pcie.get("gen_max"), pcie.get("width_max")
     if not isinstance(gmax, int) or not isinstance(wmax, int):
@@ -78,12 +89,9 @@ def check_link(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
                       "sample or bandwidth figure confirms it", **seen)]
 
 
-def check_processes(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
+@_per_gpu("other processes")
+def check_processes(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     """Other compute processes share the GPU's time and memory (gnumpy's gpu_lock question)."""
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"other processes GPU{index}"
     sig = _signals(g)
     if "compute_processes" not in sig:
         return [skip(row, f"{label(g)}: cannot list GPU processes without NVML (pip install nvidia-ml-py)")]
@@ -99,11 +107,8 @@ def check_processes(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
     return [passed(row, f"{label(g)}: no other compute process{extra}", graphics=len(graphics))]
 
 
-def check_throttle(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"clock throttling GPU{index}"
+@_per_gpu("clock throttling")
+def check_throttle(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     throttle = _signals(g).get("throttle") or {}
     if throttle.get("mask") is None:
         return [skip(row, f"{label(g)}: clock throttle reasons unknown (read through NVML)")]
@@ -115,12 +120,9 @@ def check_throttle(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
     return [passed(row, f"{label(g)}: no power/thermal slowdown (active reasons: {other})")]
 
 
-def check_display(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
+@_per_gpu("display")
+def check_display(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     """A GPU that drives a display runs kernels under a watchdog and shares itself with the desktop."""
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"display GPU{index}"
     display = _signals(g).get("display") or {}
     limit, active = display.get("kernel_run_time_limit"), display.get("active")
     if limit is True or active is True:
@@ -132,11 +134,8 @@ def check_display(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
     return [passed(row, f"{label(g)} does not drive a display")]
 
 
-def check_persistence(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"persistence mode GPU{index}"
+@_per_gpu("persistence mode")
+def check_persistence(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     sig = _signals(g)
     mode = sig.get("persistence_mode")
     if mode is None or host_os(facts) not in (None, "linux"):
@@ -149,11 +148,8 @@ def check_persistence(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]
                       "initialisation and clocks reset between runs", code=PERSISTENCE, fix=fix_for(PERSISTENCE))]
 
 
-def check_memory(facts: Mapping[str, Any], index: Any = 0) -> List[Finding]:
-    g = find_gpu(facts, index)
-    if g is None:
-        return _missing(index)
-    row = f"free memory GPU{index}"
+@_per_gpu("free memory")
+def check_memory(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List[Finding]:
     mem = _signals(g).get("memory") or {}
     total, free = mem.get("total_mib"), mem.get("free_mib")
     if not isinstance(total, (int, float)) or not isinstance(free, (int, float)) or total <= 0:

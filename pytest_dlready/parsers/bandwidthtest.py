@@ -38,14 +38,12 @@ DOTS = R(r"^\s*\.+\s*$")
 TO_GBPS = {"MB": 1e-3, "GB": 1.0, "MiB": 1.048576e-3, "GiB": 1.073741824}
 
 
+MARKERS = (("[CUDA Bandwidth Test]", 0.7), ("bandwidthTest-", 0.5), ("Transfer Size (Bytes)", 0.5),
+    ("Memory Transfers", 0.3), ("Host to Device Bandwidth", 0.4), ("Bandwidth(", 0.1))
+
+
 def detect(text: Any) -> float:
-    text = common.to_text(text)[:200000]
-    score = 0.0
-    for marker, weight in (("[CUDA Bandwidth Test]", 0.7), ("bandwidthTest-", 0.5), ("Transfer Size (Bytes)", 0.5),
-                           ("Memory Transfers", 0.3), ("Host to Device Bandwidth", 0.4), ("Bandwidth(", 0.1)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS)
 
 
 def _summary(measurements: List[Dict[str, Any]]) -> Dict[str, Dict[str, Optional[float]]]:

@@ -49,6 +49,12 @@ def lines_of(text: Any) -> List[str]:
 PROMPT = re.compile(r"^\s*(?:\S*[@:~]\S*\s?[$#%>]|\[[^\]]{1,80}\][$#]|[$#%>])\s*\S")
 
 
+def marker_score(text: Any, markers: Any) -> float:
+    """Confidence 0..1 that ``text`` is a tool's output: the weights of the (marker, weight) pairs it contains."""
+    text = to_text(text)[:200000]
+    return min(sum(weight for marker, weight in markers if marker in text), 1.0)
+
+
 def is_prompt(line: str) -> bool:
     """A shell prompt with a command (``user@host:~$ ./deviceQuery``, ``[root@x dir]# ...``, ``$ ...``)."""
     return bool(PROMPT.match(line[:300]))

@@ -159,17 +159,15 @@ def _error(code: Optional[int], message: Optional[str]) -> Dict[str, Any]:
     return {"code": code, "message": message, "name": name}
 
 
+MARKERS = (("CUDA Device Query", 0.6), ("CUDA Capability Major/Minor", 0.6),
+    ("cudaGetDeviceCount returned", 0.7), ("deviceQuery, CUDA Driver =", 0.7),
+    ("CUDA Capable device(s)", 0.4), ("Multiprocessors", 0.2),
+    ("Run time limit on kernels", 0.3), ("deviceQuery", 0.1))
+
+
 def detect(text: Any) -> float:
     """Confidence that ``text`` is deviceQuery output."""
-    text = common.to_text(text)[:200000]
-    score = 0.0
-    for marker, weight in (("CUDA Device Query", 0.6), ("CUDA Capability Major/Minor", 0.6),
-                           ("cudaGetDeviceCount returned", 0.7), ("deviceQuery, CUDA Driver =", 0.7),
-                           ("CUDA Capable device(s)", 0.4), ("Multiprocessors", 0.2),
-                           ("Run time limit on kernels", 0.3), ("deviceQuery", 0.1)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS)
 
 
 def _parse(text: str) -> Dict[str, Any]:

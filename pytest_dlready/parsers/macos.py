@@ -51,13 +51,11 @@ def _parse_kextstat(text: str) -> Dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- system_profiler
+MARKERS_SYSTEM_PROFILER = (("Graphics/Displays:", 0.6), ("Chipset Model:", 0.5), ("VRAM (", 0.2), ("Vendor:", 0.1))
+
+
 def detect_system_profiler(text: Any) -> float:
-    text = common.to_text(text)[:200000]
-    score = 0.0
-    for marker, weight in (("Graphics/Displays:", 0.6), ("Chipset Model:", 0.5), ("VRAM (", 0.2), ("Vendor:", 0.1)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS_SYSTEM_PROFILER)
 
 
 def _vram_mib(value: str) -> Any:
@@ -113,14 +111,12 @@ def _parse_system_profiler(text: str) -> Dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- pmset -g
+MARKERS_PMSET = (("System-wide power settings", 0.6), ("Currently in use:", 0.5), ("hibernatemode", 0.3),
+    ("gpuswitch", 0.3), ("displaysleep", 0.2), ("AC Power:", 0.2))
+
+
 def detect_pmset(text: Any) -> float:
-    text = common.to_text(text)[:200000]
-    score = 0.0
-    for marker, weight in (("System-wide power settings", 0.6), ("Currently in use:", 0.5), ("hibernatemode", 0.3),
-                           ("gpuswitch", 0.3), ("displaysleep", 0.2), ("AC Power:", 0.2)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS_PMSET)
 
 
 def _parse_pmset(text: str) -> Dict[str, Any]:

@@ -22,14 +22,12 @@ MISSING = re.compile(r"nvcc: (?:command )?not found|'nvcc' is not recognized|No 
 NVCC_FATAL = re.compile(r"nvcc fatal\s*:\s*(.+)")
 
 
+MARKERS = (("Cuda compilation tools", 0.9), ("NVIDIA (R) Cuda compiler driver", 0.8),
+    ("nvcc fatal", 0.5), ("nvcc: command not found", 0.6), ("'nvcc' is not recognized", 0.6))
+
+
 def detect(text: Any) -> float:
-    text = common.to_text(text)[:200000]
-    score = 0.0
-    for marker, weight in (("Cuda compilation tools", 0.9), ("NVIDIA (R) Cuda compiler driver", 0.8),
-                           ("nvcc fatal", 0.5), ("nvcc: command not found", 0.6), ("'nvcc' is not recognized", 0.6)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS)
 
 
 def _parse(text: str) -> Dict[str, Any]:

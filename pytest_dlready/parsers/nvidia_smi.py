@@ -34,17 +34,16 @@ QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
 IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
 
 
+MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
+           ("Memory-Usage", 0.3), ("memory.total [MiB]", 0.8), ("memory.used [MiB]", 0.5),
+           ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3))
+
+
 def detect(text: Any) -> float:
     text = common.to_text(text)[:200000]
     if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text:
         return 0.95
-    score = 0.0
-    for marker, weight in (("NVSMI LOG", 0.9), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
-                           ("Memory-Usage", 0.3), ("memory.total [MiB]", 0.8), ("memory.used [MiB]", 0.5),
-                           ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3)):
-        if marker in text:
-            score += weight
-    return min(score, 1.0)
+    return common.marker_score(text, MARKERS)
 
 
 def _gpu() -> Dict[str, Any]:
