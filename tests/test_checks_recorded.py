@@ -5,7 +5,7 @@ import os
 import pytest
 
 from conftest import DATA, load_facts
-from pytest_dlready.checks import libraries, macos, platform, toolchain
+from pytest_dlready.checks import drivers, libraries, macos, platform, toolchain
 from pytest_dlready.results import Status
 
 
@@ -68,7 +68,7 @@ def test_mixed_dnn_version_on_windows(windows):
 
 
 def test_windows_driver_and_toolkit(windows):
-    found = toolchain.check_driver(windows)
+    found = drivers.check_drivers(windows)
     assert statuses(found) == [Status.PASS, Status.PASS]
     assert "driver 372.90" in found[0].message
     assert "372.90 ≥ 369.30" in found[1].message  # CUDA 8.0 GA1 minimum on Windows
@@ -76,13 +76,13 @@ def test_windows_driver_and_toolkit(windows):
 
 def test_old_windows_driver_fails_for_cuda8(windows):
     windows["driver"]["nvml"]["driver_version"] = "353.90"
-    bad = [f for f in toolchain.check_driver(windows) if f.status is Status.FAIL]
+    bad = [f for f in drivers.check_drivers(windows) if f.status is Status.FAIL]
     assert bad and bad[0].code == "DLR-DRIVER-TOO-OLD" and "369.30" in bad[0].message
 
 
 def test_mac_gt750m_toolchain(mac):
     assert statuses(platform.check_os(mac)) == [Status.PASS]
-    [driver] = toolchain.check_driver(mac)
+    [driver] = drivers.check_drivers(mac)
     assert driver.status is Status.PASS and "com.nvidia.CUDA (1.1.0)" in driver.message
     [paths] = toolchain.check_paths(mac)
     assert paths.status is Status.PASS and "/Developer/NVIDIA/CUDA-5.5/lib" in paths.message
@@ -109,7 +109,7 @@ def test_mac_energy_after_the_guides_changes_pass(mac):
 def test_mac_without_cuda_kext_fails(mac):
     mac["driver"]["kextstat"]["stdout"] = ""
     mac["driver"]["libcuda"] = {"found": False, "error": "dlopen(libcuda.dylib): image not found"}
-    [f] = toolchain.check_driver(mac)
+    [f] = drivers.check_drivers(mac)
     assert f.status is Status.FAIL and f.code == "DLR-DRIVER-MISSING" and "10.2" in f.fix
 
 
@@ -144,7 +144,7 @@ def test_toolkit_without_driver_fails_with_probe_error():
                         "nvidia_smi": {"path": None}},
              "cuda_probe": {"status": "cuda-error", "error": {"code": 35, "name": "cudaErrorInsufficientDriver",
                                                               "message": "CUDA driver version is insufficient for CUDA runtime version"}}}
-    [f] = toolchain.check_driver(facts)
+    [f] = drivers.check_drivers(facts)
     assert f.status is Status.FAIL and f.observed["needs_gpu"]
     assert f.message.startswith("no NVIDIA driver (libcuda/NVML not found)")
     assert "error 35 cudaErrorInsufficientDriver" in f.message
@@ -152,13 +152,13 @@ def test_toolkit_without_driver_fails_with_probe_error():
 
 def test_no_nvidia_anything_is_a_skip_not_a_failure():
     facts = {"host": {"os": "linux"}, "cuda": {}, "driver": {"libcuda": {"found": False}, "nvml": {"loaded": False}, "nvidia_smi": {}}}
-    [f] = toolchain.check_driver(facts)
+    [f] = drivers.check_drivers(facts)
     assert f.status is Status.SKIP and f.observed["needs_gpu"]
 
 
 def test_nouveau_fails():
     facts = {"host": {"os": "linux"}, "driver": {"kernel_modules": ["nouveau"], "libcuda": {}, "nvml": {}, "nvidia_smi": {}}}
-    assert toolchain.check_driver(facts)[0].code == "DLR-NOUVEAU"
+    assert drivers.check_drivers(facts)[0].code == "DLR-NOUVEAU"
 
 
 def test_environment_variables():
@@ -185,14 +185,14 @@ def test_library_names(name, expected):
 
 def test_linux_t4_new_toolkit_on_old_driver():
     facts = load_facts("linux-t4-driver450-cuda12.9.json")
-    found = toolchain.check_driver(facts)
+    found = drivers.check_drivers(facts)
     assert [f.status for f in found] == [Status.PASS, Status.FAIL]
     assert found[1].message == "driver 450.51.05 is older than 525.60.13, the minimum for CUDA 12.9 on linux"
 
 
 def test_linux_a40_workstation_toolchain_is_ready():
     facts = load_facts("linux-a40x10-driver550.json")
-    findings = (toolchain.check_driver(facts) + toolchain.check_paths(facts) + toolchain.check_toolkit(facts)
+    findings = (drivers.check_drivers(facts) + toolchain.check_paths(facts) + toolchain.check_toolkit(facts)
                 + toolchain.check_compute_capability(facts))
     assert all(f.status is Status.PASS for f in findings), findings
     assert "driver 550.127.05" in findings[0].message and "NVML sees 10 GPU(s)" in findings[0].message
@@ -214,3 +214,16 @@ def test_runner_policy_on_recorded_machines():
     [f] = policy.check_policy({"devices": {"gpus": []}}, min_compute=(7, 0))
     assert f.status is Status.SKIP and f.observed["needs_gpu"]
     assert policy.check_policy(a40)[0].status is Status.SKIP
+
+
+def test_an_amd_only_snapshot_is_not_judged_for_an_nvidia_driver():
+    """Driver checks are per vendor: an AMD GPU never reads as 'no NVIDIA driver'."""
+    facts = {"host": {"os": "linux"}, "driver": {"libcuda": {"found": False, "error": "libcuda.so.1: cannot open"}},
+             "cuda": {"toolkit_version": "12.4"},
+             "devices": {"gpus": [{"index": 0, "vendor": "amd", "name": "AMD Radeon RX 7900 XTX"}]}}
+    rows = drivers.check_drivers(facts)
+    assert [(r.check, r.status) for r in rows] == [("AMD driver", Status.SKIP)]
+    assert "no AMD driver check" in rows[0].message and "NVIDIA" not in rows[0].message
+    # a mixed machine is judged for both: NVIDIA's check still runs for its NVIDIA GPU
+    facts["devices"]["gpus"].append({"index": 1, "vendor": "nvidia", "name": "NVIDIA RTX A4000"})
+    assert {r.check for r in drivers.check_drivers(facts)} == {"AMD driver", "NVIDIA driver"}

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from conftest import DATA
 from pytest_dlready import facts as F
-from pytest_dlready.checks import markers as M
+from pytest_dlready.checks import drivers, markers as M
 from pytest_dlready.results import Finding, Status
 
 REAL = [os.path.join(DATA, "facts", n) for n in sorted(os.listdir(os.path.join(DATA, "facts"))) if n.endswith(".json")]
@@ -56,7 +56,7 @@ def _judge_all(facts):
 
     out = []
     for fn in (platform.check_os, platform.check_python, platform.check_numpy_blas, platform.check_environment,
-               toolchain.check_compiler, toolchain.check_toolkit, toolchain.check_paths, toolchain.check_driver,
+               toolchain.check_compiler, toolchain.check_toolkit, toolchain.check_paths, drivers.check_drivers,
                toolchain.check_compute_capability, libraries.check_cudnn, libraries.check_shadowing, macos.check_energy):
         found = fn(facts)
         assert found and all(isinstance(f, Finding) for f in found)

@@ -1,12 +1,11 @@
-"""Compiler, CUDA toolkit, search paths and NVIDIA driver checks.
+"""Compiler, CUDA toolkit and search-path checks (the drivers are ``checks.drivers``).
 
 Every fix names the step for the OS the facts came from, because a snapshot taken on
 Windows may be judged on Linux: the advice must follow the facts, not the judge.
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping
 
 from ..facts import lookup, host_os
 from . import guard
@@ -26,11 +25,6 @@ TOOLKIT_MISMATCH = define("DLR-CUDA-PATH-MISMATCH", "CUDA_PATH/CUDA_HOME point a
                           "point CUDA_PATH/CUDA_HOME at the toolkit whose nvcc is on PATH, or put that toolkit's bin first")
 LIBPATH_MISSING = define("DLR-CUDA-LIB-NOT-ON-PATH", "toolkit libraries not on the loader path",
                          "add the toolkit's lib folder to the loader path")
-DRIVER_MISSING = define("DLR-DRIVER-MISSING", "no NVIDIA driver", "install the NVIDIA driver for your GPU")
-DRIVER_OLD = define("DLR-DRIVER-TOO-OLD", "driver older than the toolkit needs",
-                    "update the NVIDIA driver, or use a toolkit/framework build made for this driver")
-DRIVER_UNKNOWN = define("DLR-DRIVER-VERSION-UNKNOWN", "driver version could not be read", "run nvidia-smi to see why")
-NOUVEAU = define("DLR-NOUVEAU", "nouveau driver loaded", "blacklist nouveau and install NVIDIA's driver (DCGM refuses nodes with nouveau)")
 CC_TOO_OLD = define("DLR-CC-UNSUPPORTED", "GPU too old for the toolkit",
                     "use an older toolkit/framework build that still targets this GPU, or a newer GPU")
 
@@ -151,123 +145,6 @@ def check_paths(facts: Mapping[str, Any]) -> List[Finding]:
         return [warn("CUDA paths", f"{var} does not contain the toolkit's library folder ({shown}): programs built with nvcc may not find libcudart",
                      code=LIBPATH_MISSING, fix=fix)]
     return [passed("CUDA paths", f"nvcc's folder is on PATH and {var} contains {shown}")]
-
-
-def driver_version(facts: Mapping[str, Any]) -> Optional[str]:
-    """Driver version from NVML, nvidia-smi's banner or /proc (first that has one)."""
-    nvml = lookup(facts, "driver.nvml", {}) or {}
-    if nvml.get("driver_version"):
-        return str(nvml["driver_version"])
-    smi = lookup(facts, "driver.nvidia_smi.record.stdout", "") or ""
-    if smi:
-        from ..parsers import nvidia_smi
-
-        version = nvidia_smi.parse(str(smi)).get("driver_version")
-        if version:
-            return str(version)
-    proc = lookup(facts, "driver.proc_version", "") or ""
-    match = re.search(r"Kernel Module(?: for x86_64)?\s+([\d.]+)", proc)
-    return match.group(1) if match else None
-
-
-def _cuda_kexts(facts: Mapping[str, Any]) -> List[str]:
-    """Loaded CUDA kexts as "com.nvidia.CUDA (1.1.0)", read by the kextstat parser."""
-    out = lookup(facts, "driver.kextstat.stdout", "") or ""
-    if not out:
-        return []
-    from ..parsers import macos as mac_text
-
-    kexts = mac_text.KEXTSTAT.parse(str(out)).get("kexts") or []
-    return [f"{k.get('name')} ({k.get('version')})" for k in kexts if "cuda" in str(k.get("name", "")).lower()]
-
-
-@guard('NVIDIA driver')
-def check_driver(facts: Mapping[str, Any]) -> List[Finding]:
-    os_name = _os(facts)
-    libcuda = lookup(facts, "driver.libcuda", {}) or {}
-    nvml = lookup(facts, "driver.nvml", {}) or {}
-    smi = lookup(facts, "driver.nvidia_smi", {}) or {}
-    smi_rec = smi.get("record") or {}
-    toolkit = lookup(facts, "cuda.toolkit_version")
-    probe = lookup(facts, "cuda_probe", {}) or {}
-    probe_error = probe.get("error") or {}
-    findings: List[Finding] = []
-    modules = lookup(facts, "driver.kernel_modules", []) or []
-    if "nouveau" in modules:
-        findings.append(fail("NVIDIA driver", "the open-source nouveau driver is loaded: CUDA cannot use the GPU through it",
-                             code=NOUVEAU, fix=fix_for(NOUVEAU)))
-    if os_name == "macos":
-        kexts = _cuda_kexts(facts)
-        if kexts:
-            findings.append(passed("NVIDIA driver", "CUDA driver kext loaded: " + kexts[0], kext=kexts))
-            return findings
-        if libcuda.get("found"):
-            findings.append(passed("NVIDIA driver", f"libcuda loads ({libcuda.get('name')}), driver API {compat.cuda_to_text(libcuda['driver_api_version']) if libcuda.get('driver_api_version') else '?'}"))
-            return findings
-        if lookup(facts, "host.machine") == "arm64":
-            return findings + [skip("NVIDIA driver", "Apple silicon Mac: no NVIDIA driver exists for it; use the Metal (MPS) route")]
-        findings.append(fail("NVIDIA driver", "no CUDA driver: `kextstat` lists no CUDA kext and libcuda.dylib does not load",
-                             code=DRIVER_MISSING, fix="install NVIDIA's CUDA driver package for macOS (CUDA 10.2 or older; macOS ≤ 10.13)"))
-        return findings
-    present = bool(libcuda.get("found") or nvml.get("loaded") or (smi_rec.get("returncode") == 0))
-    version = driver_version(facts)
-    if present:
-        parts = []
-        if version:
-            parts.append(f"driver {version}")
-        if libcuda.get("driver_api_version"):
-            parts.append(f"supports CUDA {compat.cuda_to_text(int(libcuda['driver_api_version']))}")
-        if nvml.get("device_count") is not None:
-            parts.append(f"NVML sees {nvml['device_count']} GPU(s)")
-        findings.append(passed("NVIDIA driver", ", ".join(parts) or "NVIDIA driver present", version=version))
-        findings.extend(check_driver_version(facts))
-        return findings
-    reasons = []
-    if libcuda.get("error"):
-        reasons.append("libcuda: " + str(libcuda["error"]))
-    if nvml.get("error"):
-        reasons.append("NVML: " + str(nvml["error"]))
-    if smi.get("path") and smi_rec:
-        reasons.append("nvidia-smi: " + (_first_line(smi_rec.get("stdout", "")) or _first_line(smi_rec.get("stderr", "")) or smi_rec.get("error", "failed")))
-    elif not smi.get("path"):
-        reasons.append("nvidia-smi not on PATH")
-    message = "no NVIDIA driver (libcuda/NVML not found)"
-    if probe_error.get("code") is not None:
-        message += (f"; our CUDA probe built with nvcc {toolkit or ''} fails with error {probe_error.get('code')} "
-                    f"{probe_error.get('name', '')}: \"{probe_error.get('message', '')}\"").replace("  ", " ")
-    fix = {"windows": "install the NVIDIA driver for your GPU from nvidia.com (GeForce/Studio or Data Center driver), then reboot",
-           "linux": "install the NVIDIA driver (e.g. apt-get install nvidia-driver, or NVIDIA's .run/cuda-drivers package) and reboot; "
-                    "in a container, run it with --gpus all / the NVIDIA container toolkit"}.get(os_name, fix_for(DRIVER_MISSING))
-    if not toolkit and not lookup(facts, "devices.gpus"):
-        findings.append(skip("NVIDIA driver", message + "; no CUDA toolkit either — NVIDIA GPU checks do not apply",
-                             code=DRIVER_MISSING, fix=fix, needs_gpu=True, reasons=reasons))
-    else:
-        findings.append(fail("NVIDIA driver", message, code=DRIVER_MISSING, fix=fix, reasons=reasons, needs_gpu=True))
-    return findings
-
-
-@guard('driver vs toolkit')
-def check_driver_version(facts: Mapping[str, Any]) -> List[Finding]:
-    """Driver >= the minimum for the toolkit on PATH (NVIDIA's published table)."""
-    toolkit = lookup(facts, "cuda.toolkit_version")
-    version = driver_version(facts)
-    os_name = _os(facts)
-    if not toolkit:
-        return []
-    if os_name == "macos":
-        return []  # the macOS CUDA driver has its own numbering (e.g. 6.5.18); its kext check covers it
-    need = compat.min_driver(toolkit, os_name)
-    if not version:
-        return [warn("driver vs toolkit", f"could not read the driver version to compare with toolkit {toolkit}",
-                     code=DRIVER_UNKNOWN, fix=fix_for(DRIVER_UNKNOWN))]
-    if not need:
-        return [skip("driver vs toolkit", f"no published minimum driver known for CUDA {toolkit}")]
-    have_v, need_v = compat.parse_version(version), compat.parse_version(need)
-    if have_v < need_v:
-        return [fail("driver vs toolkit", f"driver {version} is older than {need}, the minimum for CUDA {toolkit} on {os_name}",
-                     code=DRIVER_OLD, fix=f"update the NVIDIA driver to {need} or newer, or install a CUDA toolkit this driver supports",
-                     driver=version, minimum=need)]
-    return [passed("driver vs toolkit", f"driver {version} ≥ {need}, the minimum for CUDA {toolkit}")]
 
 
 @guard('GPU architecture support')

@@ -6,7 +6,7 @@ Mac or a Windows box is judged here exactly as it would be there.
 """
 import pytest
 
-from pytest_dlready.checks import libraries, macos, platform, toolchain
+from pytest_dlready.checks import drivers, libraries, macos, platform, toolchain
 
 
 def test_operating_system(dl_facts, dl_check):
@@ -38,7 +38,7 @@ def test_cuda_paths(dl_facts, dl_check):
 
 
 def test_nvidia_driver(dl_facts, dl_check):
-    dl_check(toolchain.check_driver(dl_facts))
+    dl_check(drivers.check_drivers(dl_facts))
 
 
 def test_gpu_architecture_support(dl_facts, dl_check):
