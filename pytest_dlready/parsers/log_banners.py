@@ -33,7 +33,7 @@ def _theano_context(name: str) -> str:
 
 
 def _tf_ignored(line: str) -> Dict[str, Any]:
-    m = re.search(r"Ignoring (?:visible )?gpu device \(device: (\d+), name: ([^,]+),[^)]*\) with Cuda "
+    m = re.search(r"gpu device \(device: (\d+), name: ([^,]+),[^)]*\) with Cuda "
                   r"compute capability ([\d.]+)\. The minimum required Cuda capability is ([\d.]+)", line)
     if not m:
         return {"fallback": True, "backend": "tensorflow"}

@@ -55,6 +55,11 @@ def memory_gbps(memory_clock_mhz: Any, bus_width_bits: Any) -> Optional[float]:
     return round(2.0 * clock * 1e6 * (bus / 8) / 1e9, 1)
 
 
+def _items(value: Any) -> List[Any]:
+    """A route's list field, or [] when a damaged or foreign route recorded something else."""
+    return value if isinstance(value, list) else []
+
+
 def _bus_key(value: Any) -> Optional[str]:
     """``00000000:01:00.0`` and ``0000:01:00.0`` name the same GPU: compare bus:device.function."""
     m = re.search(r"([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])\s*$", str(value or ""))
@@ -118,7 +123,7 @@ def _add_bandwidth(g: Dict[str, Any], rows: Any, source: str) -> None:
 
 
 def _merge_nvml(inv: _Inventory, nvml: Mapping[str, Any]) -> None:
-    for d in nvml.get("devices") or []:
+    for d in _items(nvml.get("devices")):
         if not isinstance(d, Mapping) or d.get("error"):
             continue
         g = inv.add("nvml", "nvidia", d.get("index"), d.get("name"), d.get("pci_bus_id"),
@@ -139,8 +144,8 @@ def _merge_nvml(inv: _Inventory, nvml: Mapping[str, Any]) -> None:
 
 def _merge_nvidia_smi(inv: _Inventory, parsed: Mapping[str, Any]) -> None:
     """nvidia-smi's text (parsed by ``parsers.nvidia_smi``): the NVML view when pynvml is absent."""
-    procs = [p for p in parsed.get("processes") or [] if isinstance(p, Mapping)]
-    for d in parsed.get("gpus") or []:
+    procs = [p for p in _items(parsed.get("processes")) if isinstance(p, Mapping)]
+    for d in _items(parsed.get("gpus")):
         if not isinstance(d, Mapping):
             continue
         g = inv.add("nvidia-smi", "nvidia", d.get("index"), d.get("name"), d.get("bus_id"),
@@ -175,7 +180,7 @@ def _merge_nvidia_smi(inv: _Inventory, parsed: Mapping[str, Any]) -> None:
 
 def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
     by_index = {}
-    for d in probe.get("devices") or []:
+    for d in _items(probe.get("devices")):
         if not isinstance(d, Mapping) or d.get("error") or not isinstance(d.get("index"), int):
             continue
         g = inv.add("cuda_probe", "nvidia", d["index"], d.get("name"), d.get("pci_bus_id"),
@@ -190,10 +195,10 @@ def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
             mem["free_mib"] = d.get("free_mib")
         g["theoretical"].setdefault("memory_gbps", memory_gbps(d.get("memory_clock_mhz"), d.get("memory_bus_width_bits")))
         by_index[d["index"]] = g
-    for row in probe.get("bandwidth") or []:
+    for row in _items(probe.get("bandwidth")):
         if isinstance(row, Mapping) and row.get("device") in by_index:
             _add_bandwidth(by_index[row["device"]], [row], "cuda_probe")
-    for link in probe.get("links") or []:
+    for link in _items(probe.get("links")):
         if isinstance(link, Mapping) and link.get("device") in by_index:
             g = by_index[link["device"]]
             pcie = g["signals"].setdefault("pcie", {})
@@ -204,7 +209,7 @@ def _merge_cuda_probe(inv: _Inventory, probe: Mapping[str, Any]) -> None:
 
 def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
     dq = lookup(samples, "deviceQuery.parsed", {}) or {}
-    for d in dq.get("devices") or []:
+    for d in _items(dq.get("devices")):
         if not isinstance(d, Mapping):
             continue
         pci = d.get("pci") if isinstance(d.get("pci"), Mapping) else {}
@@ -224,7 +229,7 @@ def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
         parsed = run.get("parsed") if isinstance(run, Mapping) else None
         if not isinstance(parsed, Mapping):
             continue
-        names = [d.get("name") for d in parsed.get("devices") or [] if isinstance(d, Mapping)]
+        names = [d.get("name") for d in _items(parsed.get("devices")) if isinstance(d, Mapping)]
         target = inv.find("nvidia", 0, names[0] if names else None) or (inv.gpus[0] if inv.gpus else None)
         if target is None and names:
             target = inv.add("bandwidthTest", "nvidia", 0, names[0])
@@ -237,7 +242,7 @@ def _merge_samples(inv: _Inventory, samples: Mapping[str, Any]) -> None:
 def _merge_frameworks(inv: _Inventory, frameworks: Mapping[str, Any]) -> None:
     for name in ("torch", "cupy", "cuda-python", "jax", "tensorflow"):
         result = frameworks.get(name) or {}
-        for d in result.get("devices") or []:
+        for d in _items(result.get("devices")):
             if isinstance(d, Mapping) and not d.get("error") and d.get("vendor"):
                 inv.add(name, str(d["vendor"]), d.get("index"), d.get("name"), None,
                         compute_capability=d.get("compute_capability"), memory_mib=d.get("memory_mib"),
@@ -246,7 +251,7 @@ def _merge_frameworks(inv: _Inventory, frameworks: Mapping[str, Any]) -> None:
 
 def _merge_opencl(inv: _Inventory, opencl: Mapping[str, Any]) -> List[Dict[str, Any]]:
     accelerators = []
-    for d in opencl.get("devices") or []:
+    for d in _items(opencl.get("devices")):
         if not isinstance(d, Mapping):
             continue
         acc = {k: d.get(k) for k in ("index", "vendor", "vendor_string", "name", "kind", "memory_mib", "compute_units",
