@@ -244,6 +244,6 @@ def dl_run_workload(pytestconfig: pytest.Config, dl_settings, _dl_cpu_baselines)
 @pytest.fixture
 def dl_device_lock() -> Callable[..., Any]:
     """``with dl_device_lock("cpu", "gpu0"):`` -- exclusive use of devices across xdist workers."""
-    from .workloads.runner import device_lock
+    from .workloads.locks import device_lock
 
     return device_lock

@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-from pytest_dlready.workloads import runner
+from pytest_dlready.workloads import locks
 
 HOLDER = textwrap.dedent('''
     import sys, time
-    from pytest_dlready.workloads.runner import device_lock
+    from pytest_dlready.workloads.locks import device_lock
     out, names = sys.argv[1], sys.argv[2].split(",")
     with device_lock(*names):
         start = time.time()
@@ -51,7 +51,7 @@ def test_two_processes(tmp_path, first, second, overlap):
 
 HOLD_UNTIL_RELEASED = textwrap.dedent('''
     import os, sys, time
-    from pytest_dlready.workloads.runner import device_lock
+    from pytest_dlready.workloads.locks import device_lock
     held, release = sys.argv[1], sys.argv[2]
     with device_lock("gpu0"):
         open(held, "w").close()          # tell the test the lock is ours
@@ -74,10 +74,10 @@ def test_lock_timeout(tmp_path, monkeypatch):
             time.sleep(0.02)
         assert held.exists(), "the holder never took the lock"
         with pytest.raises(TimeoutError, match="still held"):
-            with runner.device_lock("gpu0", timeout=0.3):
+            with locks.device_lock("gpu0", timeout=0.3):
                 pass
     finally:
         release.touch()
         holder.wait(30)
-    with runner.device_lock("gpu0", timeout=5):  # released: free again
+    with locks.device_lock("gpu0", timeout=5):  # released: free again
         pass

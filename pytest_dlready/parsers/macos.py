@@ -10,7 +10,7 @@ the module-level pair picks the best of the three.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, NamedTuple
+from typing import Any, Callable, Dict, NamedTuple
 
 from . import common
 

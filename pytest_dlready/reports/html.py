@@ -9,7 +9,7 @@ quote tool outputs, which may contain ``<`` or worse.
 from __future__ import annotations
 
 import html
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 from . import as_dict, as_list
 from .hosts import gpu_model, host_summary, label as host_label
@@ -146,7 +146,7 @@ def chart_svg(entries: Sequence[Mapping[str, Any]], min_speedup: Any = 1.0, widt
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'role="img" aria-label="median epoch time, CPU vs GPU" font-family="system-ui,Segoe UI,Arial,sans-serif" font-size="12">',
-        f'<text x="8" y="18" fill="#5d6b78">workload · backends</text>',
+        '<text x="8" y="18" fill="#5d6b78">workload · backends</text>',
         f'<rect x="{label_w}" y="8" width="12" height="12" fill="#6b7c8f"/><text x="{label_w + 16}" y="18">CPU</text>',
         f'<rect x="{label_w + 56}" y="8" width="12" height="12" fill="#2f7d4f"/><text x="{label_w + 72}" y="18">GPU'
         ' median epoch</text>',

@@ -9,15 +9,14 @@ tier stays a smoke test and ``full`` is faithful to the seeds (``specs``). Legac
 """
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional
 
 from ..facts import lookup
 from ..checks import markers
 from . import legacy
 from .protocol import WorkloadSpec, script
+# re-exported for callers that knew them here
 from .specs import (CNN, DBN, KERAS_BACKENDS, QUICK_KERAS, SIZES, TORCH_DEVICE, Comparison, gpu_vendors,  # noqa: F401
                     has as _has, installed, judged_strictly, no_gpu_reason, not_selected, selected)
 

@@ -8,12 +8,11 @@ script cannot measure about itself: wall time, user+sys CPU time and peak RSS of
 child (``os.wait4``), the tail of its stderr, and the output lines that betray a
 silent fallback to the CPU (``parsers.signals``, the one table of such lines).
 
-``device_lock`` serialises timing runs per device across pytest-xdist workers and
-sessions (the ``gpu_lock`` the seed's gnumpy could not take).
+Device locks (``workloads.locks``) serialise timing runs per device across pytest-xdist
+workers and sessions.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..parsers import signals as signal_table
 from .protocol import RunResult, WorkloadSpec
@@ -303,68 +302,3 @@ def _cleanup(workdir: str) -> None:
     import shutil
 
     shutil.rmtree(workdir, ignore_errors=True)
-
-
-# -- device locks ----------------------------------------------------------------------
-def lock_dir() -> str:
-    """One folder all xdist workers and concurrent sessions of this user share."""
-    uid = getattr(os, "getuid", lambda: "user")()
-    path = os.environ.get("DLREADY_LOCK_DIR") or os.path.join(tempfile.gettempdir(), f"pytest-dlready-{uid}", "locks")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-@contextlib.contextmanager
-def device_lock(*names: str, timeout: Optional[float] = None) -> Iterator[float]:
-    """Hold exclusive locks on these devices (sorted, so two holders never deadlock).
-
-    Yields the seconds spent waiting. ``timeout`` None waits as long as it takes:
-    a timing run must not start while another run uses the same device.
-    """
-    wanted = sorted({re.sub(r"[^A-Za-z0-9_.-]+", "_", n) for n in names if n})
-    handles = []
-    start = time.perf_counter()
-    try:
-        for name in wanted:
-            fh = open(os.path.join(lock_dir(), name + ".lock"), "a+")
-            handles.append(fh)
-            _acquire(fh, timeout, start)
-        yield time.perf_counter() - start
-    finally:
-        for fh in reversed(handles):
-            _release(fh)
-            fh.close()
-
-
-def _acquire(fh: Any, timeout: Optional[float], start: float) -> None:
-    while True:
-        try:
-            if os.name == "posix":
-                import fcntl
-
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            else:
-                import msvcrt
-
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            return
-        except OSError:
-            if timeout is not None and time.perf_counter() - start > timeout:
-                raise TimeoutError(f"device lock {fh.name} still held by another run after {timeout:g} s") from None
-            time.sleep(0.05)
-
-
-def _release(fh: Any) -> None:
-    try:
-        if os.name == "posix":
-            import fcntl
-
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-        else:
-            import msvcrt
-
-            fh.seek(0)
-            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-    except OSError:
-        pass
