@@ -2,7 +2,7 @@
 
 Ordinary pytest tests over the session's facts snapshot; each hands pure-check findings
 to ``dl_check``. Per-device tests are parametrised by ``dl_gpu_index`` /
-``dl_opencl_index`` (``fixtures.py``): on a machine without a GPU they record
+``dl_opencl_index`` (``suites/conftest.py``): on a machine without a GPU they record
 one skip that carries ``needs_gpu`` and the reason (``checks.devices.no_gpu_summary``).
 """
 from pytest_dlready.checks import device_bandwidth, device_signals, devices
