@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling module, loaded by path; no pytest_dlready import)
+script_io.die_with_parent()  # a killed runner takes its workload with it
 
 LAYERS = (784, 300, 10)
 MOMENTUM = 0.9
@@ -113,22 +114,39 @@ class ArrayBackend:
             self.torch.mps.synchronize()
 
 
-def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, lr0: float,
-                decay: float, on_epoch) -> list:
-    """Nesterov-momentum minibatch SGD as gdbn's ``step`` with ``nesterov=True``."""
-    P = [backend.put(p.copy()) for p in params]  # W1, b1, W2, b2
-    V = [p * 0 for p in P]
-    T = [p * 0 for p in P]  # scratch: the update below allocates nothing per batch
-    X, Y = backend.put(x), backend.put(y1h)
-    nb = x.shape[0] // batch
-    losses = []
-    for epoch in range(epochs):
-        lr = lr0 * decay ** epoch
-        backend.sync()
-        start = time.perf_counter()
-        acc = 0.0  # stays on the device until the epoch ends: reading it per batch would sync
-        for i in range(nb):
-            xb, yb = X[i * batch:(i + 1) * batch], Y[i * batch:(i + 1) * batch]
+class ArrayTrainer:
+    """Nesterov-momentum minibatch SGD as gdbn's ``step`` with ``nesterov=True``, on numpy/cupy/torch.
+
+    The parameters and the whole data set live on the device; ``steps`` trains on the next
+    minibatches in a fixed order (wrapping around), so epochs and timing rounds run the
+    same arithmetic. Nothing is allocated per batch in the update.
+    """
+
+    #: array operations (kernel launches on a GPU) one step queues, counted from ``steps`` below:
+    #: momentum 4 axpys (2 ops each; torch's add_ with alpha is 1), forward 2 matmuls + 2 bias adds
+    #: + relu + softmax 5 + loss 5, backward dz 2 + 2 matmuls... (5 matmuls in all, 2 sums, relu mask 2),
+    #: update 4 x (scale, add, scale, add) + 2 weight-decay axpys. numpy/cupy 52, torch 46.
+    OPS_PER_STEP = {"torch": 46, "cupy": 52, "numpy": 52}
+
+    def __init__(self, backend: ArrayBackend, x, y1h, params) -> None:
+        self.backend = backend
+        self.P = [backend.put(p.copy()) for p in params]  # W1, b1, W2, b2
+        self.V = [p * 0 for p in self.P]
+        self.T = [p * 0 for p in self.P]  # scratch: the update below allocates nothing per batch
+        self.X, self.Y = backend.put(x), backend.put(y1h)
+        self.n = x.shape[0]
+        self.pos = 0
+
+    def steps(self, count: int, batch: int, lr: float):
+        """Train ``count`` minibatches; returns the summed loss (still on the device: reading it would sync)."""
+        backend, P, V, T = self.backend, self.P, self.V, self.T
+        acc = 0.0
+        for _ in range(count):
+            if self.pos + batch > self.n:
+                self.pos = 0
+            i0 = self.pos
+            self.pos += batch
+            xb, yb = self.X[i0:i0 + batch], self.Y[i0:i0 + batch]
             for p, v, t in zip(P, V, T):  # Nesterov: the momentum step first...
                 backend.axpy_(p, MOMENTUM, v, t)
             h = xb @ P[0]
@@ -151,11 +169,51 @@ def train_array(backend: ArrayBackend, x, y1h, params, batch: int, epochs: int, 
                 P[j] += step
                 V[j] *= MOMENTUM
                 V[j] += step
-        backend.sync()
+        return acc
+
+    def sync(self) -> None:
+        self.backend.sync()
+
+    def value(self, acc) -> float:
+        return float(acc)
+
+
+def train_epochs(trainer, n_samples: int, batch: int, epochs: int, lr0: float, decay: float, on_epoch) -> list:
+    """nolearn's schedule: whole epochs, learning rate decayed by ``decay`` each; one clock per epoch."""
+    nb = n_samples // batch
+    losses = []
+    for epoch in range(epochs):
+        lr = lr0 * decay ** epoch
+        trainer.sync()
+        start = time.perf_counter()
+        acc = trainer.steps(nb, batch, lr)
+        trainer.sync()
         seconds = time.perf_counter() - start
-        losses.append(float(acc) / max(nb * batch, 1))
+        losses.append(trainer.value(acc) / max(nb * batch, 1))
         on_epoch(epoch + 1, seconds, losses[-1])
     return losses
+
+
+def serve_rounds(trainer, n_samples: int, lr0: float, decay: float):
+    """``run_round(steps, batch)`` for ``script_io.serve``: timed blocks of steps on the same trainer.
+
+    The learning rate follows nolearn's per-epoch decay by the steps done, floored, so a long
+    measurement keeps training sanely instead of diverging or freezing.
+    """
+    state = {"samples_done": 0}
+
+    def run_round(steps: int, batch: int) -> dict:
+        epoch = state["samples_done"] / float(max(n_samples, 1))
+        lr = max(lr0 * decay ** epoch, lr0 * 0.05)
+        trainer.sync()
+        start = time.perf_counter()
+        acc = trainer.steps(steps, batch, lr)
+        trainer.sync()
+        seconds = time.perf_counter() - start
+        state["samples_done"] += steps * batch
+        return {"seconds": seconds, "loss": trainer.value(acc) / max(steps * batch, 1)}
+
+    return run_round
 
 
 # -- OpenCL: hand-written kernels ----------------------------------------------------
@@ -235,72 +293,128 @@ def pick_opencl_device(cl):
     return (gpus or devices)[0]
 
 
-def train_opencl(x, y1h, params, batch: int, epochs: int, lr0: float, decay: float, on_epoch, info: dict) -> list:
-    import numpy as np
-    import pyopencl as cl
+class OpenCLTrainer:
+    """The same SGD as ``ArrayTrainer`` in hand-written OpenCL kernels on one device (naive sgemm)."""
 
-    device, plat = pick_opencl_device(cl)
-    ctx = cl.Context([device])
-    queue = cl.CommandQueue(ctx)
-    # verified, not assumed: the queue's own device is what every kernel below runs on
-    qdev = queue.device
-    info.update(device_used="opencl:0", device_name=qdev.name.strip(),
-                opencl_platform=plat.name.strip(), opencl_device_type=cl.device_type.to_string(qdev.type),
-                opencl_version=qdev.version.strip())
-    prg = cl.Program(ctx, OPENCL_SOURCE).build()
-    k = {name: getattr(prg, name) for name in ("sgemm", "bias_act", "softmax_xent", "relu_grad", "colsum", "momentum", "sgd_step")}
-    i32, f32 = np.int32, np.float32
-    mf = cl.mem_flags
+    #: kernel enqueues per step: 4 momentum, 5 sgemm, 2 bias_act, softmax_xent, relu_grad, 2 colsum, 4 sgd_step
+    OPS_PER_STEP = 19
 
-    def buf(a):
-        return cl.Buffer(ctx, mf.READ_WRITE | mf.COPY_HOST_PTR, hostbuf=np.ascontiguousarray(a, dtype=np.float32))
+    def __init__(self, x, y1h, params, info: dict) -> None:
+        import numpy as np
+        import pyopencl as cl
 
-    def empty(n):
-        return cl.Buffer(ctx, mf.READ_WRITE, size=4 * int(n))
+        self.np, self.cl = np, cl
+        device, plat = pick_opencl_device(cl)
+        self.ctx = cl.Context([device])
+        self.queue = cl.CommandQueue(self.ctx)
+        # verified, not assumed: the queue's own device is what every kernel below runs on
+        qdev = self.queue.device
+        info.update(device_used="opencl:0", device_name=qdev.name.strip(),
+                    opencl_platform=plat.name.strip(), opencl_device_type=cl.device_type.to_string(qdev.type),
+                    opencl_version=qdev.version.strip())
+        prg = cl.Program(self.ctx, OPENCL_SOURCE).build()
+        self.k = {name: getattr(prg, name) for name in
+                  ("sgemm", "bias_act", "softmax_xent", "relu_grad", "colsum", "momentum", "sgd_step")}
+        self.P = [self._buf(p) for p in params]
+        self.V = [self._buf(np.zeros_like(p)) for p in params]
+        self.sizes = [p.size for p in params]
+        self.X, self.Y = self._buf(x), self._buf(y1h)
+        self.G = [self._empty(sz) for sz in self.sizes]
+        self.n = x.shape[0]
+        self.pos = 0
+        self.batch = None
 
-    n_in, n_hid, n_out = LAYERS
-    P = [buf(p) for p in params]
-    V = [buf(np.zeros_like(p)) for p in params]
-    sizes = [p.size for p in params]
-    X, Y = buf(x), buf(y1h)
-    H, Z, dZ, dH = empty(batch * n_hid), empty(batch * n_out), empty(batch * n_out), empty(batch * n_hid)
-    G = [empty(s) for s in sizes]
-    loss = buf(np.zeros(batch, dtype=np.float32))
+    def _buf(self, a):
+        mf = self.cl.mem_flags
+        return self.cl.Buffer(self.ctx, mf.READ_WRITE | mf.COPY_HOST_PTR,
+                              hostbuf=self.np.ascontiguousarray(a, dtype=self.np.float32))
 
-    def gemm(M, N, K, A, offA, lda, tA, B, ldb, tB, C):
-        k["sgemm"](queue, (M, N), None, i32(M), i32(N), i32(K), A, i32(offA), i32(lda), i32(tA), B, i32(ldb), i32(tB), C)
+    def _empty(self, n):
+        return self.cl.Buffer(self.ctx, self.cl.mem_flags.READ_WRITE, size=4 * int(n))
 
-    nb = x.shape[0] // batch
-    losses = []
-    for epoch in range(epochs):
-        lr = lr0 * decay ** epoch
-        cl.enqueue_fill_buffer(queue, loss, np.float32(0), 0, 4 * batch)
-        queue.finish()
-        start = time.perf_counter()
-        for i in range(nb):
-            off = i * batch
+    def _sized(self, batch: int) -> None:
+        """Activations sized for ``batch`` (allocated again only when the batch changes)."""
+        if batch == self.batch:
+            return
+        n_in, n_hid, n_out = LAYERS
+        self.H, self.Z = self._empty(batch * n_hid), self._empty(batch * n_out)
+        self.dZ, self.dH = self._empty(batch * n_out), self._empty(batch * n_hid)
+        self.loss = self._buf(self.np.zeros(batch, dtype=self.np.float32))
+        self.batch = batch
+
+    def steps(self, count: int, batch: int, lr: float):
+        np, k, q = self.np, self.k, self.queue
+        i32, f32 = np.int32, np.float32
+        n_in, n_hid, n_out = LAYERS
+        self._sized(batch)
+        P, V, G, H, Z, dZ, dH = self.P, self.V, self.G, self.H, self.Z, self.dZ, self.dH
+        self.cl.enqueue_fill_buffer(q, self.loss, np.float32(0), 0, 4 * batch)
+
+        def gemm(M, N, K, A, offA, lda, tA, B, ldb, tB, C):
+            k["sgemm"](q, (M, N), None, i32(M), i32(N), i32(K), A, i32(offA), i32(lda), i32(tA), B, i32(ldb), i32(tB), C)
+
+        for _ in range(count):
+            if self.pos + batch > self.n:
+                self.pos = 0
+            off = self.pos
+            self.pos += batch
             for j in range(4):
-                k["momentum"](queue, (sizes[j],), None, P[j], V[j], f32(MOMENTUM))
-            gemm(batch, n_hid, n_in, X, off * n_in, n_in, 0, P[0], n_hid, 0, H)
-            k["bias_act"](queue, (batch * n_hid,), None, H, P[1], i32(n_hid), i32(1))
+                k["momentum"](q, (self.sizes[j],), None, P[j], V[j], f32(MOMENTUM))
+            gemm(batch, n_hid, n_in, self.X, off * n_in, n_in, 0, P[0], n_hid, 0, H)
+            k["bias_act"](q, (batch * n_hid,), None, H, P[1], i32(n_hid), i32(1))
             gemm(batch, n_out, n_hid, H, 0, n_hid, 0, P[2], n_out, 0, Z)
-            k["bias_act"](queue, (batch * n_out,), None, Z, P[3], i32(n_out), i32(0))
-            k["softmax_xent"](queue, (batch,), None, Z, Y, i32(off * n_out), i32(n_out), f32(1.0 / batch), dZ, loss)
+            k["bias_act"](q, (batch * n_out,), None, Z, P[3], i32(n_out), i32(0))
+            k["softmax_xent"](q, (batch,), None, Z, self.Y, i32(off * n_out), i32(n_out), f32(1.0 / batch), dZ, self.loss)
             gemm(n_hid, n_out, batch, H, 0, n_hid, 1, dZ, n_out, 0, G[2])
-            k["colsum"](queue, (n_out,), None, dZ, i32(batch), i32(n_out), G[3])
+            k["colsum"](q, (n_out,), None, dZ, i32(batch), i32(n_out), G[3])
             gemm(batch, n_hid, n_out, dZ, 0, n_out, 0, P[2], n_out, 1, dH)
-            k["relu_grad"](queue, (batch * n_hid,), None, dH, H)
-            gemm(n_in, n_hid, batch, X, off * n_in, n_in, 1, dH, n_hid, 0, G[0])
-            k["colsum"](queue, (n_hid,), None, dH, i32(batch), i32(n_hid), G[1])
+            k["relu_grad"](q, (batch * n_hid,), None, dH, H)
+            gemm(n_in, n_hid, batch, self.X, off * n_in, n_in, 1, dH, n_hid, 0, G[0])
+            k["colsum"](q, (n_hid,), None, dH, i32(batch), i32(n_hid), G[1])
             for j in range(4):
-                k["sgd_step"](queue, (sizes[j],), None, P[j], V[j], G[j], f32(lr), f32(L2 if j in (0, 2) else 0.0), f32(MOMENTUM))
-        queue.finish()
-        seconds = time.perf_counter() - start
-        host = np.empty(batch, dtype=np.float32)
-        cl.enqueue_copy(queue, host, loss)
-        losses.append(float(host.sum()) / max(nb * batch, 1))
-        on_epoch(epoch + 1, seconds, losses[-1])
-    return losses
+                k["sgd_step"](q, (self.sizes[j],), None, P[j], V[j], G[j], f32(lr), f32(L2 if j in (0, 2) else 0.0),
+                              f32(MOMENTUM))
+        return self.loss
+
+    def sync(self) -> None:
+        self.queue.finish()
+
+    def value(self, acc) -> float:
+        host = self.np.empty(self.batch, dtype=self.np.float32)
+        self.cl.enqueue_copy(self.queue, host, acc)
+        return float(host.sum())
+
+
+def launch_latency_us(trainer, launches: int = 200) -> float:
+    """Microseconds one tiny operation costs on the trainer's device, queued back to back, then synced.
+
+    The floor under any step: a step of N operations can never take less than N x this on a
+    device that runs them one after the other (CUDA launches, OpenCL enqueues).
+    """
+    import numpy as np
+
+    if isinstance(trainer, OpenCLTrainer):
+        buf = trainer._buf(np.zeros(1, dtype=np.float32))
+        kernel = trainer.k["momentum"]
+
+        def one():
+            kernel(trainer.queue, (1,), None, buf, buf, np.float32(0.5))
+    else:
+        tiny = trainer.backend.put(np.zeros(1, dtype=np.float32))
+
+        def one():
+            tiny.__iadd__(1.0)
+    for _ in range(20):  # compile/first-use costs are not launch latency
+        one()
+    trainer.sync()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(launches):
+            one()
+        trainer.sync()
+        best = min(best, (time.perf_counter() - start) / launches * 1e6)
+    return round(best, 2)
 
 
 # -- device identification -----------------------------------------------------------
@@ -367,6 +481,7 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "torch", "pyopencl"))
     ap.add_argument("--device", default="cpu", help="torch: cpu|cuda|mps|rocm")
     script_io.add_dbn_arguments(ap)
+    ap.add_argument("--serve", action="store_true", help="time rounds of steps on request (script_io.serve)")
     args = ap.parse_args(argv)
 
     info = {
@@ -407,16 +522,25 @@ def main(argv=None) -> int:
         epochs.append(seconds)
         script_io.emit_epoch(epoch, seconds, loss)
 
-    if args.backend == "pyopencl":
-        opencl = {}
-        try:
-            losses = train_opencl(x, y1h, params, args.batch_size, args.epochs, args.learn_rate, args.decay, on_epoch, opencl)
-        except LookupError as exc:
-            script_io.unavailable(args.result, info, str(exc))
-        info.update(device_used=opencl.pop("device_used"), device_name=opencl.pop("device_name"))
-        info["extra"].update(opencl)
-    else:
-        losses = train_array(backend, x, y1h, params, args.batch_size, args.epochs, args.learn_rate, args.decay, on_epoch)
+    try:
+        if args.backend == "pyopencl":
+            opencl = {}
+            trainer = OpenCLTrainer(x, y1h, params, opencl)
+            info.update(device_used=opencl.pop("device_used"), device_name=opencl.pop("device_name"))
+            info["extra"].update(opencl, kernels="naive (one work-item per output element)")
+        else:
+            trainer = ArrayTrainer(backend, x, y1h, params)
+    except LookupError as exc:
+        script_io.unavailable(args.result, info, str(exc))
+    info["extra"]["ops_per_step"] = trainer.OPS_PER_STEP if args.backend == "pyopencl" else \
+        ArrayTrainer.OPS_PER_STEP[args.backend]
+    if info["device"] == "gpu":
+        info["extra"]["launch_us"] = launch_latency_us(trainer)
+    if args.serve:
+        info["extra"]["flops_per_sample"] = flops_per_sample()
+        script_io.serve(args.result, info, serve_rounds(trainer, x.shape[0], args.learn_rate, args.decay))
+        return 0
+    losses = train_epochs(trainer, x.shape[0], args.batch_size, args.epochs, args.learn_rate, args.decay, on_epoch)
     info["epoch_seconds"] = epochs
     info["extra"]["losses"] = losses
     script_io.write_result(args.result, info)

@@ -29,6 +29,7 @@ import time
 sys.dont_write_bytecode = True  # Python 2.7 would leave .pyc files beside the package's scripts
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling, 2.7-compatible)
+script_io.die_with_parent()  # a killed runner takes its workload with it
 
 LAYERS = [784, 300, 10]
 FALLBACK_LINE = "gnumpy: failed to import cudamat. Using npmat instead. No GPU will be used."

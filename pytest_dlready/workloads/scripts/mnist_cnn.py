@@ -20,6 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling module, loaded by path; no pytest_dlready import)
+script_io.die_with_parent()  # a killed runner takes its workload with it
 
 
 def build_model(keras):

@@ -29,6 +29,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling, 2.7-compatible)
+script_io.die_with_parent()  # a killed runner takes its workload with it
 
 THEANO_PRESETS = {
     "cpu": "floatX=float32,device=cpu",

@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import script_io  # noqa: E402  (sibling, 2.7-compatible)
+script_io.die_with_parent()  # a killed runner takes its workload with it
 
 VLEN = 10 * 30 * 768  # the seed's "10 x #cores x # threads per core"
 ITERS = 1000
