@@ -13,8 +13,10 @@ workers and sessions.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -28,10 +30,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from ..parsers import signals as signal_table
 from .protocol import RunResult, WorkloadSpec
 
-EPOCH_PREFIX = "DLREADY-EPOCH "
 EXIT_UNAVAILABLE = 3          # script_io.EXIT_UNAVAILABLE: backend/device not here (a skip)
 STDERR_TAIL = 12              # lines of stderr kept in the result
+EPOCH_PREFIX, READY_PREFIX, ROUND_PREFIX = "DLREADY-EPOCH ", "DLREADY-READY ", "DLREADY-ROUND "
 MAX_SIGNALS = signal_table.MAX_SIGNALS
+
 
 def parse_epoch_line(line: str) -> Optional[Dict[str, Any]]:
     """``DLREADY-EPOCH {...}`` -> dict with a positive ``seconds``, or None for anything else."""
@@ -146,24 +149,100 @@ def _describe_exit(status: int) -> Tuple[str, bool]:
     return f"exited with status {status}", False
 
 
-class _Child:
-    """A started script: readers for both pipes and a reaper that keeps its rusage."""
+#: what is kept of the child's output: lines are cut to MAX_LINE bytes, and the last TAIL_LINES per stream
+MAX_LINE = 8192
+TAIL_LINES = 200
 
-    def __init__(self, argv: List[str], env: Dict[str, str], cwd: str, on_epoch: Optional[Callable[[Dict[str, Any]], None]]):
+_ACTIVE: "set[_Child]" = set()          # children whose process group must end with this process
+_ACTIVE_LOCK = threading.Lock()
+_HANDLERS: Dict[int, Any] = {}           # signal -> the handler we replaced
+
+
+def _group_members(pgid: int) -> List[int]:
+    """PIDs of the live (not zombie) processes in process group ``pgid`` (Linux /proc; [] elsewhere)."""
+    members = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return members
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[0] != b"Z" and int(fields[2]) == pgid:
+            members.append(int(name))
+    return members
+
+
+def _end_all(signum: int = 0) -> None:
+    """Kill every running workload's process group (signal handlers, exit)."""
+    with _ACTIVE_LOCK:
+        children = list(_ACTIVE)
+    for child in children:
+        child.kill()
+
+
+def _forward(signum: int, frame: Any) -> None:
+    """SIGTERM/SIGHUP of pytest: end the workloads first, then let the signal do what it did before."""
+    _end_all(signum)
+    previous = _HANDLERS.get(signum, signal.SIG_DFL)
+    signal.signal(signum, previous)
+    if callable(previous):
+        previous(signum, frame)
+    else:
+        os.kill(os.getpid(), signum)
+
+
+def _install_forwarding() -> None:
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signum not in _HANDLERS:
+            try:
+                _HANDLERS[signum] = signal.signal(signum, _forward)
+            except (ValueError, OSError):
+                pass
+
+
+atexit.register(_end_all)
+
+
+class _Child:
+    """A started script: readers for both pipes, a reaper that keeps its rusage, its own process group.
+
+    The script runs in a new session, so a terminal's Ctrl-C reaches pytest only; pytest's
+    KeyboardInterrupt, SIGTERM, SIGHUP and its exit end the whole group (``_ACTIVE``), and
+    ``finish`` ends it after every run, so nothing a workload started outlives it.
+    """
+
+    def __init__(self, argv: List[str], env: Dict[str, str], cwd: str,
+                 on_epoch: Optional[Callable[[Dict[str, Any]], None]] = None, serve: bool = False):
         kwargs: Dict[str, Any] = {}
         if os.name == "posix":
-            kwargs["start_new_session"] = True   # so a timeout kills its helpers too
+            kwargs["start_new_session"] = True   # its own group: ending the group ends its helpers too
+        _install_forwarding()
         self.start = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, cwd=cwd, text=True, encoding="utf-8", errors="replace", bufsize=1, **kwargs)
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE if serve else subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, bufsize=0, **kwargs)
+        self.pgid = self.proc.pid if os.name == "posix" else None
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(self)
         self.epochs: List[Dict[str, Any]] = []
-        self.stdout_tail: deque = deque(maxlen=200)
-        self.stderr_tail: deque = deque(maxlen=200)
+        self.stdout_tail: deque = deque(maxlen=TAIL_LINES)
+        self.stderr_tail: deque = deque(maxlen=TAIL_LINES)
         self.signals: List[str] = []
         self.pending: deque = deque()
+        self.messages: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+        self.dropped_bytes = 0
         self.status: Optional[int] = None
         self.rusage: Any = None
         self.wall: Optional[float] = None
+        self.peak_rss_mb: Optional[float] = None   # sampled from /proc (the child's own memory)
+        self.leftovers = 0
         self.done = threading.Event()
         self._on_epoch = on_epoch
         self._lock = threading.Lock()
@@ -173,20 +252,42 @@ class _Child:
         for t in self.threads:
             t.start()
 
+    # -- output -----------------------------------------------------------------------
+    def _lines(self, stream: Any) -> Any:
+        """Decoded lines of at most MAX_LINE bytes; what lies beyond is counted, not kept."""
+        while True:
+            raw = stream.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+                raw = raw[:MAX_LINE]
+                while True:  # drop the rest of this line without holding it
+                    rest = stream.readline(1 << 16)
+                    if not rest:
+                        break
+                    with self._lock:
+                        self.dropped_bytes += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+            yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
     def _read(self, stream: Any, is_stdout: bool) -> None:
-        for line in stream:
-            line = line.rstrip("\n")
+        for line in self._lines(stream):
             epoch = parse_epoch_line(line) if is_stdout else None
+            message = _protocol_message(line) if is_stdout and epoch is None else None
             with self._lock:
                 if epoch is not None:
                     self.epochs.append(epoch)
-                else:
-                    (self.stdout_tail if is_stdout else self.stderr_tail).append(line)
+                elif message is None:
+                    (self.stdout_tail if is_stdout else self.stderr_tail).append(line[:500])
                     for s in signal_table.scan([line]):
                         if s not in self.signals and len(self.signals) < MAX_SIGNALS:
                             self.signals.append(s)
             if epoch is not None:
                 self.pending.append(epoch)  # shown by the caller's thread (terminal output is not thread-safe)
+            if message is not None:
+                self.messages.put(message)
+        self.messages.put({"kind": "eof", "stdout": is_stdout})
 
     def _reap(self) -> None:
         if hasattr(os, "wait4"):
@@ -198,29 +299,113 @@ class _Child:
         self.wall = time.perf_counter() - self.start
         self.done.set()
 
+    def _sample_memory(self) -> None:
+        """The child's own high-water mark (VmHWM), read while it runs: rusage would add pytest's."""
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        value = round(int(line.split()[1]) / 1024.0, 1)
+                        self.peak_rss_mb = max(self.peak_rss_mb or 0.0, value)
+                        return
+        except (OSError, ValueError, IndexError):
+            pass
+
+    # -- control ----------------------------------------------------------------------
+    def request(self, line: str, timeout: float) -> Optional[Dict[str, Any]]:
+        """Send one command line (``--serve`` mode) and wait for the script's answer."""
+        try:
+            self.proc.stdin.write((line.rstrip("\n") + "\n").encode())
+            self.proc.stdin.flush()
+        except (OSError, ValueError):
+            return None
+        return self.wait_message(timeout)
+
+    def wait_message(self, timeout: float) -> Optional[Dict[str, Any]]:
+        """The next protocol message (READY, ROUND); None when the script ended or ``timeout`` passed."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            try:
+                message = self.messages.get(timeout=min(0.25, left))
+            except queue.Empty:
+                self._sample_memory()
+                self._show_progress()
+                if self.done.is_set() and self.messages.empty():
+                    return None
+                continue
+            if message.get("kind") == "eof":
+                if message.get("stdout"):
+                    return None
+                continue
+            return message
+
+    def pause(self) -> None:
+        """Stop the whole group between its rounds, so its idle threads (OpenBLAS spins) cannot slow the other side."""
+        self._signal_group(getattr(signal, "SIGSTOP", None))
+
+    def resume(self) -> None:
+        self._signal_group(getattr(signal, "SIGCONT", None))
+
+    def _signal_group(self, signum: Optional[int]) -> None:
+        if signum is None or self.pgid is None or self.done.is_set():
+            return
+        try:
+            os.killpg(self.pgid, signum)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
     def kill(self) -> None:
         try:
-            if os.name == "posix":
-                os.killpg(self.proc.pid, signal.SIGKILL)
+            if self.pgid is not None:
+                os.killpg(self.pgid, getattr(signal, "SIGCONT"))  # a stopped group must wake to die
+                os.killpg(self.pgid, signal.SIGKILL)
             else:
                 self.proc.kill()
         except (ProcessLookupError, PermissionError, OSError):
             pass
 
     def finish(self, timeout: float) -> bool:
-        """Wait up to ``timeout``; kill on expiry. Returns whether it timed out."""
+        """Wait up to ``timeout`` for the script to exit (killed on expiry), then end its group. True if it timed out."""
+        self.resume()
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
         deadline = time.perf_counter() + timeout
-        while not self.done.is_set() and time.perf_counter() < deadline:
-            self.done.wait(min(0.25, max(deadline - time.perf_counter(), 0.0)))
-            self._show_progress()
+        try:
+            while not self.done.is_set() and time.perf_counter() < deadline:
+                self.done.wait(min(0.25, max(deadline - time.perf_counter(), 0.0)))
+                self._sample_memory()
+                self._show_progress()
+        except BaseException:  # Ctrl-C while waiting: the workload ends with us
+            self.kill()
+            raise
         timed_out = not self.done.is_set()
         if timed_out:
             self.kill()
             self.done.wait(30)
+        self._end_group()
         for t in self.threads[:2]:
-            t.join(5)  # pipes close when the process group is gone
+            t.join(5)  # the pipes close once nothing of the group is left
         self._show_progress()
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(self)
         return timed_out
+
+    def _end_group(self) -> None:
+        """After the script exits, whatever it left running in its group is stopped and counted."""
+        if self.pgid is None:
+            return
+        left = [pid for pid in _group_members(self.pgid) if pid != self.proc.pid]
+        self.leftovers = len(left)
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
 
     def _show_progress(self) -> None:
         while self.pending:
@@ -232,24 +417,48 @@ class _Child:
                     pass
 
 
-def run(spec: WorkloadSpec, timeout: float, on_epoch: Optional[Callable[[Dict[str, Any]], None]] = None,
-        base_env: Optional[Mapping[str, str]] = None) -> RunResult:
-    """Run ``spec`` to completion (or ``timeout`` seconds) and return what happened; never raises."""
-    result = RunResult(workload=spec.workload, backend=spec.backend, device=spec.device)
+def _protocol_message(line: str) -> Optional[Dict[str, Any]]:
+    """``DLREADY-READY {...}`` / ``DLREADY-ROUND {...}`` -> dict with ``kind``; None for any other line."""
+    for prefix, kind in ((READY_PREFIX, "ready"), (ROUND_PREFIX, "round")):
+        if line.startswith(prefix):
+            try:
+                data = json.loads(line[len(prefix):])
+            except ValueError:
+                return None
+            if not isinstance(data, dict):
+                return None
+            if kind == "round":
+                try:
+                    data["seconds"] = float(data["seconds"])
+                    data["steps"] = int(data.get("steps", 1))
+                except (KeyError, TypeError, ValueError):
+                    return None
+                if not (0 <= data["seconds"] < float("inf")) or data["steps"] < 1:
+                    return None
+            data["kind"] = kind
+            return data
+    return None
+
+
+def _start(spec: WorkloadSpec, on_epoch: Optional[Callable[[Dict[str, Any]], None]], base_env: Optional[Mapping[str, str]],
+           serve: bool) -> Tuple[Optional[_Child], str, str, str]:
+    """(child, workdir, result path, error) for a started script."""
     workdir = tempfile.mkdtemp(prefix="dlready-run-")
     result_path = os.path.join(workdir, "result.json")
-    argv = [spec.python, spec.script, "--result", result_path] + [str(a) for a in spec.args]
+    argv = [spec.python, spec.script, "--result", result_path] + [str(a) for a in spec.args] + (["--serve"] if serve else [])
     try:
         env = build_env(spec, workdir, base_env)
-        child = _Child(argv, env, workdir, on_epoch)
+        return _Child(argv, env, workdir, on_epoch, serve=serve), workdir, result_path, ""
     except (OSError, ValueError) as exc:
-        result.ok = False
-        result.error = f"{spec.label} could not start {spec.python}: {exc}"
-        return result
-    timed_out = child.finish(timeout)
+        _cleanup(workdir)
+        return None, workdir, result_path, f"{spec.label} could not start {spec.python}: {exc}"
+
+
+def _result(spec: WorkloadSpec, child: _Child, result_path: str, workdir: str, timed_out: bool, timeout: float) -> RunResult:
+    """What a finished child gave: its result file, the runner's own measurements, the error if any."""
+    result = RunResult(workload=spec.workload, backend=spec.backend, device=spec.device)
     data, problem = _read_result(result_path)
     _cleanup(workdir)
-
     for key, value in data.items():
         if key not in ("ok", "error", "signals", "extra"):
             setattr(result, key, value)
@@ -260,11 +469,26 @@ def run(spec: WorkloadSpec, timeout: float, on_epoch: Optional[Callable[[Dict[st
     if child.rusage is not None:
         result.cpu_user_s = round(child.rusage.ru_utime, 3)
         result.cpu_sys_s = round(child.rusage.ru_stime, 3)
+    # the child's own peak: what the script says of itself, else what was sampled while it ran;
+    # wait4's ru_maxrss is only an upper bound (it counts the pytest the child was forked from)
+    reported = result.extra.get("peak_rss_mb")
+    if isinstance(reported, (int, float)) and reported > 0:
+        result.peak_rss_mb, source = float(reported), "script"
+    elif child.peak_rss_mb:
+        result.peak_rss_mb, source = child.peak_rss_mb, "sampled"
+    elif child.rusage is not None:
         scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0  # bytes on macOS, KiB on Linux
-        result.peak_rss_mb = round(child.rusage.ru_maxrss / scale, 1)
+        result.peak_rss_mb, source = round(child.rusage.ru_maxrss / scale, 1), "rusage (upper bound)"
+    else:
+        source = ""
+    result.extra["peak_rss_source"] = source
     result.stderr_tail = [ln[:500] for ln in list(child.stderr_tail)[-STDERR_TAIL:]]
     result.signals = list(dict.fromkeys(list(data.get("signals", [])) + child.signals))[:MAX_SIGNALS]
     result.extra["returncode"] = child.status
+    if child.leftovers:
+        result.extra["leftover_processes"] = child.leftovers
+    if child.dropped_bytes:
+        result.extra["output_dropped_bytes"] = child.dropped_bytes
     last = _last_words(result.stderr_tail)
 
     if timed_out:
@@ -287,10 +511,98 @@ def run(spec: WorkloadSpec, timeout: float, on_epoch: Optional[Callable[[Dict[st
     elif problem:
         result.ok = False
         result.error = f"{spec.label} exited normally but {problem}{last}"
-    elif not result.epoch_seconds:
+    elif not result.epoch_seconds and not result.extra.get("rounds_served"):
         result.ok = False
         result.error = f"{spec.label} finished without timing a single epoch{last}"
     return result
+
+
+def run(spec: WorkloadSpec, timeout: float, on_epoch: Optional[Callable[[Dict[str, Any]], None]] = None,
+        base_env: Optional[Mapping[str, str]] = None) -> RunResult:
+    """Run ``spec`` to completion (or ``timeout`` seconds) and return what happened; never raises."""
+    child, workdir, result_path, error = _start(spec, on_epoch, base_env, serve=False)
+    if child is None:
+        return RunResult(workload=spec.workload, backend=spec.backend, device=spec.device, ok=False, error=error)
+    timed_out = child.finish(timeout)
+    return _result(spec, child, result_path, workdir, timed_out, timeout)
+
+
+class Worker:
+    """A script in ``--serve`` mode: set up once, then timed rounds on request (``measure`` drives it).
+
+    ``start`` waits for the script's READY line; ``round`` runs one block of steps and returns
+    the script's own measurement; ``close`` ends it and gives the ``RunResult``. Between its
+    rounds the worker is paused (SIGSTOP on POSIX), so it cannot disturb the other side.
+    """
+
+    def __init__(self, spec: WorkloadSpec, timeout: float, base_env: Optional[Mapping[str, str]] = None) -> None:
+        self.spec = spec
+        self.timeout = timeout
+        self.deadline = time.perf_counter() + timeout
+        self.rounds: List[Dict[str, Any]] = []
+        self.error = ""
+        self.child, self.workdir, self.result_path, self.error = _start(spec, None, base_env, serve=True)
+        self.ready = False
+        self._closed: Optional[RunResult] = None
+
+    def start(self) -> bool:
+        """Wait for the script to be set up (imports, data, device); False when it ended instead."""
+        if self.child is None:
+            return False
+        message = self.child.wait_message(max(self.deadline - time.perf_counter(), 0.1))
+        self.ready = bool(message and message.get("kind") == "ready")
+        return self.ready
+
+    def round(self, steps: int, batch: int, timeout: Optional[float] = None) -> Optional[Dict[str, Any]]:
+        """One timed block of ``steps`` minibatches of ``batch``; None when the script failed or hung."""
+        if not self.ready or self.child is None:
+            return None
+        left = max(self.deadline - time.perf_counter(), 0.0)
+        self.child.resume()
+        try:
+            answer = self.child.request(f"ROUND {int(steps)} {int(batch)}", min(left, timeout) if timeout else left)
+        finally:
+            self.child.pause()
+        if answer is None or answer.get("kind") != "round":
+            self.ready = False
+            return None
+        self.rounds.append(answer)
+        return answer
+
+    def close(self) -> RunResult:
+        """End the script (``END``) and return its ``RunResult`` with every round it served."""
+        if self._closed is not None:
+            return self._closed
+        if self.child is None:
+            self._closed = RunResult(workload=self.spec.workload, backend=self.spec.backend, device=self.spec.device,
+                                     ok=False, error=self.error)
+            return self._closed
+        if self.ready:
+            self.child.resume()
+            try:
+                self.child.proc.stdin.write(b"END\n")
+                self.child.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass
+        timed_out = self.child.finish(max(min(60.0, self.deadline - time.perf_counter()), 5.0))
+        result = _result(self.spec, self.child, self.result_path, self.workdir, timed_out, self.timeout)
+        result.extra["rounds"] = list(self.rounds)
+        if self.rounds and result.ok is not False and not result.error:
+            result.ok = True
+        elif not self.rounds and result.ok and not result.error:
+            result.ok = False
+            result.error = f"{self.spec.label} set up but timed no round"
+        self._closed = result
+        return result
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._closed is None and self.child is not None:
+            if exc and exc[0] is not None:
+                self.child.kill()
+            self.close()
 
 
 def _last_words(tail: Sequence[str]) -> str:
