@@ -39,6 +39,7 @@ class Settings:
     replay: Optional[str] = None
     probe_timeout: float = 20.0
     workload_timeout: float = 900.0
+    aa: bool = False                        # the A/A control row: the CPU baseline against itself
 
 
 # name -> (help, ini type, default). Help strings are shared by addoption and addini.
@@ -63,6 +64,7 @@ OPTIONS = {
     "dlready_replay": ("judge a recorded case (bundled name or path to a case file) instead of live workloads", "string", ""),
     "dlready_probe_timeout": ("seconds each probe command may take (default 20)", "string", "20"),
     "dlready_workload_timeout": ("seconds each training subprocess may take (default 900)", "string", "900"),
+    "dlready_aa": ("A/A control: also time the CPU baseline against itself, shown as its own row with the machine's noise floor", "bool", False),
 }
 
 
@@ -164,4 +166,5 @@ def resolve(config: pytest.Config) -> Settings:
         replay=v("dlready_replay")[0] or None,
         probe_timeout=_float(*v("dlready_probe_timeout"), minimum=0.1),
         workload_timeout=_float(*v("dlready_workload_timeout"), minimum=1.0),
+        aa=_bool(v("dlready_aa")[0]),
     )

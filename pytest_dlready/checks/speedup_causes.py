@@ -3,8 +3,11 @@
 A verdict that says "GPU slower than CPU" and then guesses is what readers of the
 MacBook GT 750M post got from the internet. Here every cause is a pure function of the
 two runs (and optionally the facts snapshot and a batch-size sweep) that returns
-``None`` unless something was *measured* that shows it: CPU time vs wall time, a
-quoted log line, a device property, a sweep ratio. The evidence string says which.
+``None`` unless something was *measured* that a healthy GPU would not show: launches per
+step times the measured launch latency against the measured step, cores used (user + sys),
+a quoted log line, a device property, another process on the device, a sweep ratio. The
+evidence string says which. "user ≈ real" is not evidence: any process waiting on a GPU
+synchronously spins a core.
 Causes come from anchors.md section 5 (root causes of slow GPUs, with sources).
 """
 from __future__ import annotations
@@ -22,10 +25,17 @@ def _define(code: str, title: str, fix: str) -> str:
     return catalogue.define(code, title, fix)
 
 
-HOST_BOUND = _define("DLR-CAUSE-HOST-BOUND", "host-bound GPU run (one CPU core busy all run)",
-                     "move data to the GPU once and keep it there; use bigger batches and fewer host<->device copies")
+HOST_BOUND = _define("DLR-CAUSE-HOST-BOUND", "launch-bound GPU run: the GPU waits for the host to issue work",
+                     "do more work per launch: larger batches, a wider model, fused or compiled operations "
+                     "(torch.compile, CUDA graphs, jax.jit)")
+SLOW_LAUNCH = _define("DLR-CAUSE-SLOW-LAUNCH", "slow kernel launches (the host side of each GPU operation is slow)",
+                      "check the host: CPU frequency scaling/power saving, a virtualised GPU, debug settings "
+                      "(CUDA_LAUNCH_BLOCKING=1), an old driver; a healthy CUDA launch costs 5-15 µs")
 CPU_MULTICORE = _define("DLR-CAUSE-CPU-MULTICORE", "the CPU baseline runs on several cores (multi-threaded BLAS)",
                         "expected on a strong CPU; compare with a larger model or batch where the GPU's parallelism pays")
+NAIVE_KERNEL = _define("DLR-CAUSE-NAIVE-KERNEL", "hand-written kernels far below the device's library speed",
+                       "use the vendor's tuned library (cuBLAS, rocBLAS, CLBlast) instead of naive kernels; "
+                       "an OpenCL CPU device (PoCL) is not a GPU")
 SMALL_BATCH = _define("DLR-CAUSE-SMALL-BATCH", "work per step too small: the GPU gains with larger batches",
                       "raise the batch size (or the model width) until each step keeps the GPU busy")
 PARTIAL_FALLBACK = _define("DLR-CAUSE-PARTIAL-FALLBACK", "some operations ran on the CPU",
@@ -34,8 +44,6 @@ FLOAT64 = _define("DLR-CAUSE-FLOAT64", "float64 on the GPU (consumer GPUs run FP
                   "cast data and model to float32 (Theano: floatX=float32; Keras: K.set_floatx('float32'))")
 CUDNN_OFF = _define("DLR-CAUSE-CUDNN-OFF", "cuDNN not used", "install cuDNN matching the toolkit and enable it "
                     "(Theano: dnn.enabled=True / optimizer_including=cudnn)")
-WARMUP = _define("DLR-CAUSE-WARMUP", "compilation/warm-up dominates a short run",
-                 "time more epochs; exclude the first epoch (compile, autotune) from comparisons")
 GPU_SHARED = catalogue.alias("DLR-CAUSE-GPU-SHARED", "DLR-GPU-SHARED", "the GPU may be shared with other processes",
                      "stop other GPU processes, or give this job its own board (gnumpy: run gpu_lock)")
 DISPLAY = catalogue.alias("DLR-CAUSE-DISPLAY", "DLR-GPU-DISPLAY", "the GPU drives a display (kernel run time limit on)",
@@ -61,29 +69,78 @@ def cause(code: str, evidence: str) -> Cause:
     return {"code": catalogue.canonical(code), "title": catalogue.title_for(code), "evidence": evidence}
 
 
-def _busy(run: Any) -> Optional[float]:
-    """CPU seconds per wall second of the whole process (1.0 = one core busy all the time)."""
+def gflops(run: Any) -> Optional[float]:
+    """Achieved GFLOP/s of a run that reports its FLOPs (the DBN does): per measured step, else per epoch."""
+    extra = getattr(run, "extra", None) or {}
+    per_sample, per_step = extra.get("flops_per_sample"), extra.get("per_step_s")
+    batch = extra.get("measured_batch")
+    if isinstance(per_sample, (int, float)) and per_sample > 0 and per_step and isinstance(batch, int):
+        steps = sorted(v for v in per_step if isinstance(v, (int, float)) and v > 0)
+        if steps:
+            return per_sample * batch / steps[len(steps) // 2] / 1e9
+    flops = extra.get("flops_per_epoch")
+    med = getattr(run, "median_epoch", None)
+    if isinstance(flops, (int, float)) and flops > 0 and med:
+        return flops / med / 1e9
+    return None
+
+
+def _cores(run: Any) -> Optional[float]:
+    """Cores a run kept busy (user + system CPU seconds per wall second): measured rounds, else the whole process."""
+    rounds = (getattr(run, "extra", None) or {}).get("round_cores")
+    if isinstance(rounds, list):
+        xs = sorted(v for v in rounds if isinstance(v, (int, float)) and v >= 0)
+        if xs:
+            return xs[len(xs) // 2]
     if run.wall_s and run.cpu_user_s is not None and run.wall_s > 0:
         return (run.cpu_user_s + (run.cpu_sys_s or 0.0)) / run.wall_s
     return None
 
 
+def _gpu_step_s(gpu: Any) -> Optional[float]:
+    steps = sorted(v for v in (gpu.extra or {}).get("per_step_s") or [] if isinstance(v, (int, float)) and v > 0)
+    return steps[len(steps) // 2] if steps else None
+
+
+#: a launch slower than this on a CUDA/ROCm device is slow (healthy: 5-15 µs, anchors.md section 5)
+SLOW_LAUNCH_US = 25.0
+#: launch overhead at least this share of a GPU step: the step is launch-bound
+LAUNCH_SHARE = 0.5
+
+
 def host_bound(cpu: Any, gpu: Any) -> Optional[Cause]:
-    busy = _busy(gpu)
-    if busy is None or not 0.85 <= busy <= 1.15:
+    """Operations per step x measured launch latency against the measured GPU step: the GPU waits on the host."""
+    extra = gpu.extra or {}
+    ops, launch_us, step = extra.get("ops_per_step"), extra.get("launch_us"), _gpu_step_s(gpu)
+    if not (isinstance(ops, int) and isinstance(launch_us, (int, float)) and step):
         return None
-    text = (f"GPU run: user {clock(gpu.cpu_user_s)} ≈ real {clock(gpu.wall_s)} "
-            f"({busy:.0%} of one core busy all run, the GPU waits on the host)")
-    cpu_busy = _busy(cpu)
-    if cpu_busy is not None and cpu.cpu_user_s > (cpu.wall_s or 0):
-        text += f", while the CPU run used more than one core: user {clock(cpu.cpu_user_s)} > real {clock(cpu.wall_s)}"
-    return cause(HOST_BOUND, text)
+    overhead = ops * launch_us * 1e-6
+    share = overhead / step
+    if share < LAUNCH_SHARE:
+        return None
+    return cause(HOST_BOUND, f"GPU step {step * 1e3:.3g} ms, of which {ops} launches × {launch_us:.3g} µs = "
+                             f"{overhead * 1e3:.3g} ms ({min(share, 1.0):.0%}) is issuing work, measured")
+
+
+def slow_launch(cpu: Any, gpu: Any) -> Optional[Cause]:
+    launch_us = (gpu.extra or {}).get("launch_us")
+    used = str(gpu.device_used or "").lower()
+    if not isinstance(launch_us, (int, float)) or not used.startswith(("cuda", "rocm", "hip")):
+        return None
+    if launch_us <= SLOW_LAUNCH_US:
+        return None
+    return cause(SLOW_LAUNCH, f"{launch_us:.3g} µs per launch measured on {gpu.device_name or used} "
+                              f"(healthy: 5-15 µs)")
 
 
 def cpu_multicore(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
-    if not (cpu.wall_s and cpu.cpu_user_s and cpu.cpu_user_s > 1.1 * cpu.wall_s):
+    """The CPU baseline used clearly more cores than the GPU run did (user + sys over wall)."""
+    c, g = _cores(cpu), _cores(gpu)
+    if c is None or c < 1.5 or (g is not None and c < 1.3 * g):
         return None
-    text = f"CPU run: user {clock(cpu.cpu_user_s)} over real {clock(cpu.wall_s)} = {cpu.cpu_user_s / cpu.wall_s:.2f} cores"
+    text = f"CPU run kept {c:.2f} cores busy (user + sys over wall)"
+    if g is not None:
+        text += f", the GPU run {g:.2f}"
     blas = lookup(facts, "numpy.blas") or {}
     name = blas.get("name") or blas.get("vendor") if isinstance(blas, Mapping) else None
     if name:
@@ -91,16 +148,31 @@ def cpu_multicore(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Caus
     return cause(CPU_MULTICORE, text)
 
 
-def small_batch(cpu: Any, gpu: Any, sweep: Sequence[Tuple[Any, Any]]) -> Optional[Cause]:
-    points = []
-    for pair in [(cpu, gpu)] + list(sweep or []):
-        c, g = pair
-        if c.median_epoch and g.median_epoch and g.batch_size:
-            points.append((g.batch_size, c.median_epoch / g.median_epoch))
-    points = sorted(set(points))
-    if len(points) < 2 or points[-1][1] < 1.25 * points[0][1]:
+def naive_kernel(cpu: Any, gpu: Any) -> Optional[Cause]:
+    """Hand-written kernels (the OpenCL route) computing far slower than the CPU's tuned BLAS."""
+    kernels = str((gpu.extra or {}).get("kernels") or "")
+    g_cpu, g_gpu = gflops(cpu), gflops(gpu)
+    if "naive" not in kernels or not g_cpu or not g_gpu or g_gpu >= 0.5 * g_cpu:
         return None
-    steps = " → ".join(f"batch {b}: {r:.2f}x" for b, r in points)
+    return cause(NAIVE_KERNEL, f"{gpu.backend} {kernels} reach {g_gpu:.3g} GFLOP/s on "
+                               f"{gpu.device_name or gpu.device_used}, {cpu.backend}'s BLAS on the CPU {g_cpu:.3g} GFLOP/s")
+
+
+def small_batch(cpu: Any, gpu: Any, points: Sequence[Mapping[str, Any]]) -> Optional[Cause]:
+    """The speedup grows with the batch size in the sweep (measured points only)."""
+    main = (gpu.extra or {}).get("measured_batch") or gpu.batch_size
+    found = [(int(p["batch"]), p["interval"].ratio) for p in points or []
+             if "interval" in p and isinstance(p.get("batch"), int)]
+    measured = (((gpu.extra or {}).get("measurement") or {}).get("main") or {}).get("interval") or {}
+    ratio = measured.get("ratio") if isinstance(measured, Mapping) else None
+    if ratio is None and cpu.median_epoch and gpu.median_epoch:
+        ratio = cpu.median_epoch / gpu.median_epoch
+    if isinstance(main, int) and isinstance(ratio, (int, float)):
+        found.append((main, float(ratio)))
+    found = sorted(set(found))
+    if len(found) < 2 or found[-1][1] < 1.25 * found[0][1]:
+        return None
+    steps = " → ".join(f"batch {b}: {r:.2f}x" for b, r in found)
     return cause(SMALL_BATCH, f"speedup grows with batch size: {steps}")
 
 
@@ -128,18 +200,6 @@ def cudnn_off(cpu: Any, gpu: Any) -> Optional[Cause]:
     if (gpu.extra or {}).get("cudnn") is False:
         return cause(CUDNN_OFF, "GPU run reported cuDNN disabled")
     return None
-
-
-def warmup(cpu: Any, gpu: Any) -> Optional[Cause]:
-    epochs = list(gpu.epoch_seconds or [])
-    med = gpu.median_epoch
-    if len(epochs) < 2 or not med or epochs[0] < 3 * med:
-        return None
-    share = epochs[0] / sum(epochs)
-    if share < 0.3:
-        return None
-    return cause(WARMUP, f"GPU epoch 1 took {epochs[0]:.3g} s vs median {med:.3g} s "
-                         f"({share:.0%} of all {len(epochs)} epochs)")
 
 
 def _gpu_facts(gpu: Any, facts: Mapping[str, Any]) -> Tuple[Optional[int], Dict[str, Any]]:
@@ -172,17 +232,30 @@ def display(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
     return None
 
 
+#: process names of this tool's own probes and workloads: never "other processes on the GPU"
+OWN_PROCESSES = ("dlready", "cuda_native", "dbn.py", "mnist_cnn", "pytest")
+
+
 def gpu_shared(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
-    line = _signal(gpu, signals.GPU_LOCK)
-    if line:
-        return cause(GPU_SHARED, f"GPU run log: {line}")
+    """Another process seen on the device (nvidia-smi's compute processes), not this tool's own.
+
+    gnumpy's "gpu_lock" warning is not evidence: it only says the lock script is not installed.
+    """
     index, g = _gpu_facts(gpu, facts)
     others = g.get("compute_processes") or g.get("processes")
-    if isinstance(others, list) and others:
-        names = ", ".join(str(p.get("name") or p.get("process_name") or p.get("pid")) if isinstance(p, Mapping)
-                          else str(p) for p in others[:3])
-        return cause(GPU_SHARED, f"{len(others)} other process(es) on the GPU: {names}")
-    return None
+    if not isinstance(others, list):
+        return None
+    own = set((gpu.extra or {}).get("own_pids") or [])
+    foreign = []
+    for p in others:
+        name = str(p.get("name") or p.get("process_name") or "") if isinstance(p, Mapping) else str(p)
+        pid = p.get("pid") if isinstance(p, Mapping) else None
+        if pid in own or any(tag in name.lower() for tag in OWN_PROCESSES):
+            continue
+        foreign.append(name or f"pid {pid}")
+    if not foreign:
+        return None
+    return cause(GPU_SHARED, f"{len(foreign)} other process(es) on the GPU: {', '.join(foreign[:3])}")
 
 
 def throttle(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
@@ -226,13 +299,21 @@ def small_gpu(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Cause]:
 
 
 def measured_causes(cpu: Any, gpu: Any, facts: Optional[Mapping[str, Any]] = None,
-                    sweep: Optional[Sequence[Tuple[Any, Any]]] = None) -> List[Cause]:
-    """Every cause with evidence, most direct first; a cause that cannot be shown is left out."""
+                    points: Optional[Sequence[Mapping[str, Any]]] = None, workload_bound: bool = False) -> List[Cause]:
+    """Every cause with evidence, most direct first; a cause that cannot be shown is left out.
+
+    ``points``: the batch sweep (``speedup.sweep_points``). ``workload_bound``: the GPU is fine
+    at a larger batch, so only what explains a too-small workload is listed (launch overhead,
+    the batch itself), not the machine's faults.
+    """
     facts = facts or {}
-    found = [
-        host_bound(cpu, gpu), cpu_multicore(cpu, gpu, facts), small_batch(cpu, gpu, sweep or []),
-        partial_fallback(cpu, gpu), float64(cpu, gpu), cudnn_off(cpu, gpu), warmup(cpu, gpu),
-        gpu_shared(cpu, gpu, facts), display(cpu, gpu, facts), throttle(cpu, gpu, facts),
-        pcie(cpu, gpu, facts), small_gpu(cpu, gpu, facts),
-    ]
+    if workload_bound:
+        found = [host_bound(cpu, gpu), small_batch(cpu, gpu, points or []), cpu_multicore(cpu, gpu, facts)]
+    else:
+        found = [
+            naive_kernel(cpu, gpu), slow_launch(cpu, gpu), host_bound(cpu, gpu), cpu_multicore(cpu, gpu, facts),
+            small_batch(cpu, gpu, points or []), partial_fallback(cpu, gpu), float64(cpu, gpu), cudnn_off(cpu, gpu),
+            gpu_shared(cpu, gpu, facts), display(cpu, gpu, facts), throttle(cpu, gpu, facts),
+            pcie(cpu, gpu, facts), small_gpu(cpu, gpu, facts),
+        ]
     return [c for c in found if c]

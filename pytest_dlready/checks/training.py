@@ -32,6 +32,28 @@ def _fmt(value: Optional[float]) -> str:
     return f"{value:.3g}" if value < 100 else f"{value:.0f}"
 
 
+def _per_steps(run: Any) -> List[float]:
+    values = (getattr(run, "extra", None) or {}).get("per_step_s") or []
+    return sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0)
+
+
+def blas_words(run: Any) -> str:
+    """"2 BLAS threads (one per usable CPU (2)), OPENBLAS_CORETYPE=Haswell": the settings every CPU figure needs."""
+    extra = getattr(run, "extra", None) or {}
+    parts = []
+    if isinstance(run.threads, int):
+        note = extra.get("threads_note")
+        parts.append(f"{run.threads} BLAS thread{'s' if run.threads != 1 else ''}" + (f" ({note})" if note else ""))
+    blas = extra.get("blas")
+    if isinstance(blas, dict) and blas.get("name"):
+        parts.append(f"{blas['name']}" + (f" {blas['version']}" if blas.get("version") else "")
+                     + (f" {blas['architecture']}" if blas.get("architecture") else ""))
+    env = extra.get("blas_env")
+    if isinstance(env, dict):
+        parts += [f"{k}={v}" for k, v in sorted(env.items()) if not k.endswith("_NUM_THREADS")]
+    return ", ".join(parts)
+
+
 def run_summary(run: Any) -> str:
     """"2,048 samples of sklearn-digits-upscaled, 0.0312 s/epoch (median of 2 after 1 warm-up)"."""
     timed = list(getattr(run, "timed_epochs", []) or [])
@@ -39,8 +61,18 @@ def run_summary(run: Any) -> str:
     what = f"{run.samples:,} samples of {data}" if isinstance(run.samples, int) else data  # a replayed log may not say
     warm = len(run.epoch_seconds) - len(timed)
     where = run.device_name or run.device_used or ("the CPU" if run.device == "cpu" else "an unnamed device")
+    blas = blas_words(run) if run.device == "cpu" else ""
+    blas = f"; {blas}" if blas else ""
+    steps = _per_steps(run)
+    if steps and not timed:
+        batch = (run.extra or {}).get("measured_batch") or run.batch_size
+        median = steps[len(steps) // 2]
+        return (f"{what} on {where}: {median * 1e3:.3g} ms/step at batch {batch} "
+                f"(median of {len(steps)} timed rounds after warm-up{blas})")
+    if not timed and run.wall_s:
+        return f"{what} on {where}: whole run {_fmt(run.wall_s)} s (the log holds no epochs, only its wall time{blas})"
     return (f"{what} on {where}: {_fmt(run.median_epoch)} s/epoch "
-            f"(median of {len(timed)} after {warm} warm-up)")
+            f"(median of {len(timed)} after {warm} warm-up{blas})")
 
 
 def _losses(run: Any) -> List[float]:
@@ -60,7 +92,7 @@ def cpu_rows(run: Any) -> List[Finding]:
     observed = {"workload": run.workload, "backend": run.backend, "median_epoch_s": run.median_epoch,
                 "dataset": run.dataset, "samples": run.samples, "wall_s": run.wall_s,
                 "peak_rss_mb": run.peak_rss_mb, "device_used": run.device_used}
-    if not run.ok or not run.timed_epochs:
+    if not run.ok or not (run.timed_epochs or _per_steps(run) or run.wall_s):
         why = run.error or "no epoch finished"
         return [Finding(check, Status.FAIL, f"the CPU baseline {run.label} failed: {why}", code=CPU_FAILED,
                         fix=catalogue.fix_for(CPU_FAILED), observed=dict(observed, error=why))]

@@ -99,6 +99,12 @@ def _dl_cpu_baselines() -> Dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def _dl_cpu_rows_shown() -> set:
+    """CPU baselines whose row this process has shown (a baseline shared by comparisons shows once)."""
+    return set()
+
+
 @pytest.fixture
 def dl_run_workload(pytestconfig: pytest.Config, dl_settings, _dl_cpu_baselines) -> Callable[..., Any]:
     """``run(spec, reuse=True) -> RunResult``: one subprocess per spec, with live epoch lines."""
@@ -122,6 +128,38 @@ def dl_run_workload(pytestconfig: pytest.Config, dl_settings, _dl_cpu_baselines)
         if spec.device == "cpu" and result.ok:
             _dl_cpu_baselines[key] = result
         return result
+
+    return run
+
+
+@pytest.fixture
+def dl_measure_pair(pytestconfig: pytest.Config, dl_settings) -> Callable[..., Any]:
+    """``measure(cpu_spec, gpu_spec) -> (cpu, gpu)``: interleaved rounds of both sides (``workloads.measure``).
+
+    The sweep runs only when the main batch does not already show the GPU clearly faster
+    (the checks' own outcome decides), so a healthy GPU costs one measurement.
+    """
+    from pytest_dlready.checks import speedup_stats
+    from pytest_dlready.workloads import measure
+
+    write = _progress_writer(pytestconfig)
+    plan = measure.plan_for(dl_settings.tier)
+
+    def needs_sweep(main: Dict[str, Any]) -> bool:
+        iv = speedup_stats.from_dict(main.get("interval"))
+        return iv is not None and speedup_stats.outcome(iv, dl_settings.min_speedup) != speedup_stats.FASTER
+
+    def run(cpu_spec: Any, gpu_spec: Any, sweep: bool = True) -> Any:
+        samples = int(cpu_spec.args[cpu_spec.args.index("--samples") + 1]) if "--samples" in cpu_spec.args else 8192
+        write(f"dlready: measuring {cpu_spec.label} against {gpu_spec.label} in interleaved rounds "
+              f"(batch {cpu_spec.measure_batch}, up to ~{plan.budget_s + 2 * plan.warmup_s:.0f} s)")
+        cpu, gpu = measure.compare(cpu_spec, gpu_spec, plan, int(cpu_spec.measure_batch), samples,
+                                   dl_settings.workload_timeout, needs_sweep if sweep else (lambda main: False))
+        main = (gpu.extra.get("measurement") or {}).get("main") or {}
+        iv = speedup_stats.from_dict(main.get("interval"))
+        if iv is not None:
+            write(f"dlready: {gpu_spec.label}: {speedup_stats.describe(iv)} ({main.get('stopped')})")
+        return cpu, gpu
 
     return run
 

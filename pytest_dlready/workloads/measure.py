@@ -169,6 +169,9 @@ def compare(cpu_spec: WorkloadSpec, gpu_spec: WorkloadSpec, plan: Plan, batch: i
         result.extra["measured_with"] = "interleaved rounds"
         if "main" in measurement and measurement["main"].get(name):
             result.extra["per_step_s"] = list(measurement["main"][name].get("per_step_s") or [])
+            result.extra["round_cores"] = list(measurement["main"][name].get("cores") or [])
+            result.extra["measured_batch"] = batch
+        result.extra["own_pids"] = [w.child.proc.pid for w in (cpu, gpu) if w.child is not None]
     gpu_result.extra["measurement"] = measurement
     return cpu_result, gpu_result
 

@@ -95,6 +95,8 @@ class WorkloadSpec:
     theano_device: Optional[str] = None       # "cpu" / "cuda0": sets THEANO_FLAGS and PYTENSOR_FLAGS
     cudnn: Optional[bool] = None              # Theano/PyTensor dnn.enabled
     lock: str = ""                            # device lock name ("cpu", "cuda0", "opencl0"); "" = by side
+    measure_batch: Optional[int] = None       # serve-capable: measured in interleaved rounds at this batch
+    threads_note: str = ""                    # how the CPU threads were chosen, for the CPU row
 
     @property
     def label(self) -> str:

@@ -485,6 +485,8 @@ def _result(spec: WorkloadSpec, child: _Child, result_path: str, workdir: str, t
     result.stderr_tail = [ln[:500] for ln in list(child.stderr_tail)[-STDERR_TAIL:]]
     result.signals = list(dict.fromkeys(list(data.get("signals", [])) + child.signals))[:MAX_SIGNALS]
     result.extra["returncode"] = child.status
+    if spec.threads_note:
+        result.extra["threads_note"] = spec.threads_note
     if child.leftovers:
         result.extra["leftover_processes"] = child.leftovers
     if child.dropped_bytes:

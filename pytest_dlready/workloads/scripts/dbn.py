@@ -420,6 +420,23 @@ def launch_latency_us(trainer, launches: int = 200) -> float:
 # -- device identification -----------------------------------------------------------
 
 
+BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE", "MKL_DEBUG_CPU_TYPE")
+
+
+def blas_info():
+    """numpy's BLAS as threadpoolctl sees it ({name, version, architecture}), {} without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        pools = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if pools:
+            p = pools[0]
+            return {"name": p.get("internal_api"), "version": p.get("version"), "architecture": p.get("architecture")}
+    except Exception:
+        pass
+    return {}
+
+
 def blas_threads():
     """BLAS threads numpy will use (threadpoolctl when present, else the env limits)."""
     try:
@@ -496,6 +513,8 @@ def main(argv=None) -> int:
             backend = ArrayBackend("numpy")
             info.update(device_used="cpu", device_name=script_io.cpu_name(), threads=blas_threads())
             info["extra"]["numpy_version"] = numpy.__version__
+            info["extra"]["blas"] = blas_info()
+            info["extra"]["blas_env"] = {k: os.environ[k] for k in BLAS_ENV if os.environ.get(k)}
         elif args.backend == "torch":
             backend = prepare_torch(args.device, info)
         elif args.backend == "cupy":
