@@ -39,9 +39,20 @@ def test_live_suite_snapshot_replayed_elsewhere_gives_identical_rows(tmp_path):
                                     f"--dlready-facts={snap}", f"--dlready-json={replay_json}")
     replayed = _training_rows(replay_json)
     # every row the live run judged (not the skipped comparisons) comes back identical, in order
-    assert replayed == [r for r in live if r["status"] != "skip"], out_replay
+    expected = [r for r in live if r["status"] != "skip"]
+    assert replayed == expected, _first_difference(replayed, expected) + "\n" + out_replay
     if _has("pyopencl"):
         assert any(r["check"].startswith("speedup dbn-mnist[pyopencl]") for r in replayed), out_replay
+
+
+def _first_difference(got, want):
+    if len(got) != len(want):
+        return f"{len(got)} rows replayed, {len(want)} live: {[r['check'] for r in got]} vs {[r['check'] for r in want]}"
+    for g, w in zip(got, want):
+        for key in g:
+            if g[key] != w.get(key):
+                return f"{g['check']}: {key} differs:\n replayed {g[key]!r}\n live     {w.get(key)!r}"
+    return ""
 
 
 def _has(module):

@@ -53,8 +53,9 @@ def test_json_case_needs_no_toml_reader(tmp_path):
     assert snap["source"] == "replay of mine" and len(snap["workloads"]["runs"]) == 2
     (finding,) = replay.judge_runs(snap["workloads"]["runs"], snap)
     assert finding.code == "DLR-SPEED-SLOWER"  # no facts: only the run-measured causes
-    assert [c["code"] for c in finding.observed["causes"]] == [
-        "DLR-CAUSE-HOST-BOUND", "DLR-CAUSE-CPU-MULTICORE", "DLR-GPU-SHARED"]
+    # user ≈ real and gnumpy's gpu_lock warning are what a healthy GPU shows too: no cause; the CPU run
+    # kept 1.33 cores busy, the GPU run 1.00 -- below the 1.5 cores that make a multicore baseline
+    assert finding.observed["causes"] == []
 
 
 def test_missing_log_is_a_usage_error(tmp_path):
@@ -74,9 +75,9 @@ def test_main_prints_json_verdict(capsys):
 def test_pytest_replay_gt750m_fails_with_causes(tmp_path):
     rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=gt750m-dbn")
     assert rc == 1, out
-    assert "[DLR-SPEED-SLOWER] GPU is 2.00x SLOWER than CPU on dbn-mnist [gnumpy+cudamat, GeForce GT 750M]" in out
-    assert "cause [DLR-CAUSE-HOST-BOUND] host-bound GPU run" in out
-    assert "gnumpy: failed to use gpu_lock" in out
+    assert ("[DLR-SPEED-SLOWER] GPU 2.03x slower (95 % CI 1.67–2.52x slower, 9 epochs) than CPU on dbn-mnist "
+            "[gnumpy+cudamat, GeForce GT 750M]") in out
+    assert "cause [DLR-GPU-DISPLAY]" in out and "cause [DLR-CAUSE-SMALL-GPU]" in out
     assert "facts replay of gt750m-dbn" in out
 
 
@@ -84,8 +85,8 @@ def test_pytest_replay_titanx_passes_with_ratios(tmp_path):
     # -k: only the replay suite; the toolchain suite judges the recorded Windows facts on its own
     rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=titanx-keras-mnist", "-k", "test_speedup")
     assert rc == 0, out
-    for ratio in ("5.28x", "15.50x", "49.60x", "31.00x"):
-        assert f"GPU is {ratio} faster than CPU" in out
+    for ratio in ("5.33x", "15.65x", "50.09x", "32.67x"):
+        assert f"GPU {ratio} faster (95 % CI" in out
     assert "baseline: the theano CPU run" in out
 
 
@@ -119,3 +120,38 @@ def test_live_runs_snapshot_replay_identical_findings(tmp_path):
                 for r in doc["rows"] if r["test"].startswith("test_speedup[")]
         rows.append(mine)
     assert rows[0] == rows[1] == json.loads(json.dumps(expected)), out
+
+
+def _case(tmp_path, cpu_text, gpu_text):
+    (tmp_path / "cpu.log").write_text(cpu_text)
+    (tmp_path / "gpu.log").write_text(gpu_text)
+    (tmp_path / "case.json").write_text(json.dumps({
+        "name": "mine", "workload": "dbn-mnist",
+        "runs": [{"device": "cpu", "backend": "gnumpy+npmat", "log": "cpu.log"},
+                 {"device": "gpu", "backend": "gnumpy+cudamat", "log": "gpu.log"}]}))
+    snap = replay.facts_for_case(str(tmp_path))
+    return replay.judge_runs(snap["workloads"]["runs"], snap)
+
+
+def _seed_log(name):
+    with open(os.path.join(replay.CASES_DIR, "gt750m-dbn", name), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def test_a_pair_of_different_models_is_refused_naming_both(tmp_path):
+    """The seed's CPU log as if it had trained the wider 784-800-800-10 DBN: not comparable with the GPU log."""
+    wider = _seed_log("cpu.log").replace("[DBN] layers [784, 300, 10]", "[DBN] layers [784, 800, 800, 10]")
+    assert wider != _seed_log("cpu.log")
+    (f,) = _case(tmp_path, wider, _seed_log("gpu.log"))
+    assert f.status.value == "skip" and f.code == "DLR-SPEED-MISMATCH", f.message
+    assert "layers 784-800-800-10 (CPU, replay:mine/cpu.log) vs 784-300-10 (GPU, replay:mine/gpu.log)" in f.message
+
+
+def test_a_pair_of_time_blocks_only_is_judged_from_wall_times(tmp_path):
+    """Only the shell `time` blocks of the seed's two logs: judged from 1m1.586s against 2m8.462s."""
+    def time_block(text):
+        return "\n".join(text.rstrip("\n").split("\n")[-4:]) + "\n"
+
+    (f,) = _case(tmp_path, time_block(_seed_log("cpu.log")), time_block(_seed_log("gpu.log")))
+    assert f.code == "DLR-SPEED-SLOWER" and f.observed["basis"] == "one run each", f.message
+    assert "judged from whole-run wall times" in f.message and "CPU 1m1.586s, GPU 2m8.462s" in f.message

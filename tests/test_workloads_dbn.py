@@ -87,7 +87,9 @@ def test_opencl_standin_is_slower_with_measured_throughput(numpy_run):
     if not speedup.is_standin_device(gpu):
         pytest.skip(f"the OpenCL device here is a real GPU: {gpu.device_name}")
     rows = speedup.judge(cpu, gpu, {}, 1.0)
-    assert rows[0].status.value == "fail" and "SLOWER than CPU" in rows[0].message
-    assert "measured throughput" in rows[0].message and rows[0].observed["gpu_gflops"] < rows[0].observed["cpu_gflops"]
+    assert rows[0].status.value == "fail" and "x slower (95 % CI" in rows[0].message
+    (naive,) = [c for c in rows[0].observed["causes"] if c["code"] == "DLR-CAUSE-NAIVE-KERNEL"]
+    assert "GFLOP/s" in naive["evidence"] and "BLAS on the CPU" in naive["evidence"]
+    assert "clinfo" in rows[0].fix and "nvidia-smi" not in rows[0].fix
     warned = speedup.judge(cpu, gpu, {}, 1.0, standin=True)
     assert warned[0].status.value == "warn" and warned[0].message.startswith("stand-in, not a GPU")

@@ -58,8 +58,9 @@ def test_opencl_slower_than_cpu_fails_end_to_end(pytester):
         pytest.skip("the OpenCL device here is faster than the CPU (a real GPU)")
     assert result.ret == 1
     assert speed[0]["status"] == "fail" and speed[0]["code"] == "DLR-SPEED-SLOWER"
-    result.stdout.fnmatch_lines(["*GPU is *x SLOWER than CPU on dbn-mnist*", "*measured throughput*GFLOP/s*",
-                                 "dlready: NOT READY*"])
+    result.stdout.fnmatch_lines(["*GPU *x slower (95 % CI *x slower, * rounds) than CPU on dbn-mnist*",
+                                 "*cause ?DLR-CAUSE-NAIVE-KERNEL?*GFLOP/s*", "dlready: NOT READY*"])
+    assert speed[0]["observed"]["basis"] == "paired rounds" and speed[0]["observed"]["sweep"]
 
 
 def test_registry_without_gpu_facts():
@@ -78,7 +79,12 @@ def test_registry_with_nvidia_gpu_and_tiers():
     facts = {"devices": {"gpus": [{"vendor": "nvidia", "name": "GeForce GT 750M"}]}}
     comps = {c.id: c for c in registry.comparisons(facts, Settings(tier="full"))}
     numpy = comps["dbn-mnist[numpy]"]
-    assert numpy.gpu.backend == "cupy" and "46900" in numpy.gpu.args and "10" in numpy.gpu.args
+    # torch first (fewer, cheaper launches per step), CuPy tried when torch cannot use the GPU
+    assert numpy.gpu.backend == "torch" and numpy.extra["fallback"].backend == "cupy"
+    assert "46900" in numpy.gpu.args and numpy.gpu.measure_batch == 1024 and "1024" in numpy.gpu.args
+    assert numpy.cpu.env["OPENBLAS_NUM_THREADS"] and numpy.cpu.threads_note.startswith("one per usable CPU")
+    mine = registry.comparisons(dict(facts, env={"vars": {"OMP_NUM_THREADS": "3"}}), Settings(tier="full"))
+    assert mine[0].cpu.env == {} and mine[0].cpu.threads_note == "OMP_NUM_THREADS=3 from your environment"
     cnn = comps["mnist-cnn[keras-jax]"]
     assert not cnn.skip and cnn.gpu.keras_backend == "jax" and "60000" in cnn.gpu.args and "--require-gpu" in cnn.gpu.args
     quick = {c.id: c for c in registry.comparisons(facts, Settings())}

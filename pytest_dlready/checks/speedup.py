@@ -29,7 +29,7 @@ from .. import catalogue
 from ..parsers import signals
 from ..results import Finding, Status
 from . import speedup_stats as stats
-from .speedup_causes import clock, gflops, measured_causes
+from .speedup_causes import clock, measured_causes
 
 OK = catalogue.define("DLR-SPEED-OK", "GPU training faster than CPU training", "")
 SLOWER = catalogue.define(
@@ -239,6 +239,13 @@ def _ratio_words(iv: stats.Interval) -> str:
     return f"{iv.ratio:.2f}x faster" if iv.ratio >= 1 else f"{1 / iv.ratio:.2f}x slower"
 
 
+def _ci_words(iv: stats.Interval) -> str:
+    """``CI 2.91–3.14x`` / ``CI 1.02–1.20x slower``: the interval in the words of its estimate."""
+    if iv.ratio >= 1:
+        return f"CI {iv.lo:.2f}–{iv.hi:.2f}x"
+    return f"CI {1 / iv.hi:.2f}–{1 / iv.lo:.2f}x slower"
+
+
 def _noise(gpu: Any) -> str:
     """How busy the machine was while it was measured: load, steal time, the busiest other processes."""
     noise = measurement(gpu).get("noise") or {}
@@ -411,7 +418,7 @@ def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
     sweep_line = ""
     if points:
         sweep_line = "batch sweep: " + "; ".join(
-            f"batch {p['batch']}: GPU {_ratio_words(p['interval'])} (CI {p['interval'].lo:.2f}–{p['interval'].hi:.2f}x)"
+            f"batch {p['batch']}: GPU {_ratio_words(p['interval'])} ({_ci_words(p['interval'])})"
             if "interval" in p else f"batch {p['batch']}: not measured ({p['skipped']})" for p in points)
     better = [p for p in measured if stats.outcome(p["interval"], min_speedup) == stats.FASTER]
     here = f"at batch {ev.observed.get('batch')}" if ev.observed.get("batch") else "as run"

@@ -69,15 +69,27 @@ def cause(code: str, evidence: str) -> Cause:
     return {"code": catalogue.canonical(code), "title": catalogue.title_for(code), "evidence": evidence}
 
 
-def gflops(run: Any) -> Optional[float]:
-    """Achieved GFLOP/s of a run that reports its FLOPs (the DBN does): per measured step, else per epoch."""
+def _measured_steps(gpu: Any, side: str) -> Tuple[List[float], Optional[int]]:
+    """The per-step seconds of one side of the GPU run's interleaved measurement, and its batch."""
+    main = (((getattr(gpu, "extra", None) or {}).get("measurement") or {}).get("main") or {})
+    if not isinstance(main, Mapping):
+        return [], None
+    steps = (main.get(side) or {}).get("per_step_s") if isinstance(main.get(side), Mapping) else None
+    batch = main.get("batch")
+    return sorted(v for v in steps or [] if isinstance(v, (int, float)) and v > 0), batch if isinstance(batch, int) else None
+
+
+def gflops(run: Any, measured_by: Any = None, side: str = "gpu") -> Optional[float]:
+    """Achieved GFLOP/s of a run that reports its FLOPs (the DBN does).
+
+    From the interleaved measurement that ``measured_by`` (the GPU run) carries, for ``side``,
+    when there is one -- so a replay of the snapshot reads the same figure -- else per epoch.
+    """
     extra = getattr(run, "extra", None) or {}
-    per_sample, per_step = extra.get("flops_per_sample"), extra.get("per_step_s")
-    batch = extra.get("measured_batch")
-    if isinstance(per_sample, (int, float)) and per_sample > 0 and per_step and isinstance(batch, int):
-        steps = sorted(v for v in per_step if isinstance(v, (int, float)) and v > 0)
-        if steps:
-            return per_sample * batch / steps[len(steps) // 2] / 1e9
+    per_sample = extra.get("flops_per_sample") or ((getattr(measured_by, "extra", None) or {}).get("flops_per_sample"))
+    steps, batch = _measured_steps(measured_by if measured_by is not None else run, side)
+    if isinstance(per_sample, (int, float)) and per_sample > 0 and steps and batch:
+        return per_sample * batch / steps[len(steps) // 2] / 1e9
     flops = extra.get("flops_per_epoch")
     med = getattr(run, "median_epoch", None)
     if isinstance(flops, (int, float)) and flops > 0 and med:
@@ -151,7 +163,7 @@ def cpu_multicore(cpu: Any, gpu: Any, facts: Mapping[str, Any]) -> Optional[Caus
 def naive_kernel(cpu: Any, gpu: Any) -> Optional[Cause]:
     """Hand-written kernels (the OpenCL route) computing far slower than the CPU's tuned BLAS."""
     kernels = str((gpu.extra or {}).get("kernels") or "")
-    g_cpu, g_gpu = gflops(cpu), gflops(gpu)
+    g_cpu, g_gpu = gflops(cpu, gpu, "cpu"), gflops(gpu, gpu, "gpu")
     if "naive" not in kernels or not g_cpu or not g_gpu or g_gpu >= 0.5 * g_cpu:
         return None
     return cause(NAIVE_KERNEL, f"{gpu.backend} {kernels} reach {g_gpu:.3g} GFLOP/s on "
