@@ -63,7 +63,10 @@ def main() -> None:
     print(f"ratio warm/target         : {statistics.median(warm) / TARGET_S:.2f}  (target {TARGET_S:g} s)")
     print(f"ratio no-OpenCL/target    : {statistics.median(no_ocl) / TARGET_S:.2f}  (target <= 1.00)")
     print(f"ratio cold/warm           : {cold / statistics.median(warm):.1f}x  (what the cache saves)")
+    ok = statistics.median(no_ocl) <= TARGET_S
+    print("OK" if ok else f"MISSED: the device probe without OpenCL takes over {TARGET_S:g} s")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -74,7 +74,8 @@ def main() -> None:
         worst = ratio if worst is None else min(worst, ratio)
         print(f"{key:13s} route {a:7.2f} GB/s   reference loop {b:7.2f} GB/s   ratio {ratio:.2f}")
     print(f"worst ratio route/reference: {worst:.2f} (target >= 0.95)")
+    return 0 if worst is not None and worst >= 0.95 else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

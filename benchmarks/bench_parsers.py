@@ -9,6 +9,7 @@ in the same run (this VM's timings swing, ratios within one run do not).
 """
 from __future__ import annotations
 
+import sys
 import glob
 import os
 import random
@@ -42,15 +43,24 @@ def best_of(fn, text: str, repeat: int = 3) -> float:
     return min(times)
 
 
-def main() -> None:
+#: linear time doubles with the input; a ratio above this (with a run long enough to time) is superlinear
+MAX_RATIO = 2.6
+
+
+def main() -> int:
     mb = 1_000_000
+    missed = []
     print(f"{'input':<8} {'parser':<16} {'1 MB s':>8} {'2 MB s':>8} {'ratio':>6}")
     for label, make in (("random", random_text), ("real", real_text)):
         one, two = make(mb), make(2 * mb)
         for name, fn in PARSERS.items():
             t1, t2 = best_of(fn, one), best_of(fn, two)
             print(f"{label:<8} {name:<16} {t1:8.3f} {t2:8.3f} {t2 / t1:6.2f}")
+            if t2 > 0.05 and t2 / t1 > MAX_RATIO:
+                missed.append(f"{label}/{name} {t2 / t1:.2f}")
+    print(f"target: every ratio <= {MAX_RATIO} (linear): " + ("OK" if not missed else "MISSED: " + ", ".join(missed)))
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
