@@ -97,3 +97,31 @@ def test_registry_with_nvidia_gpu_and_tiers():
 def test_backend_selection():
     assert registry.selected("keras-tensorflow", ("keras",)) and registry.selected("keras-tensorflow", ("tf",))
     assert registry.selected("pyopencl", ("opencl",)) and not registry.selected("numpy", ("torch",))
+
+
+def test_fair_threads_leave_busy_cores_to_their_processes():
+    facts = {"host": {"cpu": {"usable": 4}}}
+    spec = registry.comparisons(facts, Settings())[0].cpu
+    assert spec.env["OPENBLAS_NUM_THREADS"] == "4" and spec.threads_note == "one per usable CPU (4)"
+    assert registry.fair_threads(spec, 0.2) is spec                      # an idle machine: all of them
+    busy = registry.fair_threads(spec, 1.7)
+    assert busy.env == {v: "2" for v in registry.THREAD_VARS}
+    assert busy.threads_note == "2 of 4 usable CPUs: other processes kept 1.7 cores busy"
+    assert registry.fair_threads(spec, 9.0).env["OMP_NUM_THREADS"] == "1"  # never zero
+    mine = registry.comparisons(dict(facts, env={"vars": {"OPENBLAS_NUM_THREADS": "4"}}), Settings())[0].cpu
+    assert registry.fair_threads(mine, 3.0) is mine                      # the user's own setting stands
+
+
+def test_aa_control_row_end_to_end(pytester):
+    """--dlready-aa: the CPU baseline measured against itself is its own row, and it reads no difference."""
+    pytest.importorskip("numpy")
+    out = pytester.path / "report.json"
+    result = pytester.runpytest_subprocess("--dlready", "--dlready-backends=numpy", "--dlready-aa", "-k", "training",
+                                           f"--dlready-json={out}", "-p", "no:cacheprovider")
+    aa = [r for r in rows(out) if r["check"] == "speedup dbn-mnist[numpy A/A]"]
+    assert len(aa) == 1, [r["check"] for r in rows(out)]
+    assert aa[0]["status"] == "pass" and aa[0]["code"] == "DLR-SPEED-AA-OK", aa[0]["message"]
+    assert aa[0]["observed"]["outcome"] in ("equivalent", "inconclusive")
+    result.stdout.fnmatch_lines(["*PASS*A/A control: no difference*"])
+    cpu = [r for r in rows(out) if r["check"].startswith("training dbn-mnist[numpy, cpu")]
+    assert cpu and "BLAS thread" in cpu[0]["message"]

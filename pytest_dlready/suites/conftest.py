@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any, Callable, Dict, List, Mapping
 
 import pytest
@@ -94,6 +95,19 @@ def _epochs_total(spec: Any) -> str:
     return "?"
 
 
+def _fair(spec: Any) -> Any:
+    """The CPU spec with BLAS threads for the CPUs other processes leave free now (``registry.fair_threads``)."""
+    from pytest_dlready.probes import load
+    from pytest_dlready.workloads import registry
+
+    if not spec.threads_note.startswith("one per usable CPU"):
+        return spec
+    before = load.sample()
+    time.sleep(0.3)
+    busy = sum(p.get("cores", 0.0) for p in load.since(before).get("busy", []))
+    return registry.fair_threads(spec, busy)
+
+
 @pytest.fixture(scope="session")
 def _dl_cpu_baselines() -> Dict[str, Any]:
     return {}
@@ -119,6 +133,8 @@ def dl_run_workload(pytestconfig: pytest.Config, dl_settings, _dl_cpu_baselines)
             reused.extra["reused"] = True  # measured earlier in this process, never concurrently
             return reused
         total = _epochs_total(spec)
+        if spec.device == "cpu":
+            spec = _fair(spec)
 
         def on_epoch(epoch: Dict[str, Any]) -> None:
             loss = f" loss {epoch['loss']:.4g}" if isinstance(epoch.get("loss"), (int, float)) else ""
@@ -150,6 +166,9 @@ def dl_measure_pair(pytestconfig: pytest.Config, dl_settings) -> Callable[..., A
         return iv is not None and speedup_stats.outcome(iv, dl_settings.min_speedup) != speedup_stats.FASTER
 
     def run(cpu_spec: Any, gpu_spec: Any, sweep: bool = True) -> Any:
+        cpu_spec = _fair(cpu_spec)
+        if gpu_spec.device == "cpu":  # the A/A control: the same baseline on both sides
+            gpu_spec = cpu_spec
         samples = int(cpu_spec.args[cpu_spec.args.index("--samples") + 1]) if "--samples" in cpu_spec.args else 8192
         write(f"dlready: measuring {cpu_spec.label} against {gpu_spec.label} in interleaved rounds "
               f"(batch {cpu_spec.measure_batch}, up to ~{plan.budget_s + 2 * plan.warmup_s:.0f} s)")

@@ -9,6 +9,7 @@ tier stays a smoke test and ``full`` is faithful to the seeds (``specs``). Legac
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -72,6 +73,24 @@ def cnn_args(tier: str, gpu: bool) -> List[str]:
 
 def _dbn_script() -> str:
     return script("dbn.py")
+
+
+def fair_threads(spec: WorkloadSpec, busy_cores: float) -> WorkloadSpec:
+    """The CPU baseline with one BLAS thread per CPU that other processes leave free, when we chose its threads.
+
+    OpenBLAS threads spin-wait for each other: two threads on two cores, one of them busy with
+    another process, stall the baseline many times over (20-35x measured on this project's VM),
+    while a one-thread baseline only loses its share. A user's own thread settings are kept.
+    """
+    if not spec.threads_note.startswith("one per usable CPU") or busy_cores < 0.5:
+        return spec
+    usable = int(next(iter(spec.env.values()), "1") or 1)
+    free = max(1, int(round(usable - busy_cores)))
+    if free >= usable:
+        return spec
+    env = dict(spec.env, **{v: str(free) for v in THREAD_VARS})
+    note = f"{free} of {usable} usable CPUs: other processes kept {busy_cores:.1f} cores busy"
+    return dataclasses.replace(spec, env=env, threads_note=note)
 
 
 def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable) -> List[Comparison]:
