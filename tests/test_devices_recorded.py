@@ -194,3 +194,24 @@ def test_pocl_binary_distribution_build_failure_is_a_finding():
     assert rows["OpenCL devices"].status is Status.PASS
     build = rows["OpenCL kernel build 0"]
     assert build.status is Status.FAIL and build.code == "DLR-OCL-KERNEL-BUILD" and "cannot build kernels" in build.message
+
+
+def test_a_copy_that_failed_is_a_row_of_its_own_not_dropped():
+    """The native probe's error row (cudaMemcpyAsync failing mid-measurement) reaches the table as a FAIL."""
+    probe = {"status": "ok", "devices": [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "compute_capability": "9.0",
+                                          "memory_mib": 81559, "multiprocessors": 132}],
+             "bandwidth": [
+                 {"device": 0, "direction": "h2d", "memory": "pinned", "size_bytes": 33554432, "reps": 20,
+                  "seconds": 0.012, "gbps": 55.1, "timer": "cuda-events"},
+                 {"device": 0, "direction": "d2h", "memory": "pinned", "size_bytes": 33554432, "reps": 20,
+                  "error": {"code": 700, "name": "cudaErrorIllegalAddress", "message": "an illegal memory access was "
+                            "encountered", "call": "cudaMemcpyAsync(dst, src, o->size, kind, s)"}}],
+             "links": []}
+    facts = {"cuda_probe": probe}
+    facts["devices"] = P.assemble(facts, {})
+    rows = B.check_bandwidth(facts, 0)
+    failed = [r for r in rows if r.code == "DLR-BW-COPY-FAILED"]
+    assert len(failed) == 1 and failed[0].status is Status.FAIL
+    assert failed[0].check == "bandwidth GPU0 D2H pinned"
+    assert "cudaErrorIllegalAddress" in failed[0].message and "700" in failed[0].message
+    assert any(r.check == "bandwidth GPU0 H2D pinned" and r.status is not Status.FAIL for r in rows)

@@ -37,6 +37,8 @@ MEMORY_SLOW = define("DLR-BW-MEMORY-SLOW", "device-to-device copies well below t
                      "disable automatic graphics switching) and other processes on the GPU")
 PAGEABLE_SLOW = define("DLR-BW-PAGEABLE", "pageable host memory copies far slower than pinned",
                        "use pinned host buffers for batches (torch DataLoader(pin_memory=True), cudaMallocHost)")
+COPY_FAILED = define("DLR-BW-COPY-FAILED", "a host<->device or device copy failed while it was timed",
+                     "run the copy by hand (bandwidthTest) and read the CUDA error; check the driver and dmesg for Xid errors")
 
 LABELS = {"h2d": "H2D", "d2h": "D2H", "d2d": "D2D"}
 
@@ -59,6 +61,11 @@ def check_bandwidth(facts: Mapping[str, Any], index: Any = 0, min_gbps: Optional
     if g is None:
         return [skip(f"bandwidth GPU{index}", f"no GPU{index} in this snapshot", needs_gpu=True)]
     rows = [b for b in g.get("bandwidth") or [] if isinstance(b, Mapping) and isinstance(b.get("gbps"), (int, float))]
+    failed = [b for b in g.get("bandwidth") or [] if isinstance(b, Mapping) and b.get("error")
+              and not isinstance(b.get("gbps"), (int, float))]
+    copy_failures = [_copy_failed(g, b) for b in failed]
+    if not rows and copy_failures:
+        return copy_failures
     if not rows:
         return [skip(f"bandwidth GPU{index}", f"{label(g)}: no bandwidth was measured (the CUDA probe, bandwidthTest "
                                               "and NVML-free routes did not run on it)")]
@@ -81,7 +88,19 @@ def check_bandwidth(facts: Mapping[str, Any], index: Any = 0, min_gbps: Optional
             else:
                 findings.append(passed(row, f"{label(g)}: pageable {LABELS[b['direction']]} {gbps:.2f} GB/s"
                                             + (f" (pinned {ref:.2f})" if ref else ""), **seen))
-    return findings
+    return findings + copy_failures
+
+
+def _copy_failed(g: Mapping[str, Any], b: Mapping[str, Any]) -> Finding:
+    """A copy the probe could not time is a row of its own, never dropped: the error is the finding."""
+    row = _row(g, {"direction": b.get("direction") or "?", "memory": b.get("memory") or "?"})
+    err = b.get("error")
+    if isinstance(err, Mapping):
+        text = f"{err.get('call') or 'CUDA'} returned {err.get('code')} ({err.get('name')}): {err.get('message')}"
+    else:
+        text = str(err)
+    return fail(row, f"{label(g)}: the copy could not be timed: {text}", code=COPY_FAILED, fix=fix_for(COPY_FAILED),
+                error=err, source=b.get("source", "?"))
 
 
 def _judge_link(g: Mapping[str, Any], row: str, gbps: float, theo: Mapping[str, Any], min_gbps: Optional[float],

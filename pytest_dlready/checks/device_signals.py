@@ -77,7 +77,7 @@ def check_link(facts: Mapping[str, Any], g: Mapping[str, Any], row: str) -> List
         return [warn(row, f"{label(g)}: PCIe link runs at {link} under load, the slot and card allow Gen{gmax} x{wmax}",
                      code=LINK_DOWN, fix=fix_for(LINK_DOWN), **seen)]
     h2d = [b.get("gbps") for b in g.get("bandwidth") or [] if isinstance(b, Mapping)
-           and b.get("direction") == "h2d" and b.get("memory") == "pinned"]
+           and b.get("direction") == "h2d" and b.get("memory") == "pinned" and isinstance(b.get("gbps"), (int, float))]
     link_gbps = (g.get("theoretical") or {}).get("pcie_gbps")
     if h2d and isinstance(link_gbps, (int, float)) and link_gbps > 0 and h2d[0] >= LINK_WARN * link_gbps:
         return [passed(row, f"{label(g)}: idle at {link} (links train down when idle); copies reach "

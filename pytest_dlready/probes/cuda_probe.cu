@@ -225,13 +225,15 @@ static int measure(int dev, const char *direction, const char *memory, void *dst
         if (async) TRY(cudaMemcpyAsync(dst, src, o->size, kind, s), direction, memory);
         else TRY(cudaMemcpy(dst, src, o->size, kind), direction, memory);
     }
+    /* the stop event is queued behind the copies before NVML is asked anything: a slow NVML
+       call on the host can then never stretch the timed window (the GPU keeps copying) */
+    TRY(cudaEventRecord(stop, s), direction, memory);
     if (link && nvml && nvml->loaded && nvml_dev) {
         /* the async copies are in flight now: this is the link under load */
         link->sampled = nvml->cur_gen(nvml_dev, &link->gen) == 0 && nvml->cur_width(nvml_dev, &link->width) == 0;
         if (nvml->max_gen) nvml->max_gen(nvml_dev, &link->max_gen);
         if (nvml->max_width) nvml->max_width(nvml_dev, &link->max_width);
     }
-    TRY(cudaEventRecord(stop, s), direction, memory);
     TRY(cudaEventSynchronize(stop), direction, memory);
     float ms = 0.0f;
     TRY(cudaEventElapsedTime(&ms, start, stop), direction, memory);

@@ -110,7 +110,7 @@ class _Inventory:
 
 def _add_bandwidth(g: Dict[str, Any], rows: Any, source: str) -> None:
     for row in rows or []:
-        if not isinstance(row, Mapping) or _num(row.get("gbps")) is None or row.get("error"):
+        if not isinstance(row, Mapping):
             continue
         direction = str(row.get("direction", "")).lower()
         memory = str(row.get("memory", "")).lower()
@@ -118,6 +118,12 @@ def _add_bandwidth(g: Dict[str, Any], rows: Any, source: str) -> None:
             memory = "device"  # bandwidthTest labels D2D "PINNED"; no host memory is involved
         if any(b["direction"] == direction and b["memory"] == memory for b in g["bandwidth"]):
             continue  # the first (most direct) route's figure stands
+        if row.get("error"):  # a copy that failed is kept with its error: the checks show it, never drop it
+            g["bandwidth"].append({"direction": direction, "memory": memory, "gbps": None, "error": row.get("error"),
+                                   "size_bytes": row.get("size_bytes"), "source": source})
+            continue
+        if _num(row.get("gbps")) is None:
+            continue
         g["bandwidth"].append({"direction": direction, "memory": memory, "gbps": round(float(row["gbps"]), 3),
                                "size_bytes": row.get("size_bytes"), "source": source})
 
