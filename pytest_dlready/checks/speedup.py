@@ -322,7 +322,8 @@ def judge(cpu: Any, gpu: Any, facts: Optional[Mapping[str, Any]] = None, min_spe
     leniently: what would FAIL for a GPU is a WARN saying what the device really is.
     """
     try:
-        v = _judge(cpu, gpu, facts or {}, float(min_speedup), list(sweep or []), baseline_note)
+        v = _judge(cpu, gpu, facts or {}, float(min_speedup), list(sweep or []), baseline_note,
+                   who="the stand-in" if standin else "GPU")
     except Exception as exc:  # the verdict is pure and total: a bad RunResult is a finding, not a crash
         name = f"speedup {getattr(gpu, 'workload', '?')}"
         return [Finding(name, Status.FAIL, f"cannot judge the speedup: {type(exc).__name__}: {exc}",
@@ -359,7 +360,7 @@ def mismatch(cpu: Any, gpu: Any) -> Optional[str]:
 
 
 def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
-           sweep: List[Tuple[Any, Any]], baseline_note: str) -> _Verdict:
+           sweep: List[Tuple[Any, Any]], baseline_note: str, who: str = "GPU") -> _Verdict:
     name = row_name(gpu.workload, gpu.backend)
     note = f"; {baseline_note}" if baseline_note else ""
     base = {"workload": gpu.workload, "cpu_backend": cpu.backend, "gpu_backend": gpu.backend,
@@ -389,7 +390,7 @@ def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
     iv = ev.interval
     observed = dict(base, **ev.observed, speedup=round(iv.ratio, 4), interval=iv.to_dict(), basis=ev.basis)
     subject = f"on {gpu.workload} [{_describe(gpu)}]"
-    figure = f"GPU {stats.describe(iv)}"
+    figure = f"{who} {stats.describe(iv)}"
     result = stats.outcome(iv, min_speedup)
     observed["outcome"] = result
     stalled = stalled_baseline(cpu, gpu)
@@ -405,7 +406,7 @@ def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
         lines = [f"the interval is too wide to tell (±{iv.half_width:.0%}; ±{stats.TARGET_HALF_WIDTH:.0%} wanted)"
                  + (f"; while measuring: {noise}" if noise else "")]
         return _Verdict(name, Status.WARN, INCONCLUSIVE,
-                        f"inconclusive: GPU {_ratio_words(iv)} than CPU {subject}, but not certainly "
+                        f"inconclusive: {who} {_ratio_words(iv)} than CPU {subject}, but not certainly "
                         f"{'above' if min_speedup > 1 else 'different from'} {max(min_speedup, 1.0):g}x: "
                         f"{stats.describe(iv).split(' ', 2)[2]}; {ev.detail}{note}",
                         fix=catalogue.fix_for(INCONCLUSIVE), observed=observed, lines=lines)
@@ -437,7 +438,7 @@ def _judge(cpu: Any, gpu: Any, facts: Mapping[str, Any], min_speedup: float,
     elif result == stats.BELOW_MIN:
         head, code = f"{figure} than CPU {subject}, short of the required {min_speedup:g}x", BELOW_MIN
     else:
-        head, code = (f"GPU no faster than CPU {subject}: measured {stats.describe(iv)}, within "
+        head, code = (f"{who} no faster than CPU {subject}: measured {stats.describe(iv)}, within "
                       f"±{stats.MARGIN:.0%} of the CPU" + (f" (required {min_speedup:g}x)" if min_speedup > 1 else "")), NO_GAIN
     if measured:
         head += ", and no better at any batch size measured"
