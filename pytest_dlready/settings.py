@@ -40,6 +40,7 @@ class Settings:
     probe_timeout: float = 20.0
     workload_timeout: float = 900.0
     aa: bool = False                        # the A/A control row: the CPU baseline against itself
+    legacy_envs: Optional[str] = None       # where the legacy environments are (default: legacy.default_root)
 
 
 # name -> (help, ini type, default). Help strings are shared by addoption and addini.
@@ -64,6 +65,8 @@ OPTIONS = {
     "dlready_replay": ("judge a recorded case (bundled name or path to a case file) instead of live workloads", "string", ""),
     "dlready_probe_timeout": ("seconds each probe command may take (default 20)", "string", "20"),
     "dlready_workload_timeout": ("seconds each training subprocess may take (default 900)", "string", "900"),
+    "dlready_legacy_envs": ("folder of the legacy Python 2.7/3.6/3.7 environments scripts/make-legacy-envs built "
+                            "(default: $DLREADY_LEGACY_ENVS, else ~/.cache/pytest-dlready/legacy-envs)", "string", ""),
     "dlready_aa": ("A/A control: also time the CPU baseline against itself, shown as its own row with the machine's noise floor", "bool", False),
 }
 
@@ -167,4 +170,5 @@ def resolve(config: pytest.Config) -> Settings:
         probe_timeout=_float(*v("dlready_probe_timeout"), minimum=0.1),
         workload_timeout=_float(*v("dlready_workload_timeout"), minimum=1.0),
         aa=_bool(v("dlready_aa")[0]),
+        legacy_envs=v("dlready_legacy_envs")[0] or None,
     )

@@ -204,3 +204,46 @@ def test_cntk_environment_carries_its_private_mpi_sonames():
     for soname in ("libmpi.so.12", "libmpi_cxx.so.1"):
         assert os.path.exists(os.path.join(libdir, soname))
     assert "Selected CPU as the process wide default device." in env["import_signals"]
+
+
+# -- where environments come from, and which are trusted (issue: nothing from the cwd runs) ----
+def test_a_legacy_envs_folder_in_the_current_directory_is_never_used(tmp_path, monkeypatch):
+    planted = tmp_path / "cwd"
+    fake_env(planted / ".legacy-envs", python="/tmp/x", env={"LD_PRELOAD": "/tmp/evil.so"})
+    monkeypatch.chdir(planted)
+    monkeypatch.delenv(legacy.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = legacy.default_root()
+    assert not root.startswith(str(planted)), root
+    assert all(e["python"] != "/tmp/x" for e in legacy.find_envs())
+
+
+def test_the_per_user_folder_is_the_default_and_the_option_wins(tmp_path, monkeypatch):
+    monkeypatch.delenv(legacy.ENV_VAR, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    mine = tmp_path / "cache" / "pytest-dlready" / "legacy-envs"
+    mine.mkdir(parents=True)
+    assert legacy.default_root() == str(mine) == legacy.user_root()
+    assert legacy.default_root(option=str(tmp_path / "elsewhere")) == str(tmp_path / "elsewhere")
+    assert legacy.default_root({legacy.ENV_VAR: str(tmp_path / "env")}) == str(tmp_path / "env")
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership and modes")
+def test_an_environment_others_may_write_is_not_trusted(tmp_path):
+    env_dir = fake_env(tmp_path / "root")
+    assert legacy.find_env("py27-dbn", str(tmp_path / "root")) is not None
+    os.chmod(env_dir / legacy.MANIFEST, 0o666)
+    record, why = legacy.load_env(str(env_dir))
+    assert record is None and "not trusted" in why and "writable by others" in why
+    os.chmod(env_dir / legacy.MANIFEST, 0o644)
+    os.chmod(tmp_path / "root", 0o777)
+    record, why = legacy.load_env(str(env_dir))
+    assert record is None and "writable by others" in why
+
+
+def test_unbuilt_legacy_stacks_are_one_skip_row_saying_how_to_build_them(tmp_path):
+    from pytest_dlready.settings import Settings
+
+    comps = legacy.comparisons({}, Settings(), root=str(tmp_path / "none"))
+    assert [c.id for c in comps] == ["dbn-mnist[gnumpy]"]
+    assert "make-legacy-envs" in comps[0].skip and "--dlready-legacy-envs" in comps[0].skip

@@ -195,3 +195,47 @@ def test_recorded_gt750m_macbook_device_rows(pytester, tmp_path):
     assert rows["bandwidth GPU0 D2D"][0] == "warn" and "17.1 GB/s" in rows["bandwidth GPU0 D2D"][1]
     assert rows["display GPU0"][0] == "warn" and "Run time limit on kernels: Yes" in rows["display GPU0"][1]
     assert result.ret == 0  # warnings, no failure: the seed's MacBook was "ready" by every tool — and slow
+
+
+def test_relative_path_entries_and_uname_through_path_never_run(tmp_path, monkeypatch):
+    """PATH=bin:$PATH with fake tools in ./bin: none of them may run, platform.processor's uname included."""
+    import stat
+
+    from pytest_dlready.probes import runner as probe_runner, system
+
+    marker = tmp_path / "ran"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("nvcc", "nvidia-smi", "ldconfig", "gcc", "cc", "clang", "g++", "uname", "xcode-select"):
+        fake = bin_dir / tool
+        fake.write_text(f"#!/bin/sh\necho {tool} >> {marker}\necho fake\n")
+        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "bin" + os.pathsep + os.environ.get("PATH", ""))
+    for tool in ("nvcc", "nvidia-smi", "gcc", "uname"):
+        found = probe_runner.which(tool)
+        assert found is None or not found.startswith(str(bin_dir)), found
+    facts = {}
+    system.probe(facts, __import__("pytest_dlready.settings", fromlist=["Settings"]).Settings())
+    assert not marker.exists(), marker.read_text()
+
+
+def test_a_whole_session_with_a_relative_path_entry_runs_nothing_from_it(tmp_path):
+    import stat
+    import subprocess
+    import sys
+
+    marker = tmp_path / "ran"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("nvcc", "nvidia-smi", "ldconfig", "gcc", "cc", "clang", "g++", "cl", "uname", "xcode-select",
+                 "clinfo", "deviceQuery", "bandwidthTest"):
+        fake = bin_dir / tool
+        fake.write_text(f"#!/bin/sh\necho {tool} >> {marker}\necho fake\n")
+        fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ, PATH="bin" + os.pathsep + os.environ.get("PATH", ""))
+    env.pop("PYTEST_ADDOPTS", None)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--dlready", "-p", "no:cacheprovider", "-k",
+                           "not training"], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
+    assert "dlready:" in proc.stdout, proc.stdout[-2000:]
+    assert not marker.exists(), f"ran from ./bin: {marker.read_text()}"

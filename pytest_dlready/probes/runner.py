@@ -48,14 +48,16 @@ def _clip(text: str) -> str:
 
 
 def which(name: str, path: Optional[str] = None) -> Optional[str]:
-    """``shutil.which`` that never falls back to the current directory.
+    """``shutil.which`` over the absolute PATH entries only, never the current directory.
 
-    Windows' ``which`` would find ``.\\nvcc.exe``; a readiness tool must not run a
-    binary that merely happens to sit in the folder the user ran pytest from.
+    Windows' ``which`` would find ``.\\nvcc.exe``, and a relative entry (``PATH=bin:$PATH``)
+    is a folder under wherever pytest happens to run: a readiness tool run as root on a
+    shared node must not run a binary that merely sits in the folder it was started from.
     """
     search = path if path is not None else os.environ.get("PATH", "")
     cwd = os.path.abspath(os.getcwd())
-    parts = [p for p in search.split(os.pathsep) if p and os.path.abspath(p) != cwd and p != "."]
+    parts = [p for p in search.split(os.pathsep)
+             if p and os.path.isabs(os.path.expanduser(p)) and os.path.abspath(p) != cwd]
     return shutil.which(name, path=os.pathsep.join(parts)) if parts else None
 
 

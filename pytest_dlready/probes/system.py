@@ -61,7 +61,8 @@ def _cpu() -> Dict[str, Any]:
         info["usable"] = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
     except (AttributeError, OSError):
         info["usable"] = os.cpu_count()
-    model = platform.processor() or ""
+    # not platform.processor(): on Linux it spawns `uname -p` through an unchecked PATH
+    model = os.uname().machine if hasattr(os, "uname") else (platform.machine() or "")
     flags: list = []
     model_from_cpuinfo = ""
     if os.path.exists("/proc/cpuinfo"):
@@ -128,11 +129,12 @@ def _numpy(timeout: float) -> Dict[str, Any]:
 
 
 def probe(facts: Dict[str, Any], settings: Any) -> None:
-    uname = platform.uname()
+    # os.uname() where there is one: older Pythons' platform.uname() runs `uname -p` through PATH
+    uname = os.uname() if hasattr(os, "uname") else platform.uname()
     host: Dict[str, Any] = {
         "hostname": socket.gethostname(),
         "os": os_name(),
-        "os_name": uname.system,
+        "os_name": getattr(uname, "system", None) or getattr(uname, "sysname", ""),
         "os_version": uname.release,
         "kernel": uname.version,
         "machine": uname.machine,

@@ -7,8 +7,10 @@ workload scripts with each environment's python. This module reads the manifest
 dicts ``{name, python, backends, notes, env, ...}`` for the ones that are usable. It only
 reads files (no subprocess): whether a backend *works* is what the workload run shows.
 
-The location is ``$DLREADY_LEGACY_ENVS``, else ``.legacy-envs/`` at the repository root
-(next to the package), else ``.legacy-envs/`` in the current directory.
+The location is ``--dlready-legacy-envs``, else ``$DLREADY_LEGACY_ENVS``, else the per-user
+``~/.cache/pytest-dlready/legacy-envs`` (``$XDG_CACHE_HOME``), else ``.legacy-envs/`` of the
+checkout the package runs from; never the current directory. A folder, environment or
+manifest that another user owns or others may write is not trusted (``untrusted``).
 
 Each comparison runs its workload script with a legacy environment's python (Python 2.7
 for gnumpy/nolearn, 3.6 for CNTK, 3.7 for Keras 2 on Theano/TF 1.x):
@@ -61,16 +63,50 @@ KNOWN = {
 PATH_VARS = ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PATH", "PYTHONPATH")
 
 
-def default_root(environ: Optional[Mapping[str, str]] = None) -> str:
-    """Where the environments are looked for (see the module docstring)."""
+def user_root(environ: Optional[Mapping[str, str]] = None) -> str:
+    """The per-user default: ``$XDG_CACHE_HOME/pytest-dlready/legacy-envs`` (``~/.cache/...``; Windows: LOCALAPPDATA)."""
     environ = os.environ if environ is None else environ
+    base = environ.get("XDG_CACHE_HOME") or (environ.get("LOCALAPPDATA") if os.name == "nt" else "") \
+        or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(os.path.abspath(base), "pytest-dlready", "legacy-envs")
+
+
+def default_root(environ: Optional[Mapping[str, str]] = None, option: Optional[str] = None) -> str:
+    """Where the environments are looked for: the option, ``$DLREADY_LEGACY_ENVS``, the per-user
+    folder, or the checkout's own ``.legacy-envs`` beside the package (an editable install).
+
+    Never the current directory: a ``.legacy-envs`` someone left in the folder pytest runs
+    from would name the interpreter and the environment (``LD_PRELOAD``...) of every workload.
+    """
+    environ = os.environ if environ is None else environ
+    if option:
+        return os.path.abspath(option)
     if environ.get(ENV_VAR):
         return os.path.abspath(environ[ENV_VAR])
+    mine = user_root(environ)
+    if os.path.isdir(mine):
+        return mine
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     beside_package = os.path.join(repo, ".legacy-envs")
-    if os.path.isdir(beside_package):
+    if os.path.isdir(beside_package) and os.path.isfile(os.path.join(repo, "pyproject.toml")):
         return beside_package
-    return os.path.abspath(".legacy-envs")
+    return mine
+
+
+def untrusted(path: str) -> str:
+    """Why ``path`` may not be trusted to name programs we run ("" if it may): as ssh judges its keys,
+    it must belong to this user (or root) and be writable by nobody else."""
+    if not hasattr(os, "getuid"):
+        return ""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return "cannot read %s (%s)" % (path, exc.strerror or exc)
+    if st.st_uid not in (os.getuid(), 0):
+        return "%s belongs to uid %d, not to this user (uid %d)" % (path, st.st_uid, os.getuid())
+    if st.st_mode & 0o022:
+        return "%s is writable by %s" % (path, "others" if st.st_mode & 0o002 else "its group")
+    return ""
 
 
 def parse_manifest(data: Any, env_dir: str = "") -> Tuple[Optional[Dict[str, Any]], str]:
@@ -114,6 +150,10 @@ def load_env(env_dir: str) -> Tuple[Optional[Dict[str, Any]], str]:
     name = os.path.basename(os.path.normpath(env_dir))
     rebuild = "rebuild it with %s --only %s" % (BUILDER, name)
     manifest_path = os.path.join(env_dir, MANIFEST)
+    for path in (os.path.dirname(os.path.normpath(env_dir)), env_dir, manifest_path):
+        why = untrusted(path) if os.path.exists(path) else ""
+        if why:
+            return None, "legacy environment %s is not trusted: %s; %s" % (name, why, rebuild)
     if not os.path.isfile(os.path.join(env_dir, STAMP)) or not os.path.isfile(manifest_path):
         return None, "legacy environment %s is incomplete (a build failed or is running); %s" % (name, rebuild)
     try:
@@ -347,13 +387,18 @@ LEGACY_BACKENDS = ("gnumpy", "nolearn", "theano", "cntk", "keras2", "tensorflow1
 
 def comparisons(facts: Mapping[str, Any], settings: Any, root: Optional[str] = None) -> List[specs.Comparison]:
     """The legacy comparisons for this session (see the module docstring for when they appear)."""
-    root = default_root() if root is None else root
+    root = default_root(option=getattr(settings, "legacy_envs", None)) if root is None else root
     tier = getattr(settings, "tier", "quick")
     tier = tier if tier in DBN_SIZES else "quick"
     wanted = tuple(getattr(settings, "backends", ()) or ())
     asked = any(w in LEGACY_BACKENDS or w.startswith("keras2") for w in wanted)
     if not os.path.isdir(root) and not asked:
-        return []  # nobody built or asked for the legacy stacks: no rows at all
+        # one row, not none: "-k gnumpy" finds it, and it says how to get the seeds' own stacks
+        comp = specs.Comparison(specs.DBN, "gnumpy")
+        comp.skip = ("the seeds' legacy stacks (Python 2.7 gnumpy/nolearn, Keras 2 on Theano/CNTK) are not built "
+                     "in %s; build them with %s from a checkout, or name their folder with "
+                     "--dlready-legacy-envs=DIR" % (root, BUILDER))
+        return [comp]
     records = {name: find_env(name, root) for name in KNOWN}
     out = [dbn(facts, tier, wanted, records["py27-dbn"], root),
            elemwise(facts, tier, wanted, records["py37-keras2"], root)]
