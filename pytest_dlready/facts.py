@@ -52,6 +52,22 @@ def lookup(facts: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
 get = lookup
 
 
+def untrusted(path: str) -> str:
+    """Why ``path`` may not be trusted to name programs we run ("" if it may): as ssh judges its keys,
+    it must belong to this user (or root) and be writable by nobody else."""
+    if not hasattr(os, "getuid"):
+        return ""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return "cannot read %s (%s)" % (path, exc.strerror or exc)
+    if st.st_uid not in (os.getuid(), 0):
+        return "%s belongs to uid %d, not to this user (uid %d)" % (path, st.st_uid, os.getuid())
+    if st.st_mode & 0o022:
+        return "%s is writable by %s" % (path, "others" if st.st_mode & 0o002 else "its group")
+    return ""
+
+
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
     directory = os.path.dirname(os.path.abspath(path)) or "."

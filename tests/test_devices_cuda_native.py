@@ -111,3 +111,34 @@ def test_interpret_never_raises_on_any_json(doc):
         doc = dict(doc, probe="pytest-dlready cuda_probe")
     out = C.interpret({"returncode": 0, "stdout": json.dumps(doc), "error": ""})
     assert out["status"] in ("ok", "cuda-error", "run-failed")
+
+
+PLANTED = """#!/bin/sh
+cat <<'DOC'
+{"probe": "pytest-dlready cuda_probe", "schema": 1, "driver_version": 12080, "runtime_version": 12080,
+ "device_count": 1, "devices": [{"index": 0, "name": "H100 (planted)", "compute_capability": "9.0"}],
+ "bandwidth": [], "links": []}
+DOC
+"""
+
+
+@needs_nvcc
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX modes")
+def test_a_probe_planted_in_a_shared_cache_is_never_run(cache):
+    """Another user's (or a world-writable) cache folder: the predictable binary name is not trusted."""
+    facts = {"cuda": {"nvcc": {"path": NVCC}, "toolkit_version": "13.0"}}
+    cache.mkdir()
+    os.chmod(cache, 0o777)  # a shared DLREADY_CACHE_DIR anyone can write
+    planted = C.binary_path(NVCC, "13.0")
+    with open(planted, "w") as fh:
+        fh.write(PLANTED)
+    os.chmod(planted, 0o755)
+    result = C.probe_native(facts, Settings())
+    names = [d.get("name") for d in result.get("devices") or []]
+    assert "H100 (planted)" not in names, result
+    assert result["cached"] is False and result["binary"] != planted
+    assert "writable by others" in result["build"]["cache_refused"]
+    os.chmod(cache, 0o755)
+    os.chmod(planted, 0o777)  # a trusted folder, but a binary anyone may rewrite
+    result = C.probe_native(facts, Settings())
+    assert "H100 (planted)" not in [d.get("name") for d in result.get("devices") or []]

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from typing import Any, Mapping, Optional, Tuple
 
-from ..facts import atomic_write_text, lookup
+from ..facts import atomic_write_text, lookup, untrusted
 from . import runner
 
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda_probe.cu")
@@ -78,6 +78,24 @@ def binary_path(nvcc: str, toolkit_version: Optional[str], directory: Optional[s
     return os.path.join(directory or cache_dir(), name)
 
 
+def cache_doubt(directory: str, target: str) -> str:
+    """Why the cached probe may not be run ("" if it may): as ssh judges its keys, the cache folder
+    and the binary must belong to this user (or root) and be writable by nobody else, and the
+    binary must not be a symbolic link. Its name is predictable, so anyone who can write the
+    folder could plant a "probe" that reports whatever GPU they like."""
+    if not os.path.isdir(directory):
+        parent = os.path.dirname(os.path.normpath(directory))
+        return untrusted(parent) if os.path.isdir(parent) and os.environ.get("DLREADY_CACHE_DIR") else ""
+    why = untrusted(directory)
+    if why:
+        return why
+    if os.path.islink(target):
+        return f"{target} is a symbolic link"
+    if os.path.exists(target):
+        return untrusted(target)
+    return ""
+
+
 def locate_nvcc(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str]]:
     """nvcc path and toolkit version as the toolchain probe recorded them (``facts["cuda"]``)."""
     path = lookup(facts, "cuda.nvcc.path")
@@ -91,11 +109,16 @@ def locate_nvcc(facts: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str]]
 def build(nvcc: str, toolkit_version: Optional[str], timeout: float = BUILD_TIMEOUT) -> Tuple[str, Optional[dict], bool]:
     """Compile the probe unless cached: (binary path, build record or None, cache hit)."""
     target = binary_path(nvcc, toolkit_version)
-    if os.path.isfile(target) and os.access(target, os.X_OK):
-        return target, None, True
     directory = os.path.dirname(target)
+    doubt = cache_doubt(directory, target)
+    if doubt:
+        # a shared or foreign cache: never run what is there; build in a folder only we can write
+        directory = tempfile.mkdtemp(prefix="dlready-cuda-probe-")
+        target = os.path.join(directory, os.path.basename(target))
+    elif os.path.isfile(target) and os.access(target, os.X_OK):
+        return target, None, True
     try:
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".cuda_probe-", suffix=".exe" if sys.platform.startswith("win") else "",
                                    dir=directory)
         os.close(fd)
@@ -110,7 +133,10 @@ def build(nvcc: str, toolkit_version: Optional[str], timeout: float = BUILD_TIME
     record = runner.run(argv, timeout=timeout, env=env, cwd=directory)
     if record.ok and os.path.isfile(tmp) and os.path.getsize(tmp) > 0:
         os.replace(tmp, target)  # atomic: a concurrent session sees no half-written binary
-        return target, record.to_dict(), False
+        data = record.to_dict()
+        if doubt:
+            data["cache_refused"] = doubt
+        return target, data, False
     try:
         os.unlink(tmp)
     except OSError:

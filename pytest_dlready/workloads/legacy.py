@@ -43,6 +43,7 @@ import json
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ..facts import untrusted
 from . import specs
 from .protocol import WorkloadSpec, script
 
@@ -91,22 +92,6 @@ def default_root(environ: Optional[Mapping[str, str]] = None, option: Optional[s
     if os.path.isdir(beside_package) and os.path.isfile(os.path.join(repo, "pyproject.toml")):
         return beside_package
     return mine
-
-
-def untrusted(path: str) -> str:
-    """Why ``path`` may not be trusted to name programs we run ("" if it may): as ssh judges its keys,
-    it must belong to this user (or root) and be writable by nobody else."""
-    if not hasattr(os, "getuid"):
-        return ""
-    try:
-        st = os.stat(path)
-    except OSError as exc:
-        return "cannot read %s (%s)" % (path, exc.strerror or exc)
-    if st.st_uid not in (os.getuid(), 0):
-        return "%s belongs to uid %d, not to this user (uid %d)" % (path, st.st_uid, os.getuid())
-    if st.st_mode & 0o022:
-        return "%s is writable by %s" % (path, "others" if st.st_mode & 0o002 else "its group")
-    return ""
 
 
 def parse_manifest(data: Any, env_dir: str = "") -> Tuple[Optional[Dict[str, Any]], str]:
