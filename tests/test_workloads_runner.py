@@ -152,7 +152,9 @@ def test_env_is_isolated(tmp_path, monkeypatch):
     assert env["CUDA_VISIBLE_DEVICES"] == ""
     assert "device=cpu" in env["THEANO_FLAGS"] and "floatX=float32" in env["THEANO_FLAGS"]
     assert "dnn.enabled=False" in env["THEANO_FLAGS"] and env["PYTENSOR_FLAGS"] == env["THEANO_FLAGS"]
-    assert "base_compiledir=" in env["THEANO_FLAGS"] and str(home) not in env["THEANO_FLAGS"]
+    # a private compile folder of our own (never the user's ~/.theano), mode 0700
+    assert "base_compiledir=" in env["THEANO_FLAGS"] and str(home / ".theano") not in env["THEANO_FLAGS"]
+    assert "pytest-dlready" in env["THEANO_FLAGS"]
     gpu = R.run(spec(path, device="gpu"), timeout=30).extra
     assert gpu["KERAS_BACKEND"] is None and gpu["CUDA_VISIBLE_DEVICES"] == "0"
     assert "device=cuda0" in gpu["THEANO_FLAGS"]

@@ -184,8 +184,15 @@ def dl_measure_pair(pytestconfig: pytest.Config, dl_settings) -> Callable[..., A
 
 
 @pytest.fixture
-def dl_device_lock() -> Callable[..., Any]:
-    """``with dl_device_lock("cpu", "gpu0"):`` -- exclusive use of devices across xdist workers."""
+def dl_device_lock(pytestconfig: pytest.Config, dl_settings) -> Callable[..., Any]:
+    """``with dl_device_lock("cpu", "gpu0"):`` -- exclusive use of devices across xdist workers.
+
+    A lock held by another run is waited for at most the workload timeout, saying once whose
+    lock it is ("waiting for the gpu0 lock held by pid N since ..."); then the test fails naming it.
+    """
+    import functools
+
     from pytest_dlready.workloads.locks import device_lock
 
-    return device_lock
+    return functools.partial(device_lock, timeout=dl_settings.workload_timeout,
+                             on_wait=lambda line: _progress_writer(pytestconfig)(f"dlready: {line}"))

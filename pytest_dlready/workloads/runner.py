@@ -29,6 +29,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..parsers import signals as signal_table
 from .protocol import RunResult, WorkloadSpec
+from .locks import private_dir
 
 EXIT_UNAVAILABLE = 3          # script_io.EXIT_UNAVAILABLE: backend/device not here (a skip)
 STDERR_TAIL = 12              # lines of stderr kept in the result
@@ -58,8 +59,10 @@ def _real_keras_home(base: Mapping[str, str]) -> str:
 def compile_dir(python: str) -> str:
     """A private, per-interpreter Theano/PyTensor compile dir, kept between runs (compiling is slow)."""
     tag = re.sub(r"[^A-Za-z0-9]+", "_", os.path.abspath(python))[-80:]
-    uid = getattr(os, "getuid", lambda: "user")()
-    return os.path.join(tempfile.gettempdir(), f"pytest-dlready-{uid}", "compiledir", tag)
+    try:
+        return private_dir("compiledir", tag)
+    except PermissionError:  # no private folder at all: a fresh one for this run (slow, but nobody else's)
+        return tempfile.mkdtemp(prefix="dlready-compiledir-")
 
 
 def build_env(spec: WorkloadSpec, workdir: str, base: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
