@@ -84,9 +84,10 @@ def test_without_a_gpu_every_legacy_gpu_side_is_a_needs_gpu_skip_with_what_else_
         assert comp.gpu_skip.startswith("no GPU found (see the GPU devices row)") and "also needs" in comp.gpu_skip
 
 
-def test_no_legacy_rows_unless_built_or_asked_for(tmp_path):
+def test_one_skip_row_unless_built_or_asked_for(tmp_path):
     missing = str(tmp_path / "none")
-    assert L.comparisons(NO_GPU, Settings(), root=missing) == []
+    (only,) = L.comparisons(NO_GPU, Settings(), root=missing)
+    assert only.id == "dbn-mnist[gnumpy]" and "are not built" in only.skip
     asked = L.comparisons(NO_GPU, Settings(backends=["gnumpy"]), root=missing)
     assert asked and "is not built" in asked[0].skip and "pyenv install 2.7.18" in asked[0].skip
 

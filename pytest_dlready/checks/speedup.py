@@ -169,7 +169,8 @@ def _main_evidence(cpu: Any, gpu: Any) -> Optional[Evidence]:
     g_steps = [v for v in (main.get("gpu") or {}).get("per_step_s") or [] if isinstance(v, (int, float)) and v > 0]
     c_step, g_step = stats.trimmed_mean(c_steps), stats.trimmed_mean(g_steps)
     batch = main.get("batch") or m.get("batch")
-    threads = f", {cpu.threads} BLAS threads" if isinstance(cpu.threads, int) else ""
+    n_threads = m.get("cpu_threads") if isinstance(m.get("cpu_threads"), int) else cpu.threads
+    threads = (f", {n_threads} BLAS thread{'s' if n_threads != 1 else ''}" if isinstance(n_threads, int) else "")
     detail = (f"CPU {_per_step(c_step)}{threads}, GPU {_per_step(g_step)} at batch {batch}, "
               f"{iv.n} interleaved rounds each")
     warm = ((main.get("warm_up") or {}).get("gpu") or {})
@@ -279,7 +280,8 @@ def stalled_baseline(cpu: Any, gpu: Any) -> Optional[str]:
         return (f"{slow_share:.0%} of the CPU rounds took over twice the median step "
                 f"(slowest {steps[-1] / median:.1f}x the median)")
     cores = sorted(v for v in side.get("cores") or [] if isinstance(v, (int, float)))
-    threads = cpu.threads if isinstance(cpu.threads, int) else None
+    recorded = measurement(gpu).get("cpu_threads")
+    threads = recorded if isinstance(recorded, int) else cpu.threads if isinstance(cpu.threads, int) else None
     if cores and threads and threads >= 2:
         used = cores[len(cores) // 2]
         if used < 0.5 * threads and used < threads - 1:

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Any, List, Mapping, Optional
 
+from .terminal import clean
+
 from . import as_dict, as_list
 from .hosts import gpu_model, label as host_label
 from .runs import below as below_minimum, format_seconds, format_speedup, pairs as run_pairs
@@ -23,7 +25,7 @@ MAX_CELL = 300
 
 def cell(value: Any) -> str:
     """Text safe inside a Markdown table cell: one line, pipes and angle brackets escaped."""
-    text = " ".join(("" if value is None else str(value)).split())
+    text = " ".join(clean("" if value is None else value).split())
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")

@@ -172,6 +172,7 @@ def compare(cpu_spec: WorkloadSpec, gpu_spec: WorkloadSpec, plan: Plan, batch: i
             result.extra["round_cores"] = list(measurement["main"][name].get("cores") or [])
             result.extra["measured_batch"] = batch
         result.extra["own_pids"] = [w.child.proc.pid for w in (cpu, gpu) if w.child is not None]
+    measurement["cpu_threads"] = cpu_result.threads  # the baseline as measured, for replays of this run
     gpu_result.extra["measurement"] = measurement
     return cpu_result, gpu_result
 
@@ -186,6 +187,9 @@ def sweep(cpu: Worker, gpu: Worker, main: Dict[str, Any], plan: Plan, samples: i
     for size in sweep_sizes(batch, samples):
         left = plan.sweep_budget_s - (time.perf_counter() - start)
         guess = slow * size / batch  # work grows at most linearly with the batch
+        if left <= 0:
+            out.append({"batch": size, "skipped": f"the sweep's {plan.sweep_budget_s:g} s were spent"})
+            continue
         if guess > plan.step_limit_s or left < 6 * guess:
             out.append({"batch": size, "skipped": f"one step would take about {guess:.2g} s on the {slow_side} side, "
                                                   f"over this tier's limit ({min(plan.step_limit_s, left / 6):.2g} s)"})
