@@ -227,3 +227,22 @@ def test_an_amd_only_snapshot_is_not_judged_for_an_nvidia_driver():
     # a mixed machine is judged for both: NVIDIA's check still runs for its NVIDIA GPU
     facts["devices"]["gpus"].append({"index": 1, "vendor": "nvidia", "name": "NVIDIA RTX A4000"})
     assert {r.check for r in drivers.check_drivers(facts)} == {"AMD driver", "NVIDIA driver"}
+
+
+def test_a_lying_nvidia_smi_is_not_a_driver():
+    """A program called nvidia-smi that exits 0 printing something else, with libcuda, NVML and the CUDA
+    probe all failing: no driver (it used to turn NOT READY into READY WITH WARNINGS)."""
+    from pytest_dlready.checks import drivers
+
+    facts = {"host": {"os": "linux"}, "cuda": {"toolkit_version": "13.0"},
+             "driver": {"libcuda": {"found": False, "error": "libcuda.so.1: cannot open shared object file"},
+                        "nvml": {"loaded": False, "error": "NVMLError_LibraryNotFound"},
+                        "nvidia_smi": {"path": "/usr/local/bin/nvidia-smi",
+                                       "record": {"returncode": 0, "stdout": "this is not nvidia-smi\n", "stderr": ""}}},
+             "cuda_probe": {"error": {"code": 35, "name": "cudaErrorInsufficientDriver",
+                                      "message": "CUDA driver version is insufficient for CUDA runtime version"}}}
+    rows = drivers.check_nvidia_driver(facts)
+    assert rows[0].status.value == "fail" and rows[0].code == "DLR-DRIVER-MISSING", rows
+    real = "| NVIDIA-SMI 550.54.15    Driver Version: 550.54.15    CUDA Version: 12.4     |\n"
+    facts["driver"]["nvidia_smi"]["record"]["stdout"] = real
+    assert drivers.check_nvidia_driver(facts)[0].status.value == "pass"

@@ -65,6 +65,16 @@ def _cuda_kexts(facts: Mapping[str, Any]) -> List[str]:
     return [f"{k.get('name')} ({k.get('version')})" for k in kexts if "cuda" in str(k.get("name", "")).lower()]
 
 
+def _smi_recognised(stdout: str) -> bool:
+    """nvidia-smi's own output: a driver version in its table or query output, or its GPU list."""
+    if not stdout.strip():
+        return False
+    from ..parsers import nvidia_smi
+
+    parsed = nvidia_smi.parse(stdout)
+    return bool(parsed.get("driver_version") or parsed.get("gpus"))
+
+
 @guard('NVIDIA driver')
 def check_nvidia_driver(facts: Mapping[str, Any]) -> List[Finding]:
     os_name = _os(facts)
@@ -93,8 +103,11 @@ def check_nvidia_driver(facts: Mapping[str, Any]) -> List[Finding]:
         findings.append(fail("NVIDIA driver", "no CUDA driver: `kextstat` lists no CUDA kext and libcuda.dylib does not load",
                              code=DRIVER_MISSING, fix="install NVIDIA's CUDA driver package for macOS (CUDA 10.2 or older; macOS ≤ 10.13)"))
         return findings
-    present = bool(libcuda.get("found") or nvml.get("loaded") or (smi_rec.get("returncode") == 0))
     version = driver_version(facts)
+    # nvidia-smi counts only when it says what nvidia-smi says (a driver version, its banner):
+    # a program of that name that exits 0 is not a driver
+    smi_recognised = smi_rec.get("returncode") == 0 and _smi_recognised(str(smi_rec.get("stdout") or ""))
+    present = bool(libcuda.get("found") or nvml.get("loaded") or smi_recognised)
     if present:
         parts = []
         if version:
