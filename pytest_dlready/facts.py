@@ -69,9 +69,13 @@ def untrusted(path: str) -> str:
 
 
 def atomic_write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
+    """Write ``text`` to ``path`` so readers see the old file or the new one, never half.
+
+    The folder must exist: a mistyped report path is an error, not a new folder tree.
+    """
     directory = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(directory, exist_ok=True)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(2, "no such folder", directory)
     fd, tmp = tempfile.mkstemp(prefix=".dlready-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -160,6 +160,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if dl is None:
         return
     dl.finish(exitstatus)
+    if dl.write_failures and not dl.is_worker:
+        from .results import REPORT_WRITE_FAILED
+
+        session.exitstatus = REPORT_WRITE_FAILED  # documented in docs/ci-gate.md: the verdict printed, a report lost
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

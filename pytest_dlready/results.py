@@ -90,6 +90,10 @@ READY = "READY"
 READY_WARN = "READY WITH WARNINGS"
 NOT_READY = "NOT READY"
 NO_VERDICT = "NO VERDICT"
+#: pytest's exit status of an interrupted session (Ctrl-C, -x)
+INTERRUPTED = 2
+#: our own exit status: the verdict was given, but a report (--dlready-json/-html/-save-facts) could not be written
+REPORT_WRITE_FAILED = 6
 
 def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: Optional[int] = None) -> Dict[str, Any]:
     """Verdict from rows: any FAIL -> NOT READY; any WARN -> READY WITH WARNINGS; only skips -> NO VERDICT."""
@@ -98,7 +102,12 @@ def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: Optional[int] = None) 
         counts[row.get("status", "skip")] = counts.get(row.get("status", "skip"), 0) + 1
     fails = [r for r in rows if r.get("status") == "fail"]
     warns = [r for r in rows if r.get("status") == "warn"]
-    if exitstatus not in (None, 0, 1) and not fails:
+    if exitstatus == INTERRUPTED:
+        # an interrupted run has no verdict, whatever its rows say so far: they are only part of the table
+        ran = sum(counts.values())
+        status, reasons = NO_VERDICT, [f"interrupted after {ran} check{'s' if ran != 1 else ''}: the table is partial"]
+        reasons += [f"so far: {headline(r)}" for r in fails[:1]]
+    elif exitstatus not in (None, 0, 1) and not fails:
         status, reasons = NO_VERDICT, [f"pytest ended with exit status {exitstatus} before the checks finished"]
     elif fails:
         status, reasons = NOT_READY, [headline(r) for r in fails]
@@ -108,8 +117,9 @@ def rollup(rows: Sequence[Mapping[str, Any]], exitstatus: Optional[int] = None) 
         status, reasons = READY, []
     else:
         status, reasons = NO_VERDICT, ["every check was skipped"]
-    driver_missing = any(r.get("code") == "DLR-DRIVER-MISSING" for r in fails)
-    return {"status": status, "reasons": reasons, "counts": counts, "driver_missing": driver_missing}
+    driver_missing = any(r.get("code") == "DLR-DRIVER-MISSING" for r in fails) and exitstatus != INTERRUPTED
+    return {"status": status, "reasons": reasons, "counts": counts, "driver_missing": driver_missing,
+            "partial": exitstatus == INTERRUPTED}
 
 
 def headline(row: Mapping[str, Any]) -> str:

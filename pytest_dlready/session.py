@@ -32,7 +32,7 @@ import pytest
 
 from .facts import lookup, new_snapshot, save as save_snapshot
 from .checks import outcomes
-from .results import Finding, Status
+from .results import REPORT_WRITE_FAILED, Finding, Status
 from .settings import Settings
 from .state import FACTS_KEY, PROP_FINDING, PROP_HOST, PROP_RUN, SESSION_KEY, SUITES_DIR, obtain_facts
 
@@ -61,6 +61,7 @@ class DlreadySession:
         self.hosts: Dict[str, Dict[str, Any]] = {}  # xdist node id -> host summary its worker sent
         self.started = time.time()
         self.exitstatus: Optional[int] = None
+        self.write_failures: List[str] = []
         self._seen: set = set()
         self.per_host = False  # --dist each / remote --tx: workers report their own hosts
 
@@ -161,22 +162,33 @@ class DlreadySession:
             return
         from .reports import document
 
+        # every output is tried, whatever happens to the others; a failure is named at the end
+        # (render_terminal) and the session exits REPORT_WRITE_FAILED, never with a traceback
         if self.settings.save_facts:
             snapshot = dict(self.facts)
             if self.runs:
                 snapshot["workloads"] = {"runs": self.runs}
             snapshot.setdefault("source", "probed")
-            save_snapshot(snapshot, self.settings.save_facts)
+            self._write("--dlready-save-facts", self.settings.save_facts, lambda: save_snapshot(snapshot, self.settings.save_facts))
         doc = document.build(self)
         if self.settings.json_path:
-            document.write_json(doc, self.settings.json_path)
+            self._write("--dlready-json", self.settings.json_path, lambda: document.write_json(doc, self.settings.json_path))
         for writer in document.extra_writers():
-            writer(doc, self.settings)
+            self._write(getattr(writer, "__module__", "report").rsplit(".", 1)[-1], "", lambda w=writer: w(doc, self.settings))
+
+    def _write(self, option: str, path: str, write: Any) -> None:
+        try:
+            write()
+        except (OSError, ValueError, TypeError) as exc:
+            where = f"{option}={path}" if path else option
+            self.write_failures.append(f"could not write {where}: {getattr(exc, 'strerror', None) or exc}")
 
     def render_terminal(self, terminalreporter: Any) -> None:
         from .reports import document, terminal
 
         terminal.render(terminalreporter, document.build(self))
+        for line in self.write_failures:
+            terminalreporter.write_line(f"dlready: {terminal.clean(line)} (exit status {REPORT_WRITE_FAILED})", red=True)
 
 
 def _node_of(report: Any) -> Optional[str]:

@@ -114,6 +114,24 @@ def _choice(value: Any, where: str, choices: Tuple[str, ...]) -> str:
     return text
 
 
+def output_path(value: Any, where: str) -> Optional[str]:
+    """A report path checked when the option is read, so a bad one is a usage error, not a lost
+    table at the end: not a folder, inside an existing folder (none is created), writable."""
+    if not value:
+        return None
+    path = os.path.abspath(os.path.expanduser(str(value)))
+    folder = os.path.dirname(path)
+    if os.path.isdir(path):
+        raise pytest.UsageError(f"{where}: {value!r} is a folder; give a file path")
+    if not os.path.exists(folder):
+        raise pytest.UsageError(f"{where}: {value!r}: the folder {folder} does not exist (it is not created)")
+    if not os.path.isdir(folder):
+        raise pytest.UsageError(f"{where}: {value!r}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise pytest.UsageError(f"{where}: {value!r}: cannot write there (permission denied)")
+    return str(value)
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -158,9 +176,9 @@ def resolve(config: pytest.Config) -> Settings:
         min_memory_gb=_optional_float(*v("dlready_min_memory_gb")),
         min_bandwidth_gbps=_optional_float(*v("dlready_min_bandwidth")),
         min_speedup=min_speedup,
-        json_path=v("dlready_json")[0] or None,
-        html_path=v("dlready_html")[0] or None,
-        save_facts=v("dlready_save_facts")[0] or None,
+        json_path=output_path(*v("dlready_json")),
+        html_path=output_path(*v("dlready_html")),
+        save_facts=output_path(*v("dlready_save_facts")),
         facts_path=facts_path or None,
         pythons=pythons,
         backends=backends,

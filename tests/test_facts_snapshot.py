@@ -18,6 +18,9 @@ def test_save_load_round_trip(tmp_path):
     snap = F.new_snapshot()
     snap["host"] = {"os": "linux", "hostname": "h"}
     path = tmp_path / "deep" / "s.json"
+    with pytest.raises(FileNotFoundError):  # no folder tree is created for a mistyped path
+        F.save(snap, str(path))
+    path.parent.mkdir()
     F.save(snap, str(path))
     loaded = F.load(str(path))
     assert loaded["host"] == snap["host"] and loaded["source"] == f"loaded from {path}"

@@ -39,6 +39,9 @@ def test_speed(dl_check):
         dl_check(Finding("speedup", "fail", "GPU slower than CPU", code="DLR-TEST-SLOW"))
     if os.environ.get("GATE_CASE") == "interrupt":
         raise KeyboardInterrupt
+    if os.environ.get("GATE_CASE") == "lose-folder":
+        import shutil
+        shutil.rmtree(os.environ["GATE_FOLDER"])  # the report's folder vanishes while the session runs
 """
 
 INTERNAL_ERROR = """
@@ -139,3 +142,44 @@ def test_command_line_overrides_the_ini_policy(pytester, monkeypatch) -> None:
     result, doc = _gate(pytester, monkeypatch, "ok", "--dlready-min-speedup=1.5")
     assert result.ret == 0
     assert doc["settings"]["min_speedup"] == 1.5 and doc["settings"]["min_compute"] == "8.0"
+
+
+def test_interrupted_run_says_interrupted_and_partial(pytester, monkeypatch) -> None:
+    monkeypatch.setenv("GATE_CASE", "interrupt")
+    result, doc = _gate(pytester, monkeypatch, "interrupt", subprocess=True)
+    assert result.ret == 2
+    assert doc["verdict"]["status"] == "NO VERDICT" and doc["verdict"]["partial"] is True
+    assert doc["verdict"]["reasons"][0].startswith("interrupted after ")
+    result.stdout.fnmatch_lines(["dlready: NO VERDICT — interrupted after * checks: the table is partial*"])
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--dlready-json", "{tmp}", "*--dlready-json: * is a folder; give a file path*"),
+    ("--dlready-json", "{tmp}/no/such/folder/r.json", "*--dlready-json: *the folder * does not exist (it is not created)*"),
+    ("--dlready-html", "{file}/inside.html", "*--dlready-html: *is not a folder*"),
+    ("--dlready-save-facts", "{tmp}", "*--dlready-save-facts: * is a folder*"),
+])
+def test_a_bad_output_path_is_a_usage_error_when_the_option_is_read(pytester, monkeypatch, option, value, message):
+    a_file = pytester.path / "a-file"
+    a_file.write_text("x")
+    value = value.format(tmp=pytester.path, file=a_file)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--dlready", f"--dlready-facts={WIN}", f"{option}={value}")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([message])
+    assert len([ln for ln in result.stderr.lines if ln.strip()]) <= 2  # one line, no traceback
+
+
+def test_a_write_that_fails_at_the_end_keeps_the_table_the_other_reports_and_says_so(pytester, monkeypatch):
+    lost = pytester.path / "lost"
+    lost.mkdir()
+    monkeypatch.setenv("GATE_FOLDER", str(lost))
+    monkeypatch.setenv("GATE_CASE", "lose-folder")
+    pytester.makeconftest(ONLY_GIVEN)
+    checks = pytester.makepyfile(test_gate=CHECKS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--dlready", f"--dlready-facts={WIN}",
+                                           f"--dlready-json={lost / 'r.json'}", "--dlready-html=ok.html", str(checks))
+    assert result.ret == 6, result.stdout.str()[-1500:]
+    result.stdout.fnmatch_lines(["*dlready readiness*", "dlready: READY*",
+                                 f"dlready: could not write --dlready-json={lost / 'r.json'}: * (exit status 6)"])
+    assert (pytester.path / "ok.html").exists()  # the other report was still written
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
