@@ -219,3 +219,106 @@ def test_result_file_fuzz_through_real_runs(tmp_path):
         path = script(tmp_path, f'open(result, "w").write({text[:cut]!r})', f"cut{cut}.py")
         res = R.run(spec(path), timeout=30)
         assert not res.ok and res.error
+
+
+# -- nothing outlives its run (issue: safe and whole under faults) ----------------------------------
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not alive
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@posix_only
+def test_grandchildren_of_a_successful_run_are_stopped_and_reported(tmp_path):
+    pids = tmp_path / "pids"
+    path = script(tmp_path, f'''
+        import subprocess
+        p = subprocess.Popen(["sleep", "60"])          # a grandchild that keeps running
+        open({str(pids)!r}, "w").write(str(p.pid))
+        done()
+    ''')
+    start = time.perf_counter()
+    res = R.run(spec(path), timeout=60)
+    assert res.ok and res.extra["leftover_processes"] == 1
+    assert time.perf_counter() - start < 8  # no waiting on pipes the grandchild holds
+    assert not _alive(int(pids.read_text()))
+    from pytest_dlready.checks import training
+    rows = training.leftover_rows(res)
+    assert rows and rows[0].status.value == "warn" and rows[0].code == "DLR-TRAIN-LEFTOVER"
+    assert "left 1 process running" in rows[0].message
+
+
+@posix_only
+def test_sigterm_to_pytest_leaves_no_workload_behind(tmp_path):
+    import signal
+    import subprocess
+
+    pids = tmp_path / "pids"
+    work = script(tmp_path, f'''
+        import subprocess
+        p = subprocess.Popen(["sleep", "60"])
+        open({str(pids)!r}, "w").write("%d %d" % (os.getpid(), p.pid))
+        time.sleep(60)
+    ''')
+    driver = tmp_path / "driver.py"
+    driver.write_text(textwrap.dedent(f'''
+        import sys
+        sys.path.insert(0, {os.getcwd()!r})
+        from pytest_dlready.workloads import runner as R
+        R.run(R.WorkloadSpec(workload="toy", backend="numpy", device="cpu", script={work!r}), timeout=120)
+    '''))
+    proc = subprocess.Popen([sys.executable, str(driver)])
+    deadline = time.time() + 30
+    while not (pids.exists() and len(pids.read_text().split()) == 2) and time.time() < deadline:
+        time.sleep(0.1)
+    child, grandchild = map(int, pids.read_text().split())
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    time.sleep(0.5)
+    assert not _alive(child) and not _alive(grandchild), "the workload outlived the pytest that ran it"
+
+
+@posix_only
+def test_hundreds_of_megabytes_without_a_newline_keep_the_parent_bounded(tmp_path):
+    import resource
+
+    path = script(tmp_path, '''
+        chunk = "x" * (1 << 20)
+        for _ in range(400):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        done()
+    ''')
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    res = R.run(spec(path), timeout=120)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert res.ok and res.extra["output_dropped_bytes"] > 390 * (1 << 20)
+    assert grown_mb < 100, f"pytest grew by {grown_mb:.0f} MB"
+    # and the next run is not slowed by reader threads left behind
+    quick = script(tmp_path, "done()\n", name="quick.py")
+    t0 = time.perf_counter()
+    assert R.run(spec(quick), timeout=60).ok
+    assert time.perf_counter() - t0 < 5, (time.perf_counter() - t0, time.perf_counter() - start)
+
+
+@posix_only
+def test_peak_memory_is_the_childs_own(tmp_path):
+    path = script(tmp_path, '''
+        block = bytearray(60 * (1 << 20))   # ~60 MB of its own
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        done()
+    ''')
+    ballast = bytearray(300 * (1 << 20))  # the parent is far larger than the child
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    res = R.run(spec(path), timeout=60)
+    del ballast
+    assert res.ok and 55 < res.peak_rss_mb < 150, (res.peak_rss_mb, res.extra.get("peak_rss_source"))

@@ -105,6 +105,25 @@ def cpu_rows(run: Any) -> List[Finding]:
     return rows
 
 
+LEFTOVER = catalogue.define(
+    "DLR-TRAIN-LEFTOVER", "a workload left processes running after it ended",
+    "nothing to do here (they were stopped); if it is your own script, join its worker processes before exiting",
+)
+
+
+def leftover_rows(*runs: Any) -> List[Finding]:
+    """A WARN per run that left processes behind in its group (the runner stopped them)."""
+    out = []
+    for run in runs:
+        count = (getattr(run, "extra", None) or {}).get("leftover_processes") if run is not None else None
+        if isinstance(count, int) and count > 0:
+            out.append(Finding(f"training {run.label}", Status.WARN,
+                               f"{run.label} left {count} process{'es' if count != 1 else ''} running after it ended; "
+                               "they were stopped so they cannot disturb the next timing", code=LEFTOVER,
+                               fix=catalogue.fix_for(LEFTOVER), observed={"leftover_processes": count}))
+    return out
+
+
 def gpu_skip_row(workload: str, backend: str, reason: str, needs_gpu: bool) -> Finding:
     code = NO_GPU if needs_gpu else GPU_UNAVAILABLE
     return Finding(speedup.row_name(workload, backend), Status.SKIP, f"GPU side not run: {reason}", code=catalogue.canonical(code),
@@ -137,7 +156,7 @@ def pair_rows(cpu: Any, gpu: Optional[Any], facts: Any, min_speedup: float, stri
     for replays of saved snapshots and cases (``suites/test_replay.py``): the same runs
     under the same facts and settings give the same findings, byte for byte.
     """
-    rows = cpu_rows(cpu) if include_cpu else []
+    rows = (cpu_rows(cpu) if include_cpu else []) + leftover_rows(cpu if include_cpu else None, gpu)
     if not cpu.ok or gpu is None:
         return rows
     if not gpu.ok and (gpu.extra or {}).get("unavailable"):

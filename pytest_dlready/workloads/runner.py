@@ -14,6 +14,7 @@ workers and sessions.
 from __future__ import annotations
 
 import atexit
+import io
 import json
 import os
 import queue
@@ -28,12 +29,13 @@ from collections import deque
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..parsers import signals as signal_table
-from .protocol import RunResult, WorkloadSpec
+from .protocol import RunResult, WorkloadSpec, script as script_path
 from .locks import private_dir
 
 EXIT_UNAVAILABLE = 3          # script_io.EXIT_UNAVAILABLE: backend/device not here (a skip)
 STDERR_TAIL = 12              # lines of stderr kept in the result
 EPOCH_PREFIX, READY_PREFIX, ROUND_PREFIX = "DLREADY-EPOCH ", "DLREADY-READY ", "DLREADY-ROUND "
+PEAK_PREFIX = "DLREADY-PEAK "  # stderr, from _peak.py
 MAX_SIGNALS = signal_table.MAX_SIGNALS
 
 
@@ -245,6 +247,7 @@ class _Child:
         self.rusage: Any = None
         self.wall: Optional[float] = None
         self.peak_rss_mb: Optional[float] = None   # sampled from /proc (the child's own memory)
+        self.own_peak_mb: Optional[float] = None   # the script's VmHWM at exit (_peak.py)
         self.leftovers = 0
         self.done = threading.Event()
         self._on_epoch = on_epoch
@@ -275,9 +278,16 @@ class _Child:
             yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
     def _read(self, stream: Any, is_stdout: bool) -> None:
+        # buffered: an unbuffered pipe's readline reads one byte per system call (~2 MB/s)
+        stream = io.BufferedReader(stream, 1 << 16) if isinstance(stream, io.RawIOBase) else stream
         for line in self._lines(stream):
             epoch = parse_epoch_line(line) if is_stdout else None
-            message = _protocol_message(line) if is_stdout and epoch is None else None
+            message = _protocol_message(line) if epoch is None and (is_stdout or line.startswith(PEAK_PREFIX)) else None
+            if message is not None and message["kind"] == "peak":
+                kb = message.get("kb")
+                if isinstance(kb, int) and kb > 0:
+                    self.own_peak_mb = round(kb / 1024.0, 1)
+                continue
             with self._lock:
                 if epoch is not None:
                     self.epochs.append(epoch)
@@ -422,7 +432,7 @@ class _Child:
 
 def _protocol_message(line: str) -> Optional[Dict[str, Any]]:
     """``DLREADY-READY {...}`` / ``DLREADY-ROUND {...}`` -> dict with ``kind``; None for any other line."""
-    for prefix, kind in ((READY_PREFIX, "ready"), (ROUND_PREFIX, "round")):
+    for prefix, kind in ((READY_PREFIX, "ready"), (ROUND_PREFIX, "round"), (PEAK_PREFIX, "peak")):
         if line.startswith(prefix):
             try:
                 data = json.loads(line[len(prefix):])
@@ -448,7 +458,10 @@ def _start(spec: WorkloadSpec, on_epoch: Optional[Callable[[Dict[str, Any]], Non
     """(child, workdir, result path, error) for a started script."""
     workdir = tempfile.mkdtemp(prefix="dlready-run-")
     result_path = os.path.join(workdir, "result.json")
-    argv = [spec.python, spec.script, "--result", result_path] + [str(a) for a in spec.args] + (["--serve"] if serve else [])
+    # on Linux through _peak.py, which reports the script's own peak memory (wait4 cannot, see there)
+    wrap = [script_path("_peak.py")] if os.path.isfile("/proc/self/status") else []
+    argv = ([spec.python] + wrap + [spec.script, "--result", result_path] + [str(a) for a in spec.args]
+            + (["--serve"] if serve else []))
     try:
         env = build_env(spec, workdir, base_env)
         return _Child(argv, env, workdir, on_epoch, serve=serve), workdir, result_path, ""
@@ -477,6 +490,8 @@ def _result(spec: WorkloadSpec, child: _Child, result_path: str, workdir: str, t
     reported = result.extra.get("peak_rss_mb")
     if isinstance(reported, (int, float)) and reported > 0:
         result.peak_rss_mb, source = float(reported), "script"
+    elif child.own_peak_mb:
+        result.peak_rss_mb, source = child.own_peak_mb, "VmHWM at exit"
     elif child.peak_rss_mb:
         result.peak_rss_mb, source = child.peak_rss_mb, "sampled"
     elif child.rusage is not None:
