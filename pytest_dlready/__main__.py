@@ -40,5 +40,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return int(module.main(rest) or 0)
 
 
+def run() -> int:
+    """``main`` for a console: a reader that stops early (``| head -1``) ends the output quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader is gone: point stdout at devnull so the interpreter's final flush cannot fail too
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

@@ -43,6 +43,14 @@ class Settings:
     legacy_envs: Optional[str] = None       # where the legacy environments are (default: legacy.default_root)
 
 
+#: names --dlready-backends accepts: each training comparison's backend and its parts
+#: (tests/test_plugin.py checks this against workloads.registry's comparisons)
+KNOWN_BACKENDS = frozenset({
+    "numpy", "cupy", "torch", "pyopencl", "opencl", "keras", "tensorflow", "tf", "jax",
+    "keras-tensorflow", "keras-torch", "keras-jax", "gnumpy", "nolearn", "theano", "cntk", "cudnn",
+    "keras2", "tensorflow1", "keras2-theano", "keras2-theano+cudnn", "keras2-cntk", "keras2-tensorflow1",
+})
+
 # name -> (help, ini type, default). Help strings are shared by addoption and addini.
 OPTIONS = {
     "dlready": ("run the bundled GPU/deep-learning readiness suites and print the readiness verdict", "bool", False),
@@ -162,6 +170,10 @@ def resolve(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"{fwhere}: {facts_path!r} is not a file; save one with --dlready-save-facts=PATH")
     backends_raw, _ = v("dlready_backends")
     backends = tuple(b.strip() for b in str(backends_raw or "").split(",") if b.strip())
+    unknown = [b for b in backends if b not in KNOWN_BACKENDS]
+    if unknown:
+        raise pytest.UsageError(f"--dlready-backends: unknown backend{'s' if len(unknown) > 1 else ''} "
+                                f"{', '.join(map(repr, unknown))}; known: {', '.join(sorted(KNOWN_BACKENDS))}")
     min_speedup_raw, swhere = v("dlready_min_speedup")
     min_speedup = _float(min_speedup_raw, swhere)
     if min_speedup <= 0:

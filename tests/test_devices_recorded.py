@@ -215,3 +215,15 @@ def test_a_copy_that_failed_is_a_row_of_its_own_not_dropped():
     assert failed[0].check == "bandwidth GPU0 D2H pinned"
     assert "cudaErrorIllegalAddress" in failed[0].message and "700" in failed[0].message
     assert any(r.check == "bandwidth GPU0 H2D pinned" and r.status is not Status.FAIL for r in rows)
+
+
+def test_the_opencl_hint_fits_what_is_installed():
+    from pytest_dlready.probes import devices as probe_devices
+
+    with_pocl = {"devices": {"routes": {"opencl": {"ran": False, "skipped": "pyopencl is not installed",
+                                                   "icds": ["pocl.icd"]}}}}
+    (row,) = D.check_opencl(with_pocl)
+    assert "apt-get install pocl" not in row.fix and "pocl.icd" in row.fix and "pip install pyopencl" in row.fix
+    bare = {"devices": {"routes": {"opencl": {"ran": False, "skipped": "pyopencl is not installed", "icds": []}}}}
+    assert "apt-get install pocl-opencl-icd" in D.check_opencl(bare)[0].fix
+    assert probe_devices.opencl_icds(["/nonexistent"]) == []

@@ -239,3 +239,29 @@ def test_a_whole_session_with_a_relative_path_entry_runs_nothing_from_it(tmp_pat
                            "not training"], cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300)
     assert "dlready:" in proc.stdout, proc.stdout[-2000:]
     assert not marker.exists(), f"ran from ./bin: {marker.read_text()}"
+
+
+def test_unknown_backend_is_a_usage_error_naming_the_known_ones(pytester):
+    result = pytester.runpytest("-p", "no:cacheprovider", "--dlready", "--dlready-backends=tensorflw")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--dlready-backends: unknown backend 'tensorflw'; known: *tensorflow*"])
+
+
+def test_known_backends_cover_every_comparison():
+    from pytest_dlready.settings import KNOWN_BACKENDS, Settings
+    from pytest_dlready.workloads import registry, specs
+
+    facts = {"devices": {"gpus": [{"vendor": "nvidia", "name": "X"}]}}
+    names = {c.backend for c in registry.comparisons(facts, Settings(tier="full"))}
+    names |= {"cupy", "torch"}
+    for name in names:
+        assert specs.selected(name, (name,)) and name.split("@")[0] in KNOWN_BACKENDS | {"gnumpy"}, name
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(f"{sys.executable} -m pytest_dlready replay gt750m-dbn | head -1", shell=True,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "{" and "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

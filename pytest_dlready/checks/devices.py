@@ -358,17 +358,29 @@ def _served_by(sm: str, built: set) -> bool:
     return False
 
 
+def opencl_fix(facts: Mapping[str, Any], pyopencl_missing: bool = True) -> str:
+    """The next step for OpenCL that fits what is installed: no "install PoCL" where PoCL is there."""
+    icds = lookup(facts, "devices.routes.opencl.icds")
+    step = "pip install pyopencl" if pyopencl_missing else ""
+    if isinstance(icds, list) and icds:
+        have = ", ".join(str(i) for i in icds[:4])
+        return (f"{step} (OpenCL drivers already installed: {have})" if step else
+                f"OpenCL drivers are installed ({have}) but list no device: check them with clinfo")
+    driver = "an OpenCL driver (the GPU vendor's, or apt-get install pocl-opencl-icd for the CPU)"
+    return f"{step}, plus {driver}" if step else f"install {driver}"
+
+
 def check_opencl(facts: Mapping[str, Any]) -> List[Finding]:
     """OpenCL devices (GPUs and CPU stand-ins alike) and whether each can build a kernel."""
     status = lookup(facts, "devices.routes.opencl", {}) or {}
     if not status.get("ran"):
         why = status.get("skipped") or "this snapshot has no OpenCL facts (pyopencl absent where it was taken?)"
         return [skip("OpenCL devices", f"OpenCL not probed: {why}",
-                     fix="pip install pyopencl, plus an OpenCL driver (e.g. apt-get install pocl-opencl-icd)")]
+                     fix=opencl_fix(facts, pyopencl_missing="pyopencl" in str(why)))]
     accs = [a for a in lookup(facts, "devices.accelerators", []) or [] if isinstance(a, Mapping)]
     if not accs:
         kind, meaning = classify_error(status.get("error") or "")
-        return [skip("OpenCL devices", f"no OpenCL device: {meaning}", code=OCL_NONE, fix=fix_for(OCL_NONE))]
+        return [skip("OpenCL devices", f"no OpenCL device: {meaning}", code=OCL_NONE, fix=opencl_fix(facts, pyopencl_missing=False))]
     names = ", ".join(f"{a.get('name')} ({a.get('kind')}, {a.get('platform')})" for a in accs)
     findings = [passed("OpenCL devices", f"{len(accs)} OpenCL device(s): {names}", count=len(accs))]
     for a in accs:

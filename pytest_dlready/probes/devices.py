@@ -328,6 +328,17 @@ def _timed(fn: Callable[[], Any]) -> Any:
     return value, round(time.perf_counter() - start, 3)
 
 
+def opencl_icds(folders: Any = None) -> List[str]:
+    """The OpenCL drivers (ICD files) installed, by file name: "pocl.icd", "nvidia.icd" (Linux/BSD)."""
+    out: List[str] = []
+    for folder in folders or (os.environ.get("OCL_ICD_VENDORS") or "/etc/OpenCL/vendors",):
+        try:
+            out += sorted(n for n in os.listdir(folder) if n.endswith(".icd"))
+        except OSError:
+            continue
+    return out
+
+
 def _installed(module: str) -> bool:
     try:
         return importlib.util.find_spec(module) is not None
@@ -353,6 +364,7 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
         jobs["opencl"] = lambda: opencl.query(settings)[0]
     else:
         status["opencl"] = {"ran": False, "skipped": "pyopencl is not installed"}
+    status.setdefault("opencl", {})["icds"] = opencl_icds()
     for name, step in plan.items():
         if step.get("run"):
             jobs[name] = (lambda n=name: frameworks.query(n, settings)[0])
@@ -370,8 +382,8 @@ def probe(facts: Dict[str, Any], settings: Any) -> None:
     fw_results = {name: results[name][0] for name in plan if name in results}
     for name in list(fw_results) + [n for n in ("nvml", "opencl") if n in results]:
         data = results[name][0]
-        status[name] = {"ran": True, "available": bool(data.get("available")),
-                        "devices": len(data.get("devices") or []), "error": data.get("error")}
+        status[name] = dict(status.get(name) or {}, ran=True, available=bool(data.get("available")),
+                            devices=len(data.get("devices") or []), error=data.get("error"))
     smi_text = lookup(facts, "driver.nvidia_smi.record.stdout")
     routes_smi = samples._parse("nvidia_smi", smi_text) if smi_text else None
     routes = {"nvidia_smi": routes_smi, "nvml": results.get("nvml", (None,))[0] or {},

@@ -5,6 +5,7 @@ to ``dl_check``. Per-device tests are parametrised by ``dl_gpu_index`` /
 ``dl_opencl_index`` (``suites/conftest.py``): on a machine without a GPU they record
 one skip that carries ``needs_gpu`` and the reason (``checks.devices.no_gpu_summary``).
 """
+from pytest_dlready.facts import lookup
 from pytest_dlready.checks import device_bandwidth, device_signals, devices
 from pytest_dlready.results import skip
 
@@ -89,5 +90,5 @@ def test_opencl_devices(dl_facts, dl_check):
 def test_opencl_bandwidth(dl_facts, dl_check, dl_opencl_index):
     if dl_opencl_index is None:
         dl_check(skip("OpenCL bandwidth", "no OpenCL device to measure",
-                      fix="pip install pyopencl, plus an OpenCL driver (e.g. apt-get install pocl-opencl-icd)"))
+                      fix=devices.opencl_fix(dl_facts, pyopencl_missing=not (lookup(dl_facts, "devices.routes.opencl") or {}).get("ran"))))
     dl_check(device_bandwidth.check_opencl_bandwidth(dl_facts, dl_opencl_index))

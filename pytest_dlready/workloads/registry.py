@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from ..facts import lookup
 from ..checks import markers
+from ..checks.devices import opencl_fix
 from . import legacy
 from .protocol import WorkloadSpec, script
 # re-exported for callers that knew them here
@@ -133,10 +134,9 @@ def modern(facts: Mapping[str, Any], settings: Any, python: str = sys.executable
     devices = opencl_devices(facts)
     comp.strict = bool(wanted) and (selected("pyopencl", wanted))
     if _has(mods, "pyopencl") is False:
-        comp.skip = f"pyopencl is not installed in {python}; {markers.INSTALL_HINTS['pyopencl']}"
+        comp.skip = f"pyopencl is not installed in {python}; {opencl_fix(facts)}"
     elif devices is not None and not devices:
-        comp.skip = ("pyopencl found no OpenCL device; install a driver (GPU vendor ICD, "
-                     "or apt-get install pocl-opencl-icd for the CPU stand-in)")
+        comp.skip = f"pyopencl found no OpenCL device; {opencl_fix(facts, pyopencl_missing=False)}"
     else:
         gpus = [d for d in devices or [] if str(d.get("kind", "")).lower() == "gpu"]
         comp.standin = devices is not None and not gpus
