@@ -19,7 +19,7 @@ from .results import REQUIRE_GPU_SUFFIX
 
 
 # re-exported: tests and other projects' conftests read them from here
-from .state import (FACTS_KEY, SESSION_KEY, SETTINGS_KEY, SUITES_DIR, SUITES_KEY,  # noqa: E402,F401
+from .state import (FACTS_KEY, PROP_ORDER, SESSION_KEY, SETTINGS_KEY, SUITES_DIR, SUITES_KEY,  # noqa: E402,F401
                     get_facts, get_settings, obtain_facts)
 
 MARKER_LINES = [
@@ -142,6 +142,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
             name = os.path.basename(path)
             return selected.index(name) if os.path.dirname(path) == SUITES_DIR and name in selected else -1
         items.sort(key=order)  # stable: the user's own tests first, then toolchain, devices, training/replay
+    for index, item in enumerate(items):
+        # the collection order travels with each report, so rows from xdist workers (which finish
+        # in any order) are tabled as a run without -n would table them
+        item.user_properties.append((PROP_ORDER, index))
     bad = []
     for item in items:
         for mark in item.iter_markers("os"):

@@ -34,7 +34,7 @@ from .facts import lookup, new_snapshot, save as save_snapshot
 from .checks import outcomes
 from .results import REPORT_WRITE_FAILED, Finding, Status
 from .settings import Settings
-from .state import FACTS_KEY, PROP_FINDING, PROP_HOST, PROP_RUN, SESSION_KEY, SUITES_DIR, obtain_facts
+from .state import FACTS_KEY, PROP_FINDING, PROP_HOST, PROP_ORDER, PROP_RUN, SESSION_KEY, SUITES_DIR, obtain_facts
 
 SUITE_ORDER = ("test_toolchain.py", "test_devices.py", "test_training.py", "test_replay.py")
 
@@ -62,6 +62,7 @@ class DlreadySession:
         self.started = time.time()
         self.exitstatus: Optional[int] = None
         self.write_failures: List[str] = []
+        self._orders: List[Optional[int]] = []   # collection index of each row's test (None: session rows)
         self._seen: set = set()
         self.per_host = False  # --dist each / remote --tx: workers report their own hosts
 
@@ -129,12 +130,19 @@ class DlreadySession:
         row = finding.to_dict()
         row["test"] = report.nodeid.split("::", 1)[-1]
         row["suite"] = os.path.basename(str(report.location[0]) if report.location else report.nodeid.split("::", 1)[0]).replace(".py", "")
-        row["node"] = _node_of(report)
+        # a worker of a one-host -n N run is not a host: its rows read as without -n
+        row["node"] = _node_of(report) if self.per_host else None
         key = json.dumps([row["test"], row["check"], row["code"], row["message"], row["node"]], sort_keys=True)
         if key in self._seen:
             return
         self._seen.add(key)
-        self.rows.append(row)
+        order = next((v for k, v in report.user_properties if k == PROP_ORDER and isinstance(v, int)), None)
+        position = len(self.rows)
+        if order is not None:  # after every row of an earlier-collected test, before any later one
+            while position > 0 and self._orders[position - 1] is not None and self._orders[position - 1] > order:
+                position -= 1
+        self.rows.insert(position, row)
+        self._orders.insert(position, order)
 
     def worker_lost(self, node_id: str, error: Any, spec: str = "") -> None:
         self.lost_workers.append(node_id)
@@ -143,6 +151,7 @@ class DlreadySession:
         row = outcomes.worker_down(node_id, error, spec).to_dict()
         row.update(test="", suite="session", node=node_id)
         self.rows.append(row)
+        self._orders.append(None)
 
     def host_reported(self, node_id: str, summary: Dict[str, Any]) -> None:
         """Keep the host summary an xdist worker sent (first report, then session end)."""

@@ -23,6 +23,7 @@ SUITES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites")
 #: user_properties keys that carry findings, workload results and host summaries from tests (and xdist workers)
 PROP_FINDING = "dlready"
 PROP_RUN = "dlready_run"
+PROP_ORDER = "dlready_order"  # a test's collection index (rows keep collection order under -n)
 PROP_HOST = "dlready_host"
 
 

@@ -120,6 +120,7 @@ def test_backend_marker_and_parametrised_fixture(pytester):
 
 def test_json_report_and_snapshot_round_trip(pytester, tmp_path):
     report = tmp_path / "out" / "report.json"
+    report.parent.mkdir()  # the folder must exist: none is created for a report path
     saved = tmp_path / "facts.json"
     first = run(pytester, "--dlready", "-k", "toolchain", f"--dlready-json={report}", f"--dlready-save-facts={saved}")
     doc = json.loads(report.read_text())

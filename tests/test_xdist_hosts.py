@@ -116,7 +116,7 @@ def test_load_balanced_local_workers_share_the_controllers_facts(pytester: pytes
     # both workers judged the shipped snapshot, not their own environment
     fails = [r for r in doc["rows"] if r["check"] == "CUDA bin on PATH"]
     assert [r["status"] for r in fails] == ["fail"]
-    assert fails[0]["node"] in ("gw0", "gw1")
+    assert fails[0]["node"] is None  # one host: a worker is not a host, its rows read as without -n
 
 
 @pytest.mark.parametrize("dist, tx, expected", [
@@ -131,3 +131,23 @@ def test_per_host_mode_rule(dist, tx, expected) -> None:
     from pytest_dlready.session import is_per_host
 
     assert is_per_host(dist, tx) is expected
+
+
+def test_one_host_with_n_2_reads_exactly_as_without(tmp_path):
+    """-n 2 on one machine: no [gwN] prefixes, rows in collection order -- the same table as without -n."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    docs = []
+    for extra in ([], ["-n", "2"]):
+        out = tmp_path / f"r{len(extra)}.json"
+        env = dict(os.environ)
+        env.pop("PYTEST_ADDOPTS", None)
+        subprocess.run([sys.executable, "-m", "pytest", "--dlready", "-p", "no:cacheprovider", "-k", "not training",
+                        f"--dlready-json={out}", *extra], cwd=str(tmp_path), env=env, capture_output=True, timeout=300)
+        docs.append(json.loads(out.read_text()))
+    plain, dist = ([(r["check"], r["status"], r.get("node")) for r in d["rows"]] for d in docs)
+    assert all(node is None for _c, _s, node in dist)
+    assert [c for c, _s, _n in dist] == [c for c, _s, _n in plain]
