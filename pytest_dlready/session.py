@@ -42,8 +42,9 @@ SUITE_ORDER = ("test_toolchain.py", "test_devices.py", "test_training.py", "test
 def suite_files(settings: Settings, facts: Dict[str, Any]) -> List[str]:
     """The bundled suite files this session runs, in table order."""
     names = [n for n in SUITE_ORDER if os.path.exists(os.path.join(SUITES_DIR, n))]
-    if settings.replay or lookup(facts, "workloads.runs"):
-        # a case, or a saved snapshot carrying workload runs: judge those runs, train nothing
+    if settings.replay or settings.facts_path or lookup(facts, "workloads.runs"):
+        # a case, or a saved snapshot: it is judged as itself -- its recorded runs are replayed,
+        # nothing trains here (a live run on this machine would mix two machines in one table)
         names = [n for n in names if n != "test_training.py"]
     else:
         names = [n for n in names if n != "test_replay.py"]

@@ -29,3 +29,31 @@ def worker_down(node_id: str, error: object, spec: str = "") -> Finding:
     where = f" ({spec})" if spec else ""
     return Finding(f"xdist worker {node_id}", Status.FAIL, f"worker {node_id}{where} went away mid-run: {error}",
                    code=WORKER_LOST, fix=fix_for(WORKER_LOST), observed={"spec": spec} if spec else {})
+
+
+NOT_RECORDED = define("DLR-NOT-RECORDED", "a fact this check needs is not in the snapshot",
+                      "judge a snapshot saved by pytest --dlready --dlready-save-facts on that machine, "
+                      "or add the missing facts to the case")
+
+
+def not_recorded(check: str, facts: object, *keys: str) -> "Finding | None":
+    """Unknown is not missing: a SKIP when none of ``keys`` was recorded in the snapshot; None when one was."""
+    from ..facts import lookup
+
+    if any(lookup(facts, key) is not None for key in keys):
+        return None
+    return Finding(check, Status.SKIP, f"not recorded in this snapshot (no {' / '.join(keys)} facts)",
+                   code=NOT_RECORDED, fix=fix_for(NOT_RECORDED), observed={"missing": list(keys)})
+
+
+def driver_evidence(facts: object) -> "Finding | None":
+    """A recorded GPU run that reached a CUDA device shows a driver worked there, where the driver was not probed."""
+    from ..facts import lookup
+
+    for run in lookup(facts, "workloads.runs") or []:
+        if isinstance(run, dict) and run.get("device") == "gpu" and str(run.get("device_used") or "").startswith("cuda"):
+            name = run.get("device_name") or run.get("device_used")
+            return Finding("NVIDIA driver", Status.PASS,
+                           f"not probed, but the recorded {run.get('backend')} GPU run used {run.get('device_used')} "
+                           f"({name}): a working driver on that machine", observed={"evidence": "recorded run"})
+    return None

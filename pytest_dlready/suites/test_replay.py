@@ -20,12 +20,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from pytest_dlready.state import get_facts
     from pytest_dlready.workloads.cases import pair_runs
 
+    from pytest_dlready.workloads.protocol import RunResult
+
     facts = get_facts(metafunc.config)
-    pairs = pair_runs(lookup(facts, "workloads.runs") or [])
-    if not pairs:
+    runs = lookup(facts, "workloads.runs") or []
+    pairs = pair_runs(runs)
+    # every saved run comes back: a CPU baseline whose GPU side did not run is a row of its own
+    used = {id(cpu) for cpu, _gpu, _note in pairs}
+    paired = {(c.workload, c.backend, c.source, tuple(c.epoch_seconds)) for c, _g, _n in pairs}
+    alone = [RunResult.from_dict(r) if not isinstance(r, RunResult) else r for r in runs
+             if isinstance(r, (dict, RunResult)) and (r.get("device") if isinstance(r, dict) else r.device) == "cpu"]
+    alone = [c for c in alone if id(c) not in used
+             and (c.workload, c.backend, c.source, tuple(c.epoch_seconds)) not in paired]
+    if not pairs and not alone:
         metafunc.parametrize("replay_pair", [pytest.param(None, marks=pytest.mark.skip(
-            reason="no recorded CPU/GPU run pair to judge; give --dlready-replay=CASE or a snapshot "
-                   "saved with --dlready-save-facts after a training run"))], ids=["none"])
+            reason="this snapshot records no training runs (a snapshot is judged as itself: nothing trains "
+                   "here); save one with --dlready-save-facts after a training run, or give --dlready-replay=CASE"))],
+            ids=["none"])
         return
     seen = set()
     marked = []
@@ -33,7 +44,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         key = id(cpu)
         marked.append((cpu, gpu, key not in seen))
         seen.add(key)
-    ids = [f"{gpu.workload}-{gpu.backend}" for _, gpu, _ in marked]
+    marked += [(cpu, None, True) for cpu in alone]
+    ids = [f"{gpu.workload}-{gpu.backend}" if gpu is not None else f"{cpu.workload}-{cpu.backend}-cpu"
+           for cpu, gpu, _ in marked]
     metafunc.parametrize("replay_pair", marked, ids=ids)
 
 
@@ -49,6 +62,8 @@ def test_speedup(replay_pair: Any, dl_facts: Any, dl_settings: Any, dl_check: An
     cpu, gpu, first_use = replay_pair
     if first_use:
         dl_record_run(cpu)
-    dl_record_run(gpu)
+    if gpu is not None:
+        dl_record_run(gpu)
     dl_check(training.pair_rows(cpu, gpu, dl_facts, dl_settings.min_speedup,
-                         strict=judged_strictly(gpu, dl_settings.backends), include_cpu=first_use))
+                         strict=gpu is not None and judged_strictly(gpu, dl_settings.backends),
+                         include_cpu=first_use))
