@@ -38,6 +38,7 @@ RUNS += [
       "--dlready-require-gpu", "--dlready-min-gpus=2", "--dlready-min-compute=8.0"]),
     ("replay-gt750m-dbn", ["--dlready-replay=gt750m-dbn"]),
     ("replay-titanx-keras-mnist", ["--dlready-replay=titanx-keras-mnist"]),
+    ("replay-dlwin-toolchain-traps", ["--dlready-replay=dlwin-toolchain-traps"]),
     ("replay-titanx-keras-mnist-min4", ["--dlready-replay=titanx-keras-mnist", "--dlready-min-speedup=4"]),
 ]
 

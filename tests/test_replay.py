@@ -24,7 +24,7 @@ def run_pytest(cwd, *args, timeout=240):
 
 
 def test_bundled_cases_are_listed_and_loadable():
-    assert replay.bundled_cases() == ["gt750m-dbn", "titanx-keras-mnist"]
+    assert replay.bundled_cases() == ["dlwin-toolchain-traps", "gt750m-dbn", "titanx-keras-mnist"]
     case = replay.load_case("titanx-keras-mnist")
     assert [r["id"] for r in case["runs"]][0] == "theano-cpu" and case["workload"] == "mnist-cnn"
 
@@ -81,10 +81,38 @@ def test_pytest_replay_gt750m_fails_with_causes(tmp_path):
     assert "facts replay of gt750m-dbn" in out
 
 
+@pytest.mark.parametrize("name", replay.bundled_cases())
+def test_every_bundled_case_reads_the_verdict_it_expects(tmp_path, name):
+    """A case is one machine state: the whole table (toolchain, devices, replay) gives its ``expect``."""
+    case = replay.load_case(name)
+    assert case.get("expect") in ("READY", "NOT READY"), f"{name}: say expect = READY or NOT READY"
+    rc, out = run_pytest(tmp_path, "--dlready", f"--dlready-replay={name}")
+    verdict_line = [ln for ln in out.splitlines() if ln.startswith("dlready: ")][-1]
+    assert verdict_line.startswith(f"dlready: {case['expect']}") and (verdict_line == "dlready: READY") == (rc == 0), out
+
+
+def test_traps_case_is_not_ready_for_its_three_traps_and_nothing_else(tmp_path):
+    rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=dlwin-toolchain-traps", "-rf")
+    assert rc == 1, out
+    failed = sorted(ln.split("::")[1].split(" ")[0] for ln in out.splitlines() if ln.startswith("FAILED "))
+    assert failed == ["test_compiler", "test_cudnn", "test_shadowed_cuda_libraries"], out
+    assert "[DLR-MSVC-INCLUDE-LIB]" in out and "[DLR-CUDNN-MIXED]" in out and "cudnn64_5.dll 5.0.5" in out
+    assert "records no training runs" in out  # nothing trained in that state; the replay row says so
+
+
+def test_titanx_after_fixes_differs_from_traps_only_in_the_fixed_facts():
+    after = F.load(os.path.join(replay.CASES_DIR, "titanx-keras-mnist", "facts.json"))
+    before = F.load(os.path.join(replay.CASES_DIR, "dlwin-toolchain-traps", "facts.json"))
+    assert set(after["env"]["vars"]) - set(before["env"]["vars"]) == {"INCLUDE", "LIB"}
+    assert [l["file_version"] for l in after["cudnn"]["libraries"]] == ["5.1.10"]
+    assert not [f for f in after["libraries"]["files"] if f["dir"].endswith("dlwin36")]
+    for key in ("host", "driver", "devices", "cuda", "numpy", "python", "backends"):
+        assert after[key] == before[key], key
+
+
 def test_pytest_replay_titanx_passes_with_ratios(tmp_path):
-    # -k: only the replay suite; the toolchain suite judges the recorded Windows facts on its own
-    rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=titanx-keras-mnist", "-k", "test_speedup")
-    assert rc == 0, out
+    rc, out = run_pytest(tmp_path, "--dlready", "--dlready-replay=titanx-keras-mnist")
+    assert rc == 0 and "\ndlready: READY\n" in out, out
     for ratio in ("5.33x", "15.65x", "50.09x", "32.67x"):
         assert f"GPU {ratio} faster (95 % CI" in out
     assert "baseline: the theano CPU run" in out

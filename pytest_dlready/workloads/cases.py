@@ -2,7 +2,8 @@
 
 A case is a small TOML (or JSON, so no dependency is needed at run time) file naming the
 logs of a CPU run and one or more GPU runs, the workload, and optionally a facts
-snapshot. ``pytest --dlready --dlready-replay=CASE`` turns it into a facts snapshot whose
+snapshot; a case may also be a facts snapshot alone (one machine state in which nothing
+trained, such as a negative control), and may say the verdict it must read (``expect``). ``pytest --dlready --dlready-replay=CASE`` turns it into a facts snapshot whose
 ``workloads.runs`` carry the parsed runs; the replay suite then judges every GPU run
 against its CPU baseline with ``checks.speedup.judge`` - the same function live runs use. The
 same suite judges the runs inside a snapshot saved by ``--dlready-save-facts``, which is
@@ -75,16 +76,20 @@ def load_case(name_or_path: str) -> Dict[str, Any]:
         case = _read_toml(text, path)
     if not isinstance(case, dict):
         raise CaseError(f"{path}: a case is a table/object with name, workload and [[runs]]")
-    runs = case.get("runs")
-    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) for r in runs):
-        raise CaseError(f"{path}: needs at least one [[runs]] table (device, backend, log)")
+    runs = case.setdefault("runs", [])
+    has_facts = bool(case.get("facts") or case.get("recorded_facts"))
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs) or (not runs and not has_facts):
+        raise CaseError(f"{path}: needs at least one [[runs]] table (device, backend, log), "
+                        "or facts = FILE for a case that records a machine state and no training")
+    if case.get("expect") is not None and case["expect"] not in ("READY", "NOT READY"):
+        raise CaseError(f"{path}: expect is {case['expect']!r}; use \"READY\" or \"NOT READY\"")
     for i, run in enumerate(runs):
         for key in ("device", "backend", "log"):
             if not isinstance(run.get(key), str) or not run.get(key):
                 raise CaseError(f"{path}: runs[{i}] needs {key} (a string)")
         if run["device"] not in ("cpu", "gpu"):
             raise CaseError(f"{path}: runs[{i}].device is {run['device']!r}; use cpu or gpu")
-    if not any(r["device"] == "cpu" for r in runs) or not any(r["device"] == "gpu" for r in runs):
+    if runs and (not any(r["device"] == "cpu" for r in runs) or not any(r["device"] == "gpu" for r in runs)):
         raise CaseError(f"{path}: needs a cpu run and at least one gpu run")
     case.setdefault("name", os.path.basename(os.path.dirname(path)))
     case.setdefault("workload", "training")
