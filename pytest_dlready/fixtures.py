@@ -7,14 +7,14 @@ loaded only when the suites are collected (``--dlready``). Nothing here imports 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, List, Mapping, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Union
 
 import pytest
 
-from .facts import gpu_list
-from .checks import markers
-from .results import REQUIRE_GPU_SUFFIX, Finding, Status
 from .state import PROP_FINDING, PROP_RUN, get_facts, get_settings
+
+if TYPE_CHECKING:  # registered on every pytest run: the checks and results load when a fixture is used
+    from .results import Finding
 
 DL_BACKENDS = ("torch", "tensorflow", "jax", "keras", "theano", "pytensor", "cntk", "cupy", "gnumpy", "pyopencl")
 
@@ -39,6 +39,8 @@ def dl_os(dl_facts: Mapping[str, Any]) -> str:
 @pytest.fixture(scope="session")
 def gpus(dl_facts: Mapping[str, Any]) -> List[Mapping[str, Any]]:
     """Every GPU found: dicts with index, vendor, name, compute_capability, memory_mib, source."""
+    from .facts import gpu_list
+
     return gpu_list(dl_facts)
 
 
@@ -47,6 +49,9 @@ def gpu(gpus: List[Mapping[str, Any]], dl_facts: Mapping[str, Any], dl_settings)
     """The first GPU; skips with the reason when there is none (fails under --dlready-require-gpu)."""
     if gpus:
         return gpus[0]
+    from .checks import markers
+    from .results import REQUIRE_GPU_SUFFIX
+
     skip = markers.evaluate_gpu(dl_facts)
     reason = skip.reason if skip else "no GPU found"
     if dl_settings.require_gpu:
@@ -55,14 +60,16 @@ def gpu(gpus: List[Mapping[str, Any]], dl_facts: Mapping[str, Any], dl_settings)
 
 
 @pytest.fixture
-def dl_check(request: pytest.FixtureRequest, dl_settings) -> Callable[[Union[Finding, Iterable[Finding]]], List[Finding]]:
+def dl_check(request: pytest.FixtureRequest, dl_settings) -> "Callable[[Union[Finding, Iterable[Finding]]], List[Finding]]":
     """Record findings in the readiness table and make the test's outcome match them.
 
     A FAIL fails the test with the finding's message and fix (no traceback); only
     SKIPs skip it; PASS and WARN pass (WARN still shows in the table and verdict).
     Under --dlready-require-gpu, a skip whose finding says ``needs_gpu`` fails.
     """
-    def check(findings: Union[Finding, Iterable[Finding]]) -> List[Finding]:
+    from .results import REQUIRE_GPU_SUFFIX, Finding, Status
+
+    def check(findings: "Union[Finding, Iterable[Finding]]") -> "List[Finding]":
         items = [findings] if isinstance(findings, Finding) else list(findings)
         if dl_settings.require_gpu:
             items = [
@@ -88,7 +95,7 @@ def dl_record_run(request: pytest.FixtureRequest) -> Callable[[Any], None]:
     return add
 
 
-def record(request: pytest.FixtureRequest, findings: Iterable[Finding]) -> List[Finding]:
+def record(request: pytest.FixtureRequest, findings: "Iterable[Finding]") -> "List[Finding]":
     """Attach findings to the running test so they reach the report (and xdist controller)."""
     out = []
     for finding in findings:
@@ -97,8 +104,10 @@ def record(request: pytest.FixtureRequest, findings: Iterable[Finding]) -> List[
     return out
 
 
-def act_on(findings: List[Finding], require_gpu: bool = False) -> None:
+def act_on(findings: "List[Finding]", require_gpu: bool = False) -> None:
     """Make the test's outcome match its findings: fail > skip-only > pass (warns pass)."""
+    from .results import Status
+
     fails = [f for f in findings if f.status is Status.FAIL]
     if fails:
         lines = []
@@ -121,6 +130,8 @@ def _parametrize_backend(metafunc: pytest.Metafunc) -> None:
     """The ``backend`` fixture over the deep-learning backends installed."""
     if "backend" not in metafunc.fixturenames:
         return
+    from .checks import markers
+
     installed = markers.installed_backends(get_facts(metafunc.config))
     names = [b for b in DL_BACKENDS if b in installed]
     if names:

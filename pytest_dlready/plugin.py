@@ -13,9 +13,7 @@ from typing import Any, List, Optional
 
 import pytest
 
-from .checks import markers
 from .settings import OPTIONS, Settings, resolve
-from .results import REQUIRE_GPU_SUFFIX
 
 
 # re-exported: tests and other projects' conftests read them from here
@@ -113,6 +111,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     marks = [m for m in item.iter_markers() if m.name in ("os", "gpu", "backend")]
     if not marks:
         return
+    from .checks import markers
+    from .results import REQUIRE_GPU_SUFFIX
+
     facts = get_facts(item.config)
     try:
         skip = markers.evaluate_marks(marks, facts)
@@ -142,12 +143,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
             name = os.path.basename(path)
             return selected.index(name) if os.path.dirname(path) == SUITES_DIR and name in selected else -1
         items.sort(key=order)  # stable: the user's own tests first, then toolchain, devices, training/replay
-    for index, item in enumerate(items):
-        # the collection order travels with each report, so rows from xdist workers (which finish
-        # in any order) are tabled as a run without -n would table them
-        item.user_properties.append((PROP_ORDER, index))
+    if get_settings(config).enabled:
+        _number_items(items)
+    marked = [item for item in items if any(True for _ in item.iter_markers("os"))]
+    if not marked:
+        return
+    from .checks import markers
+
     bad = []
-    for item in items:
+    for item in marked:
         for mark in item.iter_markers("os"):
             for name in mark.args:
                 try:
@@ -156,6 +160,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
                     bad.append(f"{item.nodeid}: {exc}")
     if bad:
         raise pytest.UsageError("invalid @pytest.mark.os:\n  " + "\n  ".join(bad))
+
+
+def _number_items(items: List[pytest.Item]) -> None:
+    """Each item's collection index, as a user property (only under --dlready: other runs' reports stay theirs)."""
+    for index, item in enumerate(items):
+        # the collection order travels with each report, so rows from xdist workers (which finish
+        # in any order) are tabled as a run without -n would table them
+        item.user_properties.append((PROP_ORDER, index))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -81,6 +81,51 @@ def verdict_line(verdict: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
     return clean(f"dlready: {status}" + (f" — {text}" if text else ""))
 
 
+_LABEL_BREAKS = re.compile(r"(?<=[\[@,+\]-])")
+
+
+def wrap_label(label: str, width: int) -> List[str]:
+    """A label in lines of at most ``width``, nothing dropped: breaks at spaces, else after ``[ @ , + ] -``.
+
+    ``"".join`` of the pieces (with the spaces wrapping removed put back) is the label, so two
+    labels that differ still differ once wrapped, at any width.
+    """
+    pieces: List[str] = []
+    for word in label.split():
+        if len(word) <= width:
+            pieces.append(word)
+            continue
+        chunk = ""
+        for part in _LABEL_BREAKS.split(word):
+            while len(part) > width:  # a run with no break point: cut it
+                if chunk:
+                    pieces.append(chunk + "\0")
+                    chunk = ""
+                pieces.append(part[:width] + "\0")
+                part = part[width:]
+            if len(chunk) + len(part) > width:
+                pieces.append(chunk + "\0")
+                chunk = ""
+            chunk += part
+        if chunk:
+            pieces.append(chunk)
+    lines: List[str] = []
+    line = ""
+    glue = False  # the previous piece ended inside a word: the next one continues it on a new line
+    for piece in pieces:
+        joined = piece.endswith("\0")
+        piece = piece.rstrip("\0")
+        sep = "" if not line else " "
+        if line and (glue or len(line) + len(sep) + len(piece) > width):
+            lines.append(line)
+            line, sep = "", ""
+        line += sep + piece
+        glue = joined
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
 def table_lines(rows: Sequence[Mapping[str, Any]], width: int, compact: bool = False) -> List[str]:
     """Fixed-width table: check · status · detail · fix; long text wraps under its column.
 
@@ -90,16 +135,15 @@ def table_lines(rows: Sequence[Mapping[str, Any]], width: int, compact: bool = F
     """
     if not rows:
         return ["(no readiness checks ran)"]
-    check_w = min(max(len(clean(r.get("check", ""))) for r in rows), max(26, width // 3))
-    longest_word = max((len(w) for r in rows for w in clean(r.get("check", "")).split()), default=0)
-    check_w = max(check_w, min(longest_word, max(width // 2, 26)), 1)
+    # the label column takes at most a third of the line (26 at 80 columns): messages keep the room
+    check_w = max(min(max(len(clean(r.get("check", ""))) for r in rows), max(26, width // 3)), 1)
     status_w = 4
     rest = max(width - check_w - status_w - 6, 30)
     pad = " " * (check_w + status_w + 4)
     lines = []
     for row in rows:
         check = clean(row.get("check", ""))
-        labels = textwrap.wrap(check, check_w, break_on_hyphens=False, break_long_words=True) or [""]
+        labels = wrap_label(check, check_w)
         status = str(row.get("status", "skip")).upper()
         body: List[str] = []
         # a message's own lines (a verdict and its measured causes) stay separate paragraphs
