@@ -270,7 +270,13 @@ def nvidia_smi_findings(parsed: Dict[str, Any]) -> List[Finding]:
         out.append(Finding("nvidia-smi", Status.FAIL, f"nvidia-smi: {error.get('message')}", code=catalogue.canonical(code),
                            fix=catalogue.fix_for(code), observed=dict(error)))
     gpus = parsed.get("gpus") or []
-    if not gpus and not error:
+    if parsed.get("format") == "version":  # `nvidia-smi --version` lists versions, never GPUs
+        out.append(Finding("nvidia-smi", Status.PASS,
+                           f"nvidia-smi {parsed.get('nvidia_smi_version') or '?'}, driver {parsed.get('driver_version') or '?'}"
+                           + (f", supports CUDA {parsed['cuda_version']}" if parsed.get("cuda_version") else ""),
+                           observed={k: parsed.get(k) for k in ("nvidia_smi_version", "nvml_version", "driver_version",
+                                                                "cuda_version")}))
+    elif not gpus and not error:
         out.append(Finding("nvidia-smi", Status.FAIL, "nvidia-smi output lists no GPU", code=catalogue.canonical(SMI_NO_DEVICES),
                            fix=catalogue.fix_for(SMI_NO_DEVICES)))
     for gpu in gpus:
@@ -446,10 +452,15 @@ def findings(parsed: Mapping[str, Any]) -> List[Finding]:
     return judge(dict(parsed))
 
 
-def read(text: Any, kind: Optional[str] = None) -> Dict[str, Any]:
-    """Identify (unless ``kind`` is given), parse and judge ``text``: the fields plus ``findings``."""
+def read(text: Any, kind: Optional[str] = None, source: Optional[str] = None) -> Dict[str, Any]:
+    """Identify (unless ``kind`` is given), parse and judge ``text``: the fields plus ``findings``.
+
+    ``source`` (a file name) is what findings call the text instead of "the log".
+    """
     from ..parsers.identify import parse_any
 
     result = parse_any(text, kind)
+    if source and result.get("source") in (None, "", "the log", "log"):
+        result["source"] = source
     result["findings"] = [f.to_dict() for f in findings(result)]
     return result

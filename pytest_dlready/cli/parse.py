@@ -20,12 +20,15 @@ MAX_BYTES = 8 * 1024 * 1024
 def _read(path: str) -> Dict[str, Any]:
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:  # started with stdin closed (<&-)
+                return {"error": "cannot read stdin: it is closed"}
+            data = stream.read(MAX_BYTES + 1)
         else:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        return {"error": f"cannot read {path}: {exc.strerror or exc}"}
+    except (OSError, ValueError) as exc:  # ValueError: a closed stdin
+        return {"error": f"cannot read {'stdin' if path == '-' else path}: {getattr(exc, 'strerror', None) or exc}"}
     return {"data": data[:MAX_BYTES], "cut": len(data) > MAX_BYTES}
 
 
@@ -36,7 +39,7 @@ def parse_file(path: str, kind: Optional[str] = None) -> Dict[str, Any]:
     read = _read(path)
     if "error" in read:
         return {"file": path, "kind": "unreadable", "identified": False, "findings": [], "error": read["error"]}
-    result = tool_outputs.read(to_text(read["data"]), kind)
+    result = tool_outputs.read(to_text(read["data"]), kind, source="stdin" if path == "-" else path)
     result = {"file": path, **result}
     result["identified"] = result.get("kind") != "unknown"
     if read["cut"]:

@@ -21,16 +21,88 @@ MAX_UNREAD = 20
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)")
 NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
-def to_text(data: Any) -> str:
-    """Any input as text: bytes are decoded leniently (UTF-8, else Latin-1), None is empty."""
-    if data is None:
-        return ""
-    if isinstance(data, bytes):
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def decode(data: bytes) -> str:
+    """Bytes as text: a BOM's encoding (UTF-8/16/32, as PowerShell 5.1's ``>`` writes UTF-16 LE);
+    BOM-less UTF-16 told by its NULs; else UTF-8; else Windows-1252/Latin-1. Never raises."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    head = data[:4096]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # ASCII as UTF-16: every other byte NUL
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > 2 * even:
+            return data.decode("utf-16-le", errors="replace")
+        if even > 2 * odd:
+            return data.decode("utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         try:
-            return data.decode("utf-8")
+            return data.decode("cp1252")
         except UnicodeDecodeError:
             return data.decode("latin-1")
+
+
+def to_text(data: Any) -> str:
+    """Any input as text: bytes decoded by ``decode`` (BOMs, UTF-16, UTF-8, else Latin-1), None is empty."""
+    if data is None:
+        return ""
+    if isinstance(data, (bytes, bytearray)):
+        return decode(bytes(data))
     return data if isinstance(data, str) else str(data)
+
+
+#: Spaces that look like spaces: no-break (U+00A0, what a browser copy of ``&nbsp;`` gives), figure,
+#: narrow no-break, ideographic, zero-width (dropped).
+_SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2009": " ", "\u200b": "", "\ufeff": ""}
+_SPACE_RE = re.compile("[" + "".join(_SPACES) + "]")
+_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")
+_BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
+
+
+def _dedent(lines: List[str]) -> List[str]:
+    """Remove the indentation common to the non-blank lines, prompt lines at the margin aside."""
+    if not any(line[:1] in (" ", "\t") for line in lines[:20000]):
+        return lines
+    expanded = [line.expandtabs(4) if line[:1] == "\t" or line[:4].strip() == "" else line for line in lines]
+    body = [line for line in expanded if line.strip()]
+    margin = [line for line in body if not (line[:1] not in (" ", "\t") and is_prompt(line))] or body
+    indent = min((len(line) - len(line.lstrip(" ")) for line in margin), default=0)
+    if not indent:
+        return lines
+    return [line[indent:] if line[:indent].strip() == "" else line for line in expanded]
+
+
+def unpaste(data: Any) -> str:
+    """Text as the tool printed it, from text as people paste it.
+
+    Undone, in order: the encoding (``decode``), a BOM and look-alike spaces (NBSP), CRLF/CR line
+    ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
+    nested too) when every non-blank line has it, and the indentation common to the non-blank lines
+    (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin. Inner
+    indentation (nvidia-smi -q's nesting) is kept. Idempotent: unpaste(unpaste(x)) == unpaste(x).
+    """
+    text = to_text(data)
+    if _SPACE_RE.search(text[:1_000_000]):
+        text = _SPACE_RE.sub(lambda m: _SPACES[m.group(0)], text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if any("<br" in line[-12:].lower() for line in lines[:5000]):
+        lines = [_BR_END.sub("", line) if "<br" in line[-12:].lower() else line for line in lines]
+    for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
+        before = lines
+        lines = _dedent(lines)
+        body = [line for line in lines if line.strip()]
+        quoted = [line for line in body if _QUOTE.match(line)]
+        if quoted and all(_QUOTE.match(line) or is_prompt(line) for line in body):  # a prompt line above a quote
+            lines = [_QUOTE.sub("", line, count=1) if _QUOTE.match(line) else line for line in lines]
+        if lines == before:
+            break
+    return "\n".join(lines)
 
 
 def lines_of(text: Any) -> List[str]:
@@ -65,6 +137,13 @@ def last_nonblank(lines: List[str]) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def whole(value: float) -> Optional[int]:
+    """``int(round(value))``, or None for a figure no machine has (inf, nan: '1e999 MiB' in a paste)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return int(round(value))
 
 
 def number(text: Any) -> Optional[float]:

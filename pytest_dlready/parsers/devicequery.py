@@ -110,22 +110,22 @@ def _apply(device: Dict[str, Any], key: str, m: "re.Match[str]") -> None:
         device["compute_capability"] = f"{int(g[0])}.{int(g[1])}"
     elif key == "memory":
         amount, unit, exact = float(g[0]), g[1], g[2]
-        total = int(exact) if exact else (int(amount) if unit == "bytes" else None)
+        total = int(exact) if exact else (common.whole(amount) if unit == "bytes" else None)
         device["memory_bytes"] = total
         if unit == "MBytes":
-            device["memory_mib"] = int(amount)
+            device["memory_mib"] = common.whole(amount)
         elif unit == "GBytes":
-            device["memory_mib"] = int(round(amount * 1024))
+            device["memory_mib"] = common.whole(amount * 1024)
         elif total is not None:
             device["memory_mib"] = total // (1024 * 1024)
     elif key in ("cores", "cores_old"):
         device["multiprocessors"], device["cores_per_mp"], device["cuda_cores"] = int(g[0]), int(g[1]), int(g[2])
     elif key == "clock":
-        device["clock_mhz"] = int(round(float(g[0])))
+        device["clock_mhz"] = common.whole(float(g[0]))
     elif key == "clock_ghz":
-        device["clock_mhz"] = int(round(float(g[0]) * 1000))
+        device["clock_mhz"] = common.whole(float(g[0]) * 1000)
     elif key == "mem_clock":
-        device["memory_clock_mhz"] = int(round(float(g[0])))
+        device["memory_clock_mhz"] = common.whole(float(g[0]))
     elif key == "bus":
         device["memory_bus_width_bits"] = int(g[0])
     elif key == "watchdog":

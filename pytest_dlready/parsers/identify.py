@@ -74,7 +74,7 @@ def parse_any(text: Any, kind: Optional[str] = None) -> Dict[str, Any]:
     The result always has ``kind`` (``"unknown"`` when nothing fits, with ``first_line`` and
     every parser's ``scores``) and ``confidence``; a parser that stopped leaves ``parse_error``.
     """
-    text = common.to_text(text)
+    text = common.unpaste(text)
     loaded = {k: (d, p) for k, d, p in parsers()[0]}
     confidence = None
     if kind is None:

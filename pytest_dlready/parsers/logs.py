@@ -34,6 +34,7 @@ NOLEARN_TIME = re.compile(r"^\s*\((?:(\d+) days?, )?(\d+):(\d\d):(\d\d)(?:\.(\d+
 LASAGNE = re.compile(r"Epoch (\d+) of (\d+) took (\d+(?:\.\d+)?)s")
 LASAGNE_VALUE = re.compile(r"^\s*(training loss|validation loss|validation accuracy):\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 DLREADY = re.compile(r"DLREADY-EPOCH\s+(\{.*\})")
+from .common import MAX_LINE  # noqa: E402
 UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 # Keras prints whole seconds: below this the per-step figure (steps x time/step) is the finer clock.
 COARSE_SECONDS = 10.0
@@ -50,7 +51,9 @@ def normalise(text: str) -> List[str]:
         for segment in raw.split("\r"):
             if "\b" in segment:
                 segment = segment.replace("\b", "")
-            lines.append(segment.rstrip())
+            # regexes see at most MAX_LINE characters (the end: what the terminal showed last), so a
+            # 16,000-digit line costs what a normal one does
+            lines.append(segment[-MAX_LINE:].rstrip())
     return lines
 
 
@@ -95,7 +98,11 @@ def _keras_line(line: str) -> Optional[Dict[str, Any]]:
         steps = int(count.group(2))
         by_steps = steps * float(per.group(1)) * UNIT_SECONDS[per.group(2)]
         # whole seconds are too coarse for short epochs; N x time/step is the same clock, finer
-        if seconds is None or (seconds < COARSE_SECONDS and abs(by_steps - seconds) <= 1.0):
+        # ... but N x time/step counts the training steps only: with validation metrics on the line the
+        # printed time (training + validation) is the epoch's, as Keras 3 prints `2s 3ms/step - ... val_loss`
+        # (a printed "0s" says only "under a second": then the finer clock is all there is)
+        validated = "val_" in line and seconds is not None and seconds >= 1.0
+        if seconds is None or (seconds < COARSE_SECONDS and abs(by_steps - seconds) <= 1.0 and not validated):
             epoch["seconds"] = round(by_steps, 6)
             epoch["seconds_from"] = "steps x time/step"
         epoch["steps"] = steps

@@ -62,7 +62,7 @@ def _vram_mib(value: str) -> Any:
     m = re.match(r"\s*(\d+(?:\.\d+)?)\s*(MB|GB)", value or "")
     if not m:
         return None
-    return int(round(float(m.group(1)) * (1024 if m.group(2) == "GB" else 1)))
+    return common.whole(float(m.group(1)) * (1024 if m.group(2) == "GB" else 1))
 
 
 def _parse_system_profiler(text: str) -> Dict[str, Any]:

@@ -24,17 +24,25 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
     (re.compile(r"Unable to determine the device handle for GPU\s*(\S*): (.+)"), "device-handle"),
     (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found"),
+    # older drivers' wordings of "no driver loaded"
+    (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
+    (re.compile(r"FATAL: Module nvidia\S* not found"), "no-driver"),
+    (re.compile(r"couldn't find libnvidia-ml\.so"), "nvml-init"),
 ]
+#: ``nvidia-smi --version`` (drivers >= ~525): under WSL the DRIVER version (Windows') differs from NVIDIA-SMI's
+VERSION_LINE = re.compile(r"^\s*(NVIDIA-SMI|NVML|DRIVER|CUDA(?: UMD)?|KMD)\s+[Vv]ersion\s*:\s*(\S+)")
+VERSION_KEYS = {"NVIDIA-SMI": "nvidia_smi_version", "NVML": "nvml_version", "DRIVER": "driver_version",
+                "KMD": "driver_version", "CUDA": "cuda_version", "CUDA UMD": "cuda_version"}
 HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)(?:\s+CUDA Version:\s*([\d.]+|N/A))?")
 QLOG = re.compile(r"=+NVSMI LOG=+")
-GPU_ROW1 = re.compile(r"^\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*([0-9A-Fa-f:.]+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
-GPU_ROW2 = re.compile(r"^\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
-PROC_ROW = re.compile(r"^\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
+GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*([0-9A-Fa-f:.]+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
+GPU_ROW2 = re.compile(r"^\s*\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
+PROC_ROW = re.compile(r"^\s*\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
 QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
 IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
 
 
-MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
+MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI version", 0.8), ("NVML version", 0.3), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
            ("Memory-Usage", 0.3), ("memory.total [MiB]", 0.8), ("memory.used [MiB]", 0.5),
            ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3))
 
@@ -43,6 +51,9 @@ def detect(text: Any) -> float:
     text = common.to_text(text)[:200000]
     if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text:
         return 0.95
+    head = common.lines_of(text[:20000])[:50]
+    if any(p.search(line) for p, name in FAILURES[6:] for line in head):  # the older no-driver wordings
+        return 0.9
     return common.marker_score(text, MARKERS)
 
 
@@ -276,6 +287,12 @@ def _parse(text: str) -> Dict[str, Any]:
     elif any(_csv_header(line) for line in lines[:50]):
         out["format"] = "csv"
         _parse_csv(lines, out)
+    elif sum(1 for line in lines[:40] if VERSION_LINE.match(line)) >= 2:
+        out["format"] = "version"
+        for line in lines[:40]:
+            m = VERSION_LINE.match(line)
+            if m:
+                out[VERSION_KEYS[m.group(1)]] = m.group(2)
     elif out["error"] is not None:
         out["format"] = "error"
     return out

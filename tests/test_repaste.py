@@ -1,0 +1,174 @@
+"""Every recorded tool output reads the same however it is pasted (issue 11's re-paste classes).
+
+Each file under tests/data/tools is re-pasted the ways people paste — indented as a code block
+(4 spaces, a tab), quoted (``> `` once or twice, as mail and Markdown replies do), with no-break
+spaces for spaces, a UTF-8 BOM, CRLF line ends, UTF-16 as PowerShell 5.1's ``>`` writes it, and
+combinations drawn by hypothesis — and must keep its kind, its GPU/device count and its key fields.
+"""
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from pytest_dlready.checks import tool_outputs
+from pytest_dlready.cli import parse as parse_cli
+from pytest_dlready.parsers import common
+
+TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tools")
+FILES = sorted(f for f in glob.glob(os.path.join(TOOLS, "*", "*")) if not f.endswith(".md"))
+KEYS = ("driver_version", "cuda_version", "nvidia_smi_version", "version", "release", "error", "status")
+
+
+def signature(result):
+    sig = {"kind": result.get("kind")}
+    for key in ("gpus", "devices"):
+        if isinstance(result.get(key), list):
+            sig[key] = len(result[key])
+            sig[key + "_names"] = [str(d.get("name", "")).strip() for d in result[key] if isinstance(d, dict)]
+    for key in KEYS:
+        value = result.get(key)
+        if isinstance(value, (str, int, float)) or value is None:
+            sig[key] = value if not isinstance(value, str) else " ".join(value.split())
+    return sig
+
+
+def indent(text, prefix):
+    return "\n".join(prefix + line if line.strip() else line for line in text.split("\n"))
+
+
+TEXT_WAYS = {
+    "4 spaces": lambda t: indent(t, "    "),
+    "tab": lambda t: indent(t, "\t"),
+    "> quote": lambda t: "\n".join("> " + line for line in t.split("\n")),
+    "> > quote": lambda t: "\n".join("> > " + line for line in t.split("\n")),
+    "nbsp": lambda t: t.replace(" ", "\u00a0"),
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "prompt + indent": lambda t: "$ ./tool\n" + indent(t, "    "),
+}
+BYTE_WAYS = {
+    "utf-8 bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+    "utf-16 (PowerShell 5.1 >)": lambda t: t.replace("\n", "\r\n").encode("utf-16"),
+    "utf-16-le, no BOM": lambda t: t.encode("utf-16-le"),
+}
+
+
+def _original(path):
+    with open(path, "rb") as fh:
+        return common.to_text(fh.read())
+
+
+def _read_file(tmp_path, data):
+    path = tmp_path / "paste.txt"
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return parse_cli.parse_file(str(path))
+
+
+@pytest.mark.parametrize("way", sorted(TEXT_WAYS) + sorted(BYTE_WAYS))
+def test_every_recorded_output_survives_each_way_of_pasting(tmp_path, way):
+    lost = []
+    for path in FILES:
+        text = _original(path)
+        want = signature(tool_outputs.read(text))
+        pasted = TEXT_WAYS[way](text) if way in TEXT_WAYS else BYTE_WAYS[way](text)
+        got = signature(_read_file(tmp_path, pasted))
+        if got != want:
+            lost.append(f"{os.path.relpath(path, TOOLS)}: {want} -> {got}")
+    assert not lost, f"re-pasted as {way}:\n" + "\n".join(lost)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, len(FILES) - 1),
+       ways=st.lists(st.sampled_from(sorted(TEXT_WAYS)), min_size=1, max_size=3),
+       encoding=st.sampled_from([None] + sorted(BYTE_WAYS)))
+def test_combined_pastes_keep_what_the_output_says(tmp_path, index, ways, encoding):
+    text = _original(FILES[index])
+    want = signature(tool_outputs.read(text))
+    for way in ways:
+        text = TEXT_WAYS[way](text)
+    got = signature(_read_file(tmp_path, BYTE_WAYS[encoding](text) if encoding else text))
+    assert got == want, (FILES[index], ways, encoding)
+
+
+@given(st.text(max_size=400))
+def test_unpaste_is_idempotent_and_never_raises(text):
+    once = common.unpaste(text)
+    assert common.unpaste(once) == once
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_decode_without_raising(data):
+    assert isinstance(common.to_text(data), str)
+
+
+def test_indented_table_under_a_prose_line_keeps_its_gpus_and_no_false_fail(tmp_path):
+    """A README's 'Output:' line, then the table as a 4-space code block (issue 11: 0 GPUs and a false FAIL)."""
+    text = _original(os.path.join(TOOLS, "nvidia_smi", "table_a40x10_550.txt"))
+    result = _read_file(tmp_path, "Here is the output of nvidia-smi:\n\n" + indent(text, "    "))
+    assert len(result["gpus"]) == 10
+    assert not [f for f in result["findings"] if f["status"] == "fail"], result["findings"]
+
+
+def test_markdown_rendered_devicequery_with_br_line_ends_keeps_its_device(tmp_path):
+    text = _original(os.path.join(TOOLS, "devicequery", "linux_v100_cuda12.9.txt"))
+    mangled = "\n".join(line + "<br />" for line in text.split("\n"))
+    result = _read_file(tmp_path, mangled)
+    assert result["kind"] == "deviceQuery" and len(result["devices"]) == 1
+
+
+def test_parse_names_the_file_not_the_log(tmp_path):
+    path = tmp_path / "train-gpu.log"
+    path.write_text("Epoch 1/2\n60000/60000 [==============================] - 10s - loss: 0.3\n"
+                    "Epoch 2/2\n60000/60000 [==============================] - 9s - loss: 0.2\n")
+    result = parse_cli.parse_file(str(path))
+    assert result["source"] == str(path)
+
+
+def test_absurd_numbers_read_as_unknown_not_a_crash(tmp_path):
+    text = _original(os.path.join(TOOLS, "devicequery", "linux_v100_cuda12.9.txt"))
+    huge = "9" * 400
+    text = text.replace("Total amount of global memory:", f"Total amount of global memory: {huge} MBytes ({huge} bytes) was:", 1)
+    import re as _re
+    text = _re.sub(r"GPU Max Clock rate:\s+\d+", f"GPU Max Clock rate: {huge}", text)
+    result = _read_file(tmp_path, text)
+    assert result["kind"] == "deviceQuery" and "parse_error" not in result, result.get("parse_error")
+
+
+def test_stdin_closed_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)
+    entry = parse_cli.parse_file("-")
+    assert entry["identified"] is False and entry["error"] == "cannot read stdin: it is closed"
+
+
+def test_nvidia_smi_version_output_is_read_not_a_false_no_gpu(tmp_path):
+    with open(os.path.join(TOOLS, "nvidia_smi", "version_550.107.txt"), "rb") as fh:
+        result = _read_file(tmp_path, fh.read())
+    assert (result["format"], result["nvidia_smi_version"], result["driver_version"], result["cuda_version"]) == \
+        ("version", "550.107.02", "550.107.02", "12.4")
+    assert [f["status"] for f in result["findings"]] == ["pass"]
+
+
+def test_older_no_driver_wordings_are_errors(tmp_path):
+    for line in ("NVIDIA: could not open the device file /dev/nvidiactl (No such file or directory).",
+                 "FATAL: Module nvidia not found."):
+        result = _read_file(tmp_path, line + "\n")
+        assert result["kind"] == "nvidia-smi" and result["error"]["name"] == "no-driver", (line, result)
+
+
+def test_keras3_epoch_with_validation_is_the_printed_time():
+    from pytest_dlready.parsers import logs
+    line = "469/469 ━━━━━━━━━━━━━━━━━━━━ 2s 3ms/step - accuracy: 0.8 - loss: 0.5 - val_accuracy: 0.9 - val_loss: 0.3"
+    assert [e["seconds"] for e in logs.parse(f"Epoch 1/1\n{line}\n")["epochs"]] == [2.0]
+    # without validation, steps x time/step is the same clock, finer
+    assert [e["seconds"] for e in logs.parse("Epoch 1/1\n" + line.split(" - val_")[0] + "\n")["epochs"]] == [1.407]
+
+
+def test_a_huge_log_line_costs_what_a_normal_one_does():
+    """Issue 11: 'Epoch 1/' + 16,000 digits took 11 s (quadratic); the line cap bounds every regex."""
+    import time
+    from pytest_dlready.parsers import logs
+    start = time.process_time()
+    logs.parse(("Epoch 1/" + "9" * 16000 + "\n") * 4)
+    assert time.process_time() - start < 10  # was 4 x 11 s; generous for a loaded CI box
