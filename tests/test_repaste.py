@@ -172,3 +172,18 @@ def test_a_huge_log_line_costs_what_a_normal_one_does():
     start = time.process_time()
     logs.parse(("Epoch 1/" + "9" * 16000 + "\n") * 4)
     assert time.process_time() - start < 10  # was 4 x 11 s; generous for a loaded CI box
+
+
+@pytest.mark.parametrize("name", sorted(os.listdir(os.path.join(os.path.dirname(TOOLS), "logs", "time"))))
+def test_a_time_block_alone_is_recognised_without_kind(name):
+    path = os.path.join(os.path.dirname(TOOLS), "logs", "time", name)
+    result = parse_cli.parse_file(path)
+    assert result["kind"] == "training-log" and result["time"]["real"] is not None
+    assert [f["status"] for f in result["findings"]] == ["pass"], result["findings"]
+
+
+def test_unrecognised_input_suggests_kind(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    assert parse_cli.main([str(path)]) == 2
+    assert "name its parser with --kind (deviceQuery, bandwidthTest, nvidia-smi" in capsys.readouterr().err

@@ -47,6 +47,11 @@ def parse_file(path: str, kind: Optional[str] = None) -> Dict[str, Any]:
     return result
 
 
+def _kinds() -> List[str]:
+    from ..parsers.identify import REGISTRY
+    return [k for k, _m, _a in REGISTRY]
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ..parsers.identify import REGISTRY
     kinds = [k for k, _m, _a in REGISTRY]
@@ -74,7 +79,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.write(json.dumps(document, indent=indent, default=str) + "\n")
     for item in results:
         if not item["identified"]:
-            reason = item.get("error") or "not recognised as a supported tool output"
+            reason = item.get("error") or ("not recognised as a supported tool output; if you know what it is, "
+                                           "name its parser with --kind (" + ", ".join(_kinds()) + ")")
             sys.stderr.write(f"pytest-dlready parse: {item['file']}: {reason}\n")
     if any(not item["identified"] for item in results):
         return 2

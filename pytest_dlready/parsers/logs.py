@@ -326,6 +326,8 @@ def detect(text: str) -> float:
             score += 0.2
         if score >= 1.0:
             return 1.0
+    if score < 0.3 and parse_time_block(lines).get("real") is not None:
+        score = 0.4  # a run's `time` block alone (bash, zsh, GNU time): judged from its wall time
     return round(min(score, 0.9), 2)
 
 
