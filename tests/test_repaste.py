@@ -187,3 +187,24 @@ def test_unrecognised_input_suggests_kind(tmp_path, capsys):
     path.write_text("hello\n")
     assert parse_cli.main([str(path)]) == 2
     assert "name its parser with --kind (deviceQuery, bandwidthTest, nvidia-smi" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_without_writer_is_an_error_not_a_hang(tmp_path, monkeypatch):
+    import threading
+    monkeypatch.setattr(parse_cli, "FIFO_WAIT_S", 0.5)
+    fifo = str(tmp_path / "pipe")
+    os.mkfifo(fifo)
+    entry = parse_cli.parse_file(fifo)
+    assert entry["identified"] is False and "a named pipe with no writer" in entry["error"]
+    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # release the reader still waiting on it
+    # with a writer (arriving a little later) it is read like a file (another pipe: the first
+    # one's waiting reader is still there, as it would be in a CLI that has exited)
+    fifo = str(tmp_path / "pipe2")
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "w") as fh:
+            fh.write(_original(os.path.join(TOOLS, "nvidia_smi", "version_550.107.txt")))
+    threading.Timer(0.1, write).start()
+    assert parse_cli.parse_file(fifo)["format"] == "version"

@@ -10,11 +10,48 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 #: Files larger than this are cut (with a finding): pasted outputs are kilobytes, not gigabytes.
 MAX_BYTES = 8 * 1024 * 1024
+
+
+#: How long ``parse`` waits for a named pipe's writer.
+FIFO_WAIT_S = 10.0
+
+
+def _read_fifo(path: str) -> Optional[bytes]:
+    """The pipe's bytes, or None when no writer opened it in time (the waiting thread dies with the CLI)."""
+    import threading
+
+    box: Dict[str, Any] = {}
+
+    def reader() -> None:
+        try:
+            with open(path, "rb") as handle:
+                box["opened"] = True
+                box["data"] = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    thread.join(FIFO_WAIT_S)
+    if box.get("opened"):  # a writer came: read to its end, however long it writes
+        thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("data")
+
+
+def _is_fifo(path: str) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _read(path: str) -> Dict[str, Any]:
@@ -24,6 +61,11 @@ def _read(path: str) -> Dict[str, Any]:
             if stream is None:  # started with stdin closed (<&-)
                 return {"error": "cannot read stdin: it is closed"}
             data = stream.read(MAX_BYTES + 1)
+        elif _is_fifo(path):
+            # a named pipe: a plain open() waits for a writer forever; wait FIFO_WAIT_S for one
+            data = _read_fifo(path)
+            if data is None:
+                return {"error": f"cannot read {path}: a named pipe with no writer for {FIFO_WAIT_S:g} s"}
         else:
             with open(path, "rb") as handle:
                 data = handle.read(MAX_BYTES + 1)
