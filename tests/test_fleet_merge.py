@@ -194,3 +194,30 @@ def test_truncated_or_mutated_real_reports_are_merged_or_refused_never_crash(two
         assert str(exc).startswith(f"{path}: ")
         return
     fleet.render_html(result), fleet.render_markdown(result), fleet.render_text(result), json.dumps(result)
+
+
+def test_the_same_report_twice_is_one_host(tmp_path, capsys) -> None:
+    """Issue 12 #13: `merge a.json a.json` counted 2 hosts (also through ./, a link, a byte-identical copy)."""
+    src = os.path.join(DATA, "golden", "facts-macbook-gt750m.report.json")
+    a = tmp_path / "a.json"
+    a.write_bytes(open(src, "rb").read())
+    copy_ = tmp_path / "copy.json"
+    copy_.write_bytes(a.read_bytes())
+    link = tmp_path / "link.json"
+    link.symlink_to(a)
+    out = tmp_path / "fleet.json"
+    fleet.main([str(a), str(a), str(link), str(copy_), "-o", str(out), "-q"])
+    doc = json.loads(out.read_text())
+    assert (doc["reports"], doc["hosts"]) == (1, 1)
+    err = capsys.readouterr().err
+    assert "given twice; counted once" in err and "is the same report as" in err
+
+
+def test_a_missing_output_folder_is_a_usage_error_and_nothing_is_created(tmp_path, capsys) -> None:
+    src = os.path.join(DATA, "golden", "facts-macbook-gt750m.report.json")
+    missing = tmp_path / "nope" / "deeper"
+    with pytest.raises(SystemExit) as exc:
+        fleet.main([src, "-o", str(missing / "fleet.html")])
+    assert exc.value.code == 2 and not (tmp_path / "nope").exists()
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "no folder" in err and "Traceback" not in err

@@ -281,6 +281,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _distinct(paths: Sequence[str]) -> List[str]:
+    """Each report once: the same file named twice (or through a link), or a byte-identical copy, counts once."""
+    import hashlib
+
+    seen_paths, seen_bodies, out = set(), {}, []
+    for path in paths:
+        real = os.path.realpath(path)
+        if real in seen_paths:
+            sys.stderr.write(f"dlready merge: {path} given twice; counted once\n")
+            continue
+        seen_paths.add(real)
+        try:
+            with open(path, "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+        except OSError:
+            out.append(path)  # merge() reports the unreadable file
+            continue
+        if digest in seen_bodies:
+            sys.stderr.write(f"dlready merge: {path} is the same report as {seen_bodies[digest]}; counted once\n")
+            continue
+        seen_bodies[digest] = path
+        out.append(path)
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -293,15 +318,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.error(f"-o {out}: unknown format {ext or '(none)'!r}; use .html, .json or .md")
         if os.path.realpath(out) in inputs:
             parser.error(f"-o {out}: that is one of the input reports; refusing to overwrite it")
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder):
+            parser.error(f"-o {out}: no folder {folder} (merge creates no folders)")
+    reports = _distinct(args.reports)
     try:
-        fleet = merge(args.reports, args.outlier_pct)
+        fleet = merge(reports, args.outlier_pct)
     except MergeError as exc:
         sys.stderr.write(f"dlready merge: error: {exc}\n")
         return 2
     from ..facts import atomic_write_text
 
     for out in args.output:
-        atomic_write_text(out, WRITERS[os.path.splitext(out)[1].lower()](fleet))
+        try:
+            atomic_write_text(out, WRITERS[os.path.splitext(out)[1].lower()](fleet))
+        except OSError as exc:
+            sys.stderr.write(f"dlready merge: error: cannot write {out}: {exc.strerror or exc}\n")
+            return 2
     if not args.quiet:
         sys.stdout.write(render_text(fleet))
         for out in args.output:
