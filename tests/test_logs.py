@@ -115,10 +115,15 @@ def test_published_output_cut_mid_epoch_keeps_complete_epochs():
 
 
 def test_log_without_epochs_is_an_error_naming_the_file():
-    p = judged(logs.parse(data("issues/tf_17445_k2000m_ignored_no_epochs.log"), source="k2000m.log"))
+    p = judged(logs.parse("Epoch 1/12\nstarting...\n", source="cut.log"))
     assert p["epochs"] == [] and "DLR-LOG-NO-EPOCHS" in codes(p)
     fail = [f for f in p["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"][0]
-    assert fail["status"] == "fail" and "k2000m.log" in fail["message"]
+    assert fail["status"] == "fail" and "cut.log" in fail["message"]
+    # a startup log (banners, no epochs) is read for what it says about the device instead (issue 11)
+    p = judged(logs.parse(data("issues/tf_17445_k2000m_ignored_no_epochs.log"), source="k2000m.log"))
+    assert p["epochs"] == [] and "DLR-LOG-NO-EPOCHS" not in codes(p)
+    startup = [f for f in p["findings"] if f["code"] == "DLR-LOG-STARTUP"][0]
+    assert startup["status"] == "warn" and "k2000m.log" in startup["message"]
     # and the ignored cc 3.0 device is a CPU fallback, quoted
     assert p["device_used"] == "cpu" and "DLR-SPEED-GPU-ON-CPU" in codes(p)
     assert "minimum required Cuda capability is 3.5" in p["signals"][0]

@@ -208,3 +208,17 @@ def test_named_pipe_without_writer_is_an_error_not_a_hang(tmp_path, monkeypatch)
             fh.write(_original(os.path.join(TOOLS, "nvidia_smi", "version_550.107.txt")))
     threading.Timer(0.1, write).start()
     assert parse_cli.parse_file(fifo)["format"] == "version"
+
+
+@pytest.mark.parametrize("name, status, says", [
+    ("tf_59963_gtx1050_created_device.log", "pass", "tensorflow uses cuda:0 (NVIDIA GeForce GTX 1050)"),
+    ("keras_9420_cntk_selected_cpu.log", "warn", "cntk uses cpu"),
+    ("tf_17445_k2000m_ignored_no_epochs.log", "warn", "uses cpu (Quadro K2000M)"),
+])
+def test_a_framework_startup_log_is_read_without_kind(name, status, says):
+    """Issue 11: TensorFlow/CNTK startup lines pasted into issues were 'unknown'; now they say which device was taken."""
+    result = parse_cli.parse_file(os.path.join(os.path.dirname(TOOLS), "logs", "issues", name))
+    assert result["kind"] == "training-log"
+    startup = [f for f in result["findings"] if f["code"] == "DLR-LOG-STARTUP"]
+    assert [f["status"] for f in startup] == [status] and says in startup[0]["message"], result["findings"]
+    assert not [f for f in result["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"]

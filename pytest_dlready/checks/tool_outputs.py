@@ -376,6 +376,13 @@ def system_profiler_findings(parsed: Dict[str, Any]) -> List[Finding]:
 
 
 # -- training logs ------------------------------------------------------------------------------
+LOG_TIME_ONLY = catalogue.define(
+    "DLR-LOG-TIME-ONLY", "training log holds a `time` block and no epochs",
+    "a replay judges such a run from its wall time; keep the epoch lines too for an interval")
+LOG_STARTUP = catalogue.define(
+    "DLR-LOG-STARTUP", "framework startup log (no epochs): the device it took",
+    "when it names the CPU, read the framework's own lines above for why (a missing CUDA library, "
+    "an unsupported compute capability, a CPU-only build)")
 LOG_NO_EPOCHS = catalogue.define(
     "DLR-LOG-NO-EPOCHS", "training log has no epoch timings",
     "give the full console output of the training run (Keras verbose=1 or 2, nolearn/gdbn, Lasagne), "
@@ -402,7 +409,19 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
         block = parsed["time"]
         findings.append(Finding(check, Status.PASS, f"{source} holds a `time` block and no epochs: real {wall:g} s"
                                 + "".join(f", {k} {block[k]:g} s" for k in ("user", "sys") if block.get(k) is not None)
-                                + " (a replay judges the run from its wall time)", observed=dict(block)))
+                                + " (a replay judges the run from its wall time)", code=LOG_TIME_ONLY,
+                                observed=dict(block)))
+    elif not epochs and parsed.get("banners"):  # a framework's startup log: what it says about the device
+        device = parsed.get("device_used") or "an unstated device"
+        name = f" ({parsed['device_name']})" if parsed.get("device_name") else ""
+        cudnn = parsed.get("cudnn")
+        findings.append(Finding(check, Status.PASS if str(device).startswith(("cuda", "gpu", "mps", "rocm")) else Status.WARN,
+                                f"{source} is a startup log without epochs: {parsed.get('backend') or 'the framework'} "
+                                f"uses {device}{name}"
+                                + ("" if cudnn is None else (", cuDNN on" if cudnn else ", cuDNN off"))
+                                + f" ({len(parsed['banners'])} startup line(s) read)", code=LOG_STARTUP,
+                                fix="" if str(device).startswith(("cuda", "gpu", "mps", "rocm")) else catalogue.fix_for(LOG_STARTUP),
+                                observed={k: parsed.get(k) for k in ("backend", "device_used", "device_name", "cudnn")}))
     elif not epochs:
         findings.append(Finding(check, Status.FAIL, f"no training epochs found in {source}", code=LOG_NO_EPOCHS,
                                 fix=catalogue.fix_for(LOG_NO_EPOCHS), observed={"lines": parsed.get("lines")}))

@@ -328,6 +328,8 @@ def detect(text: str) -> float:
             return 1.0
     if score < 0.3 and parse_time_block(lines).get("real") is not None:
         score = 0.4  # a run's `time` block alone (bash, zsh, GNU time): judged from its wall time
+    if score < 0.3 and log_banners.scan(lines):
+        score = 0.4  # a framework's startup lines (TensorFlow, Theano, CNTK, gnumpy, ...): which device it took
     return round(min(score, 0.9), 2)
 
 
