@@ -90,6 +90,11 @@ def _route_error(result: Mapping[str, Any]) -> str:
     return str(err.get("exception") or "")
 
 
+def _m(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one (a mutated or hand-edited snapshot)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _or_list(items: List[str]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else (items[0] if items else "")
 
@@ -102,10 +107,10 @@ def no_gpu_summary(facts: Mapping[str, Any]) -> str:
     if devices.get("gpus"):
         return ""
     parts = []
-    libcuda, nvml = lookup(facts, "driver.libcuda", {}) or {}, lookup(facts, "driver.nvml", {}) or {}
-    nvml_route = devices.get("nvml") or {}
+    libcuda, nvml = _m(lookup(facts, "driver.libcuda")), _m(lookup(facts, "driver.nvml"))
+    nvml_route = _m(devices.get("nvml"))
     nvml_missing = lookup(nvml_route, "error.exception") == "NVMLError_LibraryNotFound"
-    if "libcuda" in (facts.get("driver") or {}) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
+    if "libcuda" in _m(facts.get("driver")) and not libcuda.get("found") and (nvml_missing or not nvml.get("loaded")):
         parts.append("no NVIDIA driver (libcuda/NVML not found)")
     elif nvml_missing:
         parts.append("no NVIDIA driver (NVML not found)")
@@ -113,15 +118,15 @@ def no_gpu_summary(facts: Mapping[str, Any]) -> str:
     if toolkit:
         parts.append(f"CUDA toolkit {toolkit} present")
     asked: List[tuple] = []  # (route, error)
-    routes = devices.get("routes") or {}
+    routes = {k: _m(v) for k, v in _m(devices.get("routes")).items()}
     if routes.get("nvml", {}).get("ran"):
         asked.append(("NVML", ""))
-    probe = facts.get("cuda_probe") or {}
+    probe = _m(facts.get("cuda_probe"))
     if probe.get("status") not in (None, "no-nvcc"):
         asked.append(("the CUDA probe", _route_error(probe)))
     if routes.get("samples", {}).get("ran"):
         asked.append(("deviceQuery", ""))
-    fw = devices.get("frameworks") or {}
+    fw = _m(devices.get("frameworks"))
     asked += [(n, _route_error(fw[n])) for n in ("cuda-python", "cupy", "torch", "jax", "tensorflow")
               if routes.get(n, {}).get("ran") and isinstance(fw.get(n), Mapping)]
     if asked:
@@ -133,7 +138,9 @@ def no_gpu_summary(facts: Mapping[str, Any]) -> str:
     cpu_only = [n for n, r in sorted(routes.items()) if "CPU-only" in str(r.get("skipped", ""))]
     if cpu_only:
         parts.append(f"{_or_list(cpu_only).replace(' or ', ' and ')} {'is a CPU-only build' if len(cpu_only) == 1 else 'are CPU-only builds'}")
-    stand_ins = [a for a in devices.get("accelerators") or [] if a.get("kind") == "cpu"]
+    accelerators = devices.get("accelerators")
+    stand_ins = [a for a in (accelerators if isinstance(accelerators, list) else [])
+                 if isinstance(a, Mapping) and a.get("kind") == "cpu"]
     if stand_ins:
         parts.append(f"OpenCL offers only a CPU device ({stand_ins[0].get('platform') or 'OpenCL'}), "
                      "a stand-in accelerator, not a GPU")
