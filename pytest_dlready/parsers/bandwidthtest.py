@@ -34,6 +34,11 @@ MODE = R(r"^\s*(Quick|Range|Shmoo) Mode\s*$")
 RESULT = R(r"^\s*Result = (\S*)")
 NOTE = R(r"^\s*NOTE: The CUDA Samples are not meant")
 DOTS = R(r"^\s*\.+\s*$")
+#: the samples' CUDA error reports: "cudaGetDeviceProperties returned 35" / "-> CUDA driver version is
+#: insufficient..." and checkCudaErrors' "CUDA error at file:line code=35(cudaErrorInsufficientDriver)"
+CUDA_RETURNED = R(r"\b(cu\w+)\S* returned (-?\d+)")
+CUDA_ERROR_AT = R(r"CUDA error at \S+ code=(\d+)\((cuda\w+)\)")
+ARROW = R(r"^\s*->\s*(.+?)\s*$")
 # What a unit is worth in GB/s as NVIDIA prints it (decimal); MiB/GiB appear in some forks.
 TO_GBPS = {"MB": 1e-3, "GB": 1.0, "MiB": 1.048576e-3, "GiB": 1.073741824}
 
@@ -70,7 +75,7 @@ def _parse(text: str) -> Dict[str, Any]:
     lines = common.lines_of(text)
     out: Dict[str, Any] = common.base_result(KIND)
     out.update({"result": None, "mode": None, "devices": [], "measurements": [], "runs": 0,
-                "truncated": False, "last_line": common.last_nonblank(lines), "unread": []})
+                "truncated": False, "last_line": common.last_nonblank(lines), "unread": [], "error": None})
     direction: Optional[str] = None
     memory: Optional[str] = None
     unit: Optional[str] = None
@@ -95,6 +100,21 @@ def _parse(text: str) -> Dict[str, Any]:
                 "gbps": round(float(m.group(4)) * TO_GBPS[m.group(5)], 6), "source_unit": f"{m.group(5)}/s",
                 "write_combined": bool(m.group(3)), "devices_used": int(m.group(8)) if m.group(8) else None,
                 "seconds": common.number(m.group(6)) if m.group(6) else None, "format": "csv"})
+            known.append(i)
+            continue
+        m = CUDA_RETURNED.search(line) or CUDA_ERROR_AT.search(line)
+        if m:
+            if out["error"] is None:
+                code = int(m.group(2) if m.re is CUDA_RETURNED else m.group(1))
+                out["error"] = {"code": code, "message": None, "call": m.group(1) if m.re is CUDA_RETURNED else None,
+                                "name": m.group(2) if m.re is CUDA_ERROR_AT else None}
+            elif out["error"].get("name") is None and m.re is CUDA_ERROR_AT:
+                out["error"]["name"] = m.group(2)
+            known.append(i)
+            continue
+        m = ARROW.match(line)
+        if m and out["error"] is not None and out["error"]["message"] is None:
+            out["error"]["message"] = m.group(1)
             known.append(i)
             continue
         m = SECTION.match(line)
@@ -149,6 +169,8 @@ def _parse(text: str) -> Dict[str, Any]:
         unknown.append(i)
     if results and all(r in ("PASS", "FAIL") for r in results):
         out["result"] = "FAIL" if "FAIL" in results else "PASS"
+    elif out["error"] is not None:
+        out["result"] = "FAIL"  # the samples exit at a CUDA error without a Result line
     else:
         out["truncated"] = True
         out["result_text"] = results[-1] if results else None

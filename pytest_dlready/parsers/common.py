@@ -57,8 +57,10 @@ def to_text(data: Any) -> str:
 
 
 #: Spaces that look like spaces: no-break (U+00A0, what a browser copy of ``&nbsp;`` gives), figure,
-#: narrow no-break, ideographic, zero-width (dropped).
-_SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2009": " ", "\u200b": "", "\ufeff": ""}
+#: narrow no-break, ideographic, zero-width (dropped); and the "smart" quotes a blog or word
+#: processor puts for a tool's ASCII ones (``couldn‘t``, ``Device 0: “GeForce”``).
+_SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2009": " ", "\u200b": "", "\ufeff": "",
+           "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 _SPACE_RE = re.compile("[" + "".join(_SPACES) + "]")
 _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")
 _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
@@ -80,7 +82,7 @@ def _dedent(lines: List[str]) -> List[str]:
 def unpaste(data: Any) -> str:
     """Text as the tool printed it, from text as people paste it.
 
-    Undone, in order: the encoding (``decode``), a BOM and look-alike spaces (NBSP), CRLF/CR line
+    Undone, in order: the encoding (``decode``), a BOM, look-alike spaces (NBSP) and smart quotes, CRLF/CR line
     ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
     nested too) when every non-blank line has it, and the indentation common to the non-blank lines
     (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin. Inner
@@ -103,6 +105,26 @@ def unpaste(data: Any) -> str:
         if lines == before:
             break
     return "\n".join(lines)
+
+
+LOG_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def terminal_lines(text: Any) -> List[str]:
+    """Lines of a console log as the terminal finally showed them: CRLF, ``\\r`` redraws (each
+    segment is a state of a progress bar), ANSI codes and backspaces undone, right-stripped; each
+    line keeps its last ``MAX_LINE`` characters (what the terminal showed last), so a
+    16,000-digit line costs what a normal one does."""
+    if not isinstance(text, str):
+        text = str(text or "")
+    text = LOG_ANSI.sub("", text.replace("\r\n", "\n"))
+    lines: List[str] = []
+    for raw in text.split("\n"):
+        for segment in raw.split("\r"):
+            if "\b" in segment:
+                segment = segment.replace("\b", "")
+            lines.append(segment[-MAX_LINE:].rstrip())
+    return lines
 
 
 def lines_of(text: Any) -> List[str]:

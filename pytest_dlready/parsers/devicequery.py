@@ -46,7 +46,7 @@ THERE_IS = R(r"^\s*There (?:is|are) (\d+) devices? supporting CUDA")
 NO_DEVICES = R(r"There (?:are no available device\(s\) that support|is no device supporting) CUDA")
 ERROR_NUM = R(r"(?:cudaGetDeviceCount|cuDeviceGetCount|cuInit)\S* returned (-?\d+)|Driver API error = (\d+)")
 ERROR_MSG = R(r"^\s*->\s*(.+?)\s*$")
-DEVICE = R(r'^\s*Device (\d+): "(.*)"\s*$')
+DEVICE = R(r'^\s*(?:[*+\-\u2022]\s+)?Device (\d+): "(.*)"\s*$')  # markdown bullets: "*  Device 0:"
 PEER = R(r"^\s*> Peer access from (.+) \(GPU(\d+)\) -> (.+) \(GPU(\d+)\) : (\w+)")
 SUMMARY = R(r"^\s*deviceQuery(?:Drv)?, CUDA Driver = (.*)$")
 RESULT = R(r"^\s*Result = (\S*)")
@@ -277,6 +277,15 @@ def _finish(out: Dict[str, Any], lines: List[str], known: List[int], unknown: Li
             out["device_count"] = int(summary["NumDevs"])
         elif out["devices"]:
             out["device_count"] = len(out["devices"])
+    # an elided paste ("............") keeps the summary line: it still names every device
+    listed = {int(k[6:]): v for k, v in summary.items() if re.fullmatch(r"Device\d+", k) and v}
+    have = {d.get("index") for d in out["devices"]}
+    for index in sorted(listed):
+        if index not in have:
+            device = _new_device(index, listed[index])
+            device["from_summary"] = True
+            out["devices"].append(device)
+    out["devices"].sort(key=lambda d: d.get("index") or 0)
     first = out["devices"][0] if out["devices"] else {}
     out["driver_version"] = _version(summary.get("CUDA Driver Version", "")) or first.get("driver_version")
     out["runtime_version"] = _version(summary.get("CUDA Runtime Version", "")) or first.get("runtime_version")

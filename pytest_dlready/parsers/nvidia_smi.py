@@ -18,7 +18,7 @@ from . import common
 KIND = "nvidia-smi"
 
 FAILURES: List[Tuple["re.Pattern[str]", str]] = [
-    (re.compile(r"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver"), "no-driver"),
+    (re.compile(r"NVIDIA-SMI has failed because it couldn.t communicate with the NVIDIA driver"), "no-driver"),
     (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch"),
     (re.compile(r"^\s*No devices were found"), "no-devices"),
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
@@ -33,9 +33,16 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
 VERSION_LINE = re.compile(r"^\s*(NVIDIA-SMI|NVML|DRIVER|CUDA(?: UMD)?|KMD)\s+[Vv]ersion\s*:\s*(\S+)")
 VERSION_KEYS = {"NVIDIA-SMI": "nvidia_smi_version", "NVML": "nvml_version", "DRIVER": "driver_version",
                 "KMD": "driver_version", "CUDA": "cuda_version", "CUDA UMD": "cuda_version"}
-HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+Driver Version:\s*([\d.]+)(?:\s+CUDA Version:\s*([\d.]+|N/A))?")
+#: R610 tables say "KMD Version" (the kernel-mode driver) and "CUDA UMD Version" (user-mode driver's CUDA)
+HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+(?:Driver|KMD) Version:\s*([\d.]+|N/A)(?:\s+CUDA (?:UMD )?Version:\s*([\d.]+|N/A|ERR!))?")
 QLOG = re.compile(r"=+NVSMI LOG=+")
-GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*([0-9A-Fa-f:.]+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
+GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*(\S+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
+BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
+#: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
+LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
+LIST_MIG = re.compile(r"^\s+MIG (\S+)\s+Device\s+(\d+): \(UUID: ?([^)]*)\)")
+#: the command line above a CSV paste: its field list is the header ``noheader`` leaves out
+QUERY_COMMAND = re.compile(r"--query-gpu[= ]([\w.,]+)(?:.*?--format[= ](csv[\w,]*))?")
 GPU_ROW2 = re.compile(r"^\s*\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
 PROC_ROW = re.compile(r"^\s*\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
 QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
@@ -52,8 +59,14 @@ def detect(text: Any) -> float:
     if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text:
         return 0.95
     head = common.lines_of(text[:20000])[:50]
-    if any(p.search(line) for p, name in FAILURES[6:] for line in head):  # the older no-driver wordings
+    if any(p.search(line) for p, name in FAILURES[4:] for line in head):  # device handle, older no-driver wordings
         return 0.9
+    if sum(1 for line in head if LIST_GPU.match(line)) and not any("CUDA" in line for line in head[:5]):
+        return 0.9
+    if any(QUERY_COMMAND.search(line) and "nvidia-smi" in line for line in head):
+        return 0.9
+    if any("," in line and _csv_header(line) and len(_csv_header(line) or ()) >= 3 for line in head[:5]):
+        return 0.8  # a --query-gpu CSV header of three or more query fields
     return common.marker_score(text, MARKERS)
 
 
@@ -73,8 +86,9 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
     for i, line in enumerate(lines):
         m = HEAD.search(line)
         if m:
-            out["smi_version"], out["driver_version"] = m.group(1), m.group(2)
-            out["cuda_version"] = m.group(3) if m.group(3) not in (None, "N/A") else None
+            out["smi_version"] = m.group(1)
+            out["driver_version"] = m.group(2) if m.group(2) != "N/A" else None  # Jetson: N/A
+            out["cuda_version"] = m.group(3) if m.group(3) not in (None, "N/A", "ERR!") else None
             known.append(i)
             continue
         if "Processes:" in line:
@@ -84,7 +98,8 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
         m = GPU_ROW1.match(line)
         if m and not in_procs:
             gpu = _gpu()
-            gpu.update(index=int(m.group(1)), name=m.group(2).strip(), bus_id=m.group(4),
+            gpu.update(index=int(m.group(1)), name=m.group(2).strip(),
+                       bus_id=m.group(4) if BUS_ID.match(m.group(4)) else None,  # "N/A" on Jetson, redacted "xxxx"
                        display_active=common.yes_no(m.group(5)),
                        ecc_uncorrected=common.integer(m.group(6)))
             if m.group(3) in ("WDDM", "TCC", "MCDM"):
@@ -220,13 +235,25 @@ CSV_FIELDS = {
     "pci.bus_id": ("bus_id", str), "pcie.link.gen.current": ("pcie.gen_current", common.integer),
     "pcie.link.gen.max": ("pcie.gen_max", common.integer), "pcie.link.width.current": ("pcie.width_current", common.integer),
     "pcie.link.width.max": ("pcie.width_max", common.integer), "driver_model.current": ("driver_model", str),
+    "memory.free": ("memory_free_mib", common.integer), "uuid": ("uuid", str), "serial": ("serial", str),
+    "vbios_version": ("vbios_version", str), "fan.speed": ("fan_pct", common.integer),
+    "enforced.power.limit": ("power_limit_w", common.number), "count": ("count", common.integer),
+    "utilization.memory": ("utilization_memory_pct", common.integer), "timestamp": ("timestamp", str),
+    "clocks.current.sm": ("clocks_sm_mhz", common.integer), "clocks.sm": ("clocks_sm_mhz", common.integer),
+    "clocks.current.memory": ("clocks_memory_mhz", common.integer), "clocks.mem": ("clocks_memory_mhz", common.integer),
+    "clocks.current.graphics": ("clocks_graphics_mhz", common.integer), "clocks.gr": ("clocks_graphics_mhz", common.integer),
+    "clocks.max.sm": ("clocks_max_sm_mhz", common.integer), "clocks.max.memory": ("clocks_max_memory_mhz", common.integer),
+    "clocks.max.graphics": ("clocks_max_graphics_mhz", common.integer), "temperature.memory": ("temperature_memory_c", common.integer),
+    "power.max_limit": ("power_max_limit_w", common.number), "power.default_limit": ("power_default_limit_w", common.number),
+    "pci.device_id": ("pci_device_id", str), "mig.mode.current": ("mig_mode", str), "ecc.mode.current": ("ecc_mode", str),
 }
 
 
 def _csv_header(line: str) -> Optional[List[str]]:
     body = re.sub(r"^\s*#\s*", "", line).strip()
     if "," not in body:
-        return None
+        field = re.sub(r"\s*\[[^\]]*\]$", "", body)
+        return [field] if field in CSV_FIELDS and field not in ("name", "index", "count", "serial", "uuid") else None
     fields = [re.sub(r"\s*\[[^\]]*\]$", "", f.strip()) for f in body.split(",")]
     # a header names query fields (lower-case identifiers); a data row has names and numbers
     if not all(IDENT.match(f) for f in fields):
@@ -234,13 +261,26 @@ def _csv_header(line: str) -> Optional[List[str]]:
     return fields if sum(f in CSV_FIELDS for f in fields) >= max(1, len(fields) // 2) else None
 
 
+def _query_command(lines: List[str]) -> Optional[Tuple[List[str], bool]]:
+    """(fields, noheader) of a ``nvidia-smi --query-gpu=... --format=csv,noheader`` line in the paste."""
+    for line in lines[:50]:
+        m = QUERY_COMMAND.search(line)
+        if m and "nvidia-smi" in line:
+            return [f for f in m.group(1).split(",") if f], "noheader" in (m.group(2) or "")
+    return None
+
+
 def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
     known: List[int] = []
+    seen: Dict[int, Dict[str, Any]] = {}
     header: Optional[List[str]] = None
+    command = _query_command(lines)
+    if command and command[1]:
+        header = command[0]  # noheader: the command line names the columns
     for i, line in enumerate(lines):
-        if common.is_prompt(line) and not line.lstrip().startswith("#"):
+        if (common.is_prompt(line) and not line.lstrip().startswith("#")) or "nvidia-smi" in line:
             continue
-        fields = _csv_header(line)
+        fields = None if command and command[1] else _csv_header(line)
         if fields:
             header = fields
             known.append(i)
@@ -248,6 +288,8 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
         body = re.sub(r"^\s*#\s*", "", line).strip()
         if header is None or body.count(",") != len(header) - 1:
             continue
+        if len(header) == 1 and (not body or len(body.split()) > 2 or body.endswith(":")):
+            continue  # one column: a value ("8.9", "200.00 W", "[Not Supported]"), not a sentence
         gpu = _gpu()
         for name, raw in zip(header, [v.strip().strip('"') for v in body.split(",")]):
             if name not in CSV_FIELDS or raw in ("[N/A]", "N/A", "[Not Supported]", ""):
@@ -260,10 +302,15 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
                 gpu["pcie"][target[5:]] = value
             else:
                 gpu[target] = value
+        known.append(i)
         if gpu["index"] is None:
             gpu["index"] = len(out["gpus"])
+        elif gpu["index"] in seen:  # the same GPU again: ``-l``/``--loop`` samples, not another GPU
+            seen[gpu["index"]]["samples"] += 1
+            continue
+        gpu["samples"] = 1
+        seen[gpu["index"]] = gpu
         out["gpus"].append(gpu)
-        known.append(i)
     return known
 
 
@@ -284,7 +331,20 @@ def _parse(text: str) -> Dict[str, Any]:
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined:
         out["format"] = "table"
         _parse_table(lines, out)
-    elif any(_csv_header(line) for line in lines[:50]):
+    elif sum(1 for line in lines[:5000] if LIST_GPU.match(line)):
+        out["format"] = "list"
+        for line in lines:
+            m = LIST_GPU.match(line)
+            if m:
+                gpu = _gpu()
+                gpu.update(index=int(m.group(1)), name=m.group(2).strip(), uuid=m.group(3).strip() or None, mig=[])
+                out["gpus"].append(gpu)
+                continue
+            m = LIST_MIG.match(line)
+            if m and out["gpus"]:
+                out["gpus"][-1]["mig"].append({"profile": m.group(1), "index": int(m.group(2)), "uuid": m.group(3)})
+    elif _query_command(lines) or any(_csv_header(line) and "," in line for line in lines[:50]) or (
+            any(_csv_header(line) for line in lines[:3])):
         out["format"] = "csv"
         _parse_csv(lines, out)
     elif sum(1 for line in lines[:40] if VERSION_LINE.match(line)) >= 2:
