@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 from .. import catalogue
 from ..parsers import common
 from ..results import Finding, Status, passed, warn
-from . import compat
+from . import compat, frameworks
 from .device_bandwidth import LINK_SLOW as BW_SLOW_LINK, NO_LINK_FLOOR_GBPS
 from .macos import MAC_OK, pmset_findings
 
@@ -193,7 +193,15 @@ BW_SLOW_GBPS = NO_LINK_FLOOR_GBPS
 def bandwidthtest_findings(parsed: Dict[str, Any], slow_gbps: float = BW_SLOW_GBPS) -> List[Finding]:
     """Readiness findings from a parsed bandwidthTest dict (pure; tolerates missing keys)."""
     out: List[Finding] = []
-    if parsed.get("result") == "FAIL":
+    error = parsed.get("error") or None
+    if error:
+        said = f"{error.get('call') or 'a CUDA call'} returned {error.get('code')}" + (
+            f": {error['message']}" if error.get("message") else "") + (f" ({error['name']})" if error.get("name") else "")
+        insufficient = error.get("name") == "cudaErrorInsufficientDriver" or "insufficient" in str(error.get("message")).lower()
+        code = DQ_DRIVER_INSUFFICIENT if insufficient else DQ_CUDA_ERROR
+        out.append(Finding("bandwidthTest", Status.FAIL, f"bandwidthTest could not use the GPU ({said})",
+                           code=catalogue.canonical(code), fix=catalogue.fix_for(code), observed=dict(error)))
+    elif parsed.get("result") == "FAIL":
         out.append(Finding("bandwidthTest", Status.FAIL, "bandwidthTest reported Result = FAIL",
                            code=catalogue.canonical(BW_RESULT_FAIL), fix=catalogue.fix_for(BW_RESULT_FAIL)))
     elif parsed.get("truncated"):
@@ -202,7 +210,7 @@ def bandwidthtest_findings(parsed: Dict[str, Any], slow_gbps: float = BW_SLOW_GB
                            f"bandwidthTest output ends before its 'Result =' line; last line: {last[:160]!r}",
                            code=catalogue.canonical(BW_TRUNCATED), fix=catalogue.fix_for(BW_TRUNCATED), observed={"last_line": last[:300]}))
     measurements = parsed.get("measurements") or []
-    if not measurements:
+    if not measurements and not error:
         out.append(Finding("bandwidthTest", Status.FAIL, "bandwidthTest output holds no bandwidth measurement",
                            code=BW_NO_MEASUREMENT, fix=catalogue.fix_for(BW_NO_MEASUREMENT)))
     pinned = (parsed.get("summary") or {}).get("pinned") or {}
@@ -416,7 +424,8 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
         name = f" ({parsed['device_name']})" if parsed.get("device_name") else ""
         cudnn = parsed.get("cudnn")
         findings.append(Finding(check, Status.PASS if str(device).startswith(("cuda", "gpu", "mps", "rocm")) else Status.WARN,
-                                f"{source} is a startup log without epochs: {parsed.get('backend') or 'the framework'} "
+                                (f"{source} has no finished epoch: " if parsed.get("truncated") else
+                                 f"{source} is a startup log without epochs: ") + f"{parsed.get('backend') or 'the framework'} "
                                 f"uses {device}{name}"
                                 + ("" if cudnn is None else (", cuDNN on" if cudnn else ", cuDNN off"))
                                 + f" ({len(parsed['banners'])} startup line(s) read)", code=LOG_STARTUP,
@@ -454,6 +463,7 @@ BY_KIND: Dict[str, Tuple[str, Callable[[Dict[str, Any]], List[Finding]]]] = {
     "system_profiler": ("Mac GPU", system_profiler_findings),
     "pmset": ("macOS energy settings", pmset_findings),
     "training-log": ("training log", training_log_findings),
+    "framework-log": ("framework log", frameworks.framework_findings),
 }
 
 
@@ -487,5 +497,9 @@ def read(text: Any, kind: Optional[str] = None, source: Optional[str] = None) ->
     result = parse_any(text, kind)
     if source and result.get("source") in (None, "", "the log", "log"):
         result["source"] = source
+    if result.get("kind") in ("framework-log", "training-log") and "evidence" in result:
+        usable, deciding = frameworks.gpu_usable(result)
+        result["gpu_usable"] = usable
+        result["gpu_usable_because"] = deciding.get("line") if deciding else None
     result["findings"] = [f.to_dict() for f in findings(result)]
     return result

@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_dlready parse",
         description="Identify and parse saved outputs of deviceQuery, bandwidthTest, nvidia-smi, nvcc --version, "
-                    "kextstat, system_profiler SPDisplaysDataType, pmset -g and training logs; print JSON.")
+                    "kextstat, system_profiler SPDisplaysDataType, pmset -g, training logs and framework start-up logs "
+                    "(TensorFlow, PyTorch, JAX, Theano, CNTK, gnumpy: can the framework use the GPU?); print JSON.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="files to read ('-' for stdin)")
     parser.add_argument("--kind", choices=kinds, help="skip identification and use this parser")
     parser.add_argument("--jsonl", action="store_true", help="one JSON object per line instead of one document")

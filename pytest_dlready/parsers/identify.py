@@ -25,6 +25,7 @@ REGISTRY: Tuple[Tuple[str, str, Optional[str]], ...] = (
     ("system_profiler", "pytest_dlready.parsers.macos", "SYSTEM_PROFILER"),
     ("pmset", "pytest_dlready.parsers.macos", "PMSET"),
     ("training-log", "pytest_dlready.parsers.logs", None),
+    ("framework-log", "pytest_dlready.parsers.framework_log", None),
 )
 
 Parser = Tuple[str, Callable[[Any], float], Callable[[Any], Dict[str, Any]]]
@@ -63,7 +64,8 @@ def identify(text: Any) -> Tuple[Optional[str], float]:
     all_scores = scores(text)
     if not all_scores:
         return None, 0.0
-    kind = max(all_scores, key=lambda k: all_scores[k])
+    # a tie goes to the framework's environment report, which embeds other tools' output
+    kind = max(all_scores, key=lambda k: (all_scores[k], k == "framework-log"))
     best = all_scores[kind]
     return (kind, best) if best >= THRESHOLD else (None, best)
 

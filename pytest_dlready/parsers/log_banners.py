@@ -9,14 +9,16 @@ the evidence the speedup verdict quotes. Each rule yields a banner dict with the
 """
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 from . import signals
 
 
 def _theano_old(m: re.Match) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"device": f"cuda:{m.group(1)}", "name": m.group(2).strip(), "backend": "theano"}
+    out: Dict[str, Any] = {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+                           "backend": "theano", "gpu": "used"}
     extra = m.group(3) or ""
     if "cuDNN not available" in extra or "cuDNN Version is too old" in extra:
         out["cudnn"] = False
@@ -33,17 +35,98 @@ def _theano_context(name: str) -> str:
 
 
 def _tf_ignored(line: str) -> Dict[str, Any]:
-    m = re.search(r"gpu device \(device: (\d+), name: ([^,]+),[^)]*\) with Cuda "
-                  r"compute capability ([\d.]+)\. The minimum required Cuda capability is ([\d.]+)", line)
+    m = re.search(r"gpu device \(device: (\d+), name: ([^,)]+)", line)
     if not m:
-        return {"fallback": True, "backend": "tensorflow"}
-    return {"name": m.group(2).strip(), "compute_capability": m.group(3), "minimum": m.group(4),
-            "fallback": True, "backend": "tensorflow"}
+        return {"fallback": True, "backend": "tensorflow", "gpu": "rejected"}
+    cc = re.search(r"Cuda compute capability:? (\d+\.\d+)", line)
+    low = re.search(r"minimum required Cuda capability is (\d+\.\d+)", line)
+    return {"index": m.group(1), "name": m.group(2).strip(), "compute_capability": cc.group(1) if cc else None,
+            "minimum": low.group(1) if low else None, "fallback": True, "backend": "tensorflow", "gpu": "rejected"}
+
+
+def _sm(digits: str) -> str:
+    """``86`` -> ``8.6``, ``120`` -> ``12.0`` (PyTorch's sm_XY names)."""
+    return f"{digits[:-1]}.{digits[-1]}" if len(digits) >= 2 else digits
+
+
+def _torch_arch(line: str) -> Dict[str, Any]:
+    """PyTorch's "built without kernels for this GPU" warnings: the GPU and its capability."""
+    m = re.search(r"(?:Warning:\s*)?([A-Za-z][^:]*?) with CUDA capability sm_(\d+) is not compatible", line)
+    if m:
+        return {"name": m.group(1).strip(), "compute_capability": _sm(m.group(2)), "rejected": True,
+                "backend": "torch", "gpu": "rejected"}
+    m = re.search(r"Found GPU(\d+) (.+?) which is of cuda capability (\d+)\.(\d+)", line)
+    if m:
+        out: Dict[str, Any] = {"index": m.group(1), "name": m.group(2).strip(),
+                               "compute_capability": f"{m.group(3)}.{m.group(4)}", "rejected": True,
+                               "backend": "torch", "gpu": "rejected"}
+        low = re.search(r"minimum cuda capability (?:that we support|supported by this library) is (\d+\.\d+)", line)
+        if low:
+            out["minimum"] = low.group(1)
+        return out
+    return {"rejected": True, "backend": "torch", "gpu": "rejected"}
+
+
+LIBRARY_NAME = re.compile(r"Could not load dynamic library '([^']+)'|Couldn't open CUDA library ([\w.+-]+?)\.?(?:\s|$)|"
+                          r"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib)): cannot open shared object file|"
+                          r"Library not loaded: (\S+)|Could not load library ([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib))|"
+                          r"Failed to load DLL '([^']+)'")
+
+
+def _library(line: str) -> Dict[str, Any]:
+    m = LIBRARY_NAME.search(line)
+    name = next((g for g in m.groups() if g), None) if m else None
+    return {"library": name.rsplit("/", 1)[-1] if name else None}
+
+
+def _no_cudnn_library(line: str) -> Dict[str, Any]:
+    return dict(_library(line), cudnn=False)
+
+
+def _cuinit(line: str) -> Dict[str, Any]:
+    m = re.search(r"failed call to cuInit: (CUDA_ERROR_\w+|UNKNOWN ERROR \(\d+\))(?::\s*(.+))?", line)
+    out: Dict[str, Any] = {"fallback": True}
+    if m:
+        out["error"] = {"name": m.group(1), "message": (m.group(2) or "").strip()}
+    return out
+
+
+def _init_error(line: str) -> Dict[str, Any]:
+    """CUDA could not start: the framework's words for it (no driver, no device, driver too old)."""
+    m = re.search(r"(Found no NVIDIA driver on your system|driver (?:on your system )?is too old[^.]*|"
+                  r"CUDA driver version is insufficient for CUDA runtime version|"
+                  r"no CUDA-capable device is detected|CUDA initialization: .+|error=\d+ : .+)", line, re.I)
+    text = m.group(1) if m else line.strip()
+    if re.search(r"no NVIDIA driver", text, re.I):
+        name = "no-driver"
+    elif re.search(r"too old|insufficient", text, re.I):
+        name = "driver-too-old"
+    elif re.search(r"no CUDA-capable device|error=(?:38|100)\b", text, re.I):
+        name = "no-device"
+    else:
+        name = "cuda-init"
+    return {"name": name, "message": text[:200]}
+
+
+def _theano_no_gpu(line: str) -> Dict[str, Any]:
+    """Theano gave up on the GPU: the reason it printed (``(error: ...)``, ``... failed: reason``)."""
+    m = re.search(r"\(error: (.+?)\)?\s*$|Initiali[sz]ation of device \S+ failed:\s*(.+)$", line)
+    reason = (m.group(1) or m.group(2)).strip() if m else ""
+    out: Dict[str, Any] = {"device": "cpu", "fallback": True, "backend": "theano"}
+    if reason or "Not using GPU" in line:
+        out["error"] = {"name": "theano-gpu-init", "message": (reason or line.strip())[:200]}
+    return out
+
+
+def _cudamat_error(m: re.Match) -> Dict[str, Any]:
+    return {"backend": "gnumpy+cudamat", "gpu": "none",
+            "error": {"name": "cudamat-cuda-error", "message": m.group(0).strip()[:200]}}
 
 
 def _gpu_lock(line: str) -> Dict[str, Any]:
     m = re.search(r"Using board #(\d+)", line)
-    return {"device": f"cuda:{m.group(1)}" if m else None, "shared": True, "backend": "gnumpy+cudamat"}
+    return {"device": f"cuda:{m.group(1)}" if m else None, "index": m.group(1) if m else None, "shared": True,
+            "backend": "gnumpy+cudamat", "gpu": "used"}
 
 
 def _no_cudnn(line: str) -> Dict[str, Any]:
@@ -68,31 +151,64 @@ RULES: List[tuple] = [
     _table("gnumpy-gpu-lock", _gpu_lock),
     ("theano-gpu", re.compile(r"Using gpu device (\d+): (.+?)(?: \((.*)\))?\s*$"), _theano_old),
     ("theano-mapped", re.compile(r"Mapped name \S+ to device (cuda\d*|opencl[\d:]*): (.+?)(?: \([0-9A-Fa-f:.]+\))?\s*$"),
-     lambda m: {"device": _theano_context(m.group(1)), "name": m.group(2).strip(), "backend": "theano"}),
+     lambda m: {"device": _theano_context(m.group(1)), "name": m.group(2).strip(), "backend": "theano", "gpu": "used"}),
     ("theano-cudnn", re.compile(r"Using cuDNN version (\d+) on context"),
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "theano"}),
     _table("theano-no-cudnn", _no_cudnn),
-    _table("cudnn-not-available", _flag(cudnn=False)),
+    _table("cudnn-not-available", _no_cudnn_library),
     _table("tf-ignored-gpu", _tf_ignored),
     _table("tf-skip-gpu", _flag(fallback=True, backend="tensorflow")),
     ("tf-created-device", re.compile(r"Creat(?:ing|ed) (?:TensorFlow )?device \(?/(?:job:\S+/)?(?:device:)?[gG][pP][uU]:(\d+)\)?"
-                                     r".*?-> \(?device: (\d+), name: ([^,]+)(?:, pci bus id: [^,)]+)?"
+                                     r".*?-> (?:physical GPU )?\(?device: (\d+), name: ([^,]+)(?:, pci bus id: [^,)]+)?"
                                      r"(?:, compute capability: ([\d.]+))?"),
-     lambda m: {"device": f"cuda:{m.group(2)}", "name": m.group(3).strip(), "compute_capability": m.group(4),
-                "backend": "tensorflow"}),
+     lambda m: {"device": f"cuda:{m.group(2)}", "index": m.group(2), "name": m.group(3).strip(),
+                "compute_capability": m.group(4), "backend": "tensorflow", "gpu": "used"}),
+    ("tf-properties", re.compile(r"(?:Found device (\d+) with properties:\s*|^\s*)(?:pciBusID:?\s*\S+\s+)?name:\s*(.+?)\s+"
+                                 r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+))"),
+     lambda m: {"index": m.group(1), "name": m.group(2).strip(), "backend": "tensorflow", "gpu": "found",
+                "compute_capability": f"{m.group(3)}.{m.group(4)}" if m.group(3) else m.group(5)}),
     ("tf-found-device", re.compile(r"Found device (\d+) with properties"),
-     lambda m: {"found_index": m.group(1), "backend": "tensorflow"}),
+     lambda m: {"index": m.group(1), "backend": "tensorflow"}),
+    ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),
+     lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow"}),
+    ("tf-physical-gpu", re.compile(r"PhysicalDevice\(name='/physical_device:GPU:(\d+)', device_type='GPU'\)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "tensorflow", "gpu": "used"}),
+    ("tf-xla-device", re.compile(r"StreamExecutor device \((\d+)\): (.+?), Compute Capability (\d+\.\d+)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+                "compute_capability": m.group(3), "backend": "tensorflow", "gpu": "used"}),
+    ("torch-supported-archs", re.compile(r"(?:current PyTorch install|PyTorch installation) supports CUDA capabilities"
+                                         r"((?:\s+(?:sm|compute)_\d+)+)"),
+     lambda m: {"supported": m.group(1).split(), "backend": "torch"}),
+    ("jax-gpu-devices", re.compile(r"\[\s*(?:cuda|gpu|rocm)\(id=(\d+)\)|(?:Gpu|Cuda|Rocm)Device\(id=(\d+)"),
+     lambda m: {"device": f"cuda:{m.group(1) or m.group(2)}", "index": m.group(1) or m.group(2), "backend": "jax",
+                "gpu": "used"}),
+    ("jax-cpu-devices", re.compile(r"(?:^|\[)\s*(?:CpuDevice\(id=0\)|TFRT_CPU_0)"),
+     lambda m: {"device": "cpu", "backend": "jax", "gpu": "none"}),
+    ("cntk-gpu-info", re.compile(r"Device\[(\d+)\]: cores = \d+; computeCapability = (\d+\.\d+); type = \"([^\"]+)\""),
+     lambda m: {"index": m.group(1), "name": m.group(3).strip(), "compute_capability": m.group(2),
+                "backend": "cntk", "gpu": "found"}),
+    ("cntk-exception", re.compile(r"CNTK: Caught Win32 exception (0x[0-9A-Fa-f]+): (.+)$"),
+     lambda m: {"backend": "cntk", "error": {"name": m.group(1), "message": m.group(2).strip()[:200]}}),
+    ("cudamat-error", re.compile(r"CUDAMatException: (?:CUDA|CUBLAS) error: .*$"), _cudamat_error),
+    ("tf-cannot-place", re.compile(r"Cannot assign a device (?:to|for) (?:node|operation) .*?Could not satisfy explicit "
+                                   r"device specification '(/(?:device:)?gpu:\d+)'", re.I),
+     lambda m: {"backend": "tensorflow",  # an error, not evidence: the lines before it say why there is no GPU
+                "error": {"name": "no-gpu-device", "message": f"no usable GPU for the op placed on {m.group(1)}"}}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
-     lambda m: {"device": f"cuda:{m.group(1)}", "name": m.group(2).strip(), "backend": "cntk"}),
-    _table("cntk-cpu", _flag(device="cpu", backend="cntk")),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
+                "gpu": "used"}),
+    _table("cntk-cpu", _flag(device="cpu", backend="cntk", gpu="none")),
     _table("jax-fallback", _flag(device="cpu", fallback=True, backend="jax")),
     _table("mps-fallback", _flag(partial_fallback=True, backend="torch")),
     _table("float64-input", _flag(dtype="float64")),
-    _table("theano-no-gpu", _flag(device="cpu", fallback=True, backend="theano")),
-    _table("cuinit-failed", _flag(fallback=True)),
-    _table("torch-cuda-init", _flag(fallback=True, backend="torch")),
-    _table("cuda-driver-too-old", _flag(fallback=True)),
-    _table("dlopen-failed", _flag()),
+    _table("theano-no-gpu", _theano_no_gpu),
+    _table("cuinit-failed", _cuinit),
+    _table("torch-cuda-init", lambda line: {"fallback": True, "backend": "torch", "error": _init_error(line)}),
+    _table("torch-cpu-build", _flag(fallback=True, cpu_build=True, backend="torch")),
+    _table("torch-arch-unsupported", _torch_arch),
+    _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
+    _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
+    _table("dlopen-failed", _library),
     ("keras-backend", re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend"),
      lambda m: {"framework": m.group(1).lower()}),
     ("dbn-fitting", re.compile(r"\[DBN\] fitting X\.shape=\((\d+), (\d+)\)"),
@@ -102,24 +218,76 @@ RULES: List[tuple] = [
 ]
 
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
-SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu"}
+SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
+                                       "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices"}
 
 
-def _joined(lines: List[str], i: int) -> str:
-    """A banner wrapped by the terminal or a paste (TF's ``name: GeForce G`` / ``TX TITAN X)``)."""
+TF_PROPERTY = re.compile(r"^\s*(?:name|major|minor|pciBusID|memoryClockRate|computeCapability|coreClock)\b")
+TF_PROPERTIES_START = re.compile(r"Found device \d+ with properties:?\s*$|^\s*(?:pciBusID:?\s*\S+\s+)?name:\s*\S")
+
+
+def _joined(lines: List[str], i: int) -> Tuple[str, int]:
+    """A banner split over lines, as one line, and how many following lines it took.
+
+    Terminal and paste wrapping (TF's ``name: GeForce G`` / ``TX TITAN X)``, ``with Cuda c`` /
+    ``ompute capability 3.0``), and TF's device properties printed one per line
+    (``Found device 0 with properties:`` / ``name: GRID K520`` / ``major: 3 minor: 0 ...``).
+    """
     line = lines[i]
-    if line.count("(") > line.count(")") and i + 1 < len(lines):
-        return line + lines[i + 1].strip()
-    return line
+    following = lines[i + 1] if i + 1 < len(lines) else ""
+    if TF_PROPERTIES_START.search(line):
+        taken, parts = 0, [line.rstrip()]
+        for extra in lines[i + 1:i + 4]:
+            if not TF_PROPERTY.match(extra):
+                break
+            parts.append(extra.strip())
+            taken += 1
+        if taken:
+            return " ".join(parts), taken
+        return line, 0
+    if re.search(r"Found GPU\d+ .* which is of cuda capability", line) and "too old" not in line:
+        extra = [x.strip() for x in lines[i + 1:i + 3] if x.strip()]
+        if extra and "too old" in extra[0]:
+            return " ".join([line.rstrip()] + extra), len(extra)
+    if re.search(r"Initiali[sz]ation of device \S+ failed:\s*$", line) and following.strip():
+        return line.rstrip() + " " + following.strip(), 1  # Theano puts the reason on the next line
+    if "gpu device" in line and "minimum required" not in line and "minimum required" in following[:300]:
+        glue = "" if line[-1:].isalpha() and following.strip()[:1].islower() else " "
+        return line.rstrip() + glue + following.strip(), 1
+    if "device" in line and line.count("(") > line.count(")") and following:
+        return line + following.strip(), 0
+    return line, 0
+
+
+TRACEBACK_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
+
+#: a banner joined from several lines is read up to this length (each line is already cut to 2,000)
+MAX_JOINED = 2000
+
+#: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
+#: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
+LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*")
 
 
 def scan(lines: List[str]) -> List[Dict[str, Any]]:
-    """Every banner found, in log order, each with its kind, line number and quoted line."""
+    """Every banner found, in log order, each with its kind, line number and quoted line.
+
+    Identification asks several parsers about the same lines, so the last scans are kept
+    (the dicts handed out are copies)."""
+    return [dict(b) for b in _scan(tuple(lines))]
+
+
+@functools.lru_cache(maxsize=4)
+def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
     banners: List[Dict[str, Any]] = []
+    skip = -1
     for i, raw in enumerate(lines):
-        if not raw or len(raw) > 4000:
+        if i <= skip or not raw or len(raw) > 4000:
             continue
-        line = _joined(lines, i) if "device" in raw else raw
+        if i and TRACEBACK_FRAME.match(lines[i - 1]):
+            continue  # the source line a traceback quotes ("print 'No GPU will be used.'") is code, not output
+        line, taken = _joined(lines, i)  # type: ignore[arg-type]
+        line = line[:MAX_JOINED]
         for kind, pattern, extract in RULES:
             m = pattern.search(line)
             if not m:
@@ -131,10 +299,11 @@ def scan(lines: List[str]) -> List[Dict[str, Any]]:
             data = {k: v for k, v in data.items() if v is not None}
             quoted = " ".join(line.split())
             # drop TF's "2017-06-30 12:49:22.005585: I c:\...\gpu_device.cc:1030]" prefix: no timestamps in messages
-            quoted = re.sub(r"^\S+ [\d:.]+: [IWEF] \S+\] ", "", quoted)
+            quoted = LOG_PREFIX.sub("", quoted)
             banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
+            skip = i + taken
             break
-    return banners
+    return tuple(banners)
 
 
 def summarise(banners: List[Dict[str, Any]]) -> Dict[str, Any]:

@@ -19,7 +19,7 @@ import re
 import statistics
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import log_banners
+from . import common, framework_log, log_banners
 
 KIND = "training-log"
 
@@ -34,27 +34,16 @@ NOLEARN_TIME = re.compile(r"^\s*\((?:(\d+) days?, )?(\d+):(\d\d):(\d\d)(?:\.(\d+
 LASAGNE = re.compile(r"Epoch (\d+) of (\d+) took (\d+(?:\.\d+)?)s")
 LASAGNE_VALUE = re.compile(r"^\s*(training loss|validation loss|validation accuracy):\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 DLREADY = re.compile(r"DLREADY-EPOCH\s+(\{.*\})")
+#: pytorch/examples (mnist, imagenet-style loops): progress lines, then the epoch's test line; no times
+TORCH_TRAIN = re.compile(r"^\s*Train Epoch: (\d+) \[(\d+)/(\d+) \((\d+(?:\.\d+)?)%\)\]\s+Loss: (-?[\d.]+(?:e[-+]?\d+)?|nan|inf)", re.I)
+TORCH_TEST = re.compile(r"^\s*Test set: Average loss: (-?[\d.]+(?:e[-+]?\d+)?|nan|inf), Accuracy: (\d+)/(\d+) \((\d+(?:\.\d+)?)%\)", re.I)
 from .common import MAX_LINE  # noqa: E402
 UNIT_SECONDS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0}
 # Keras prints whole seconds: below this the per-step figure (steps x time/step) is the finer clock.
 COARSE_SECONDS = 10.0
 
 
-def normalise(text: str) -> List[str]:
-    """Lines as the terminal finally showed them: CRLF, ``\\r`` redraws, ANSI and backspaces undone."""
-    if not isinstance(text, str):
-        text = str(text or "")
-    text = ANSI.sub("", text.replace("\r\n", "\n"))
-    lines: List[str] = []
-    for raw in text.split("\n"):
-        # a progress bar redraws with \r (Keras 1/2) or backspaces (Keras 3): each segment is a state
-        for segment in raw.split("\r"):
-            if "\b" in segment:
-                segment = segment.replace("\b", "")
-            # regexes see at most MAX_LINE characters (the end: what the terminal showed last), so a
-            # 16,000-digit line costs what a normal one does
-            lines.append(segment[-MAX_LINE:].rstrip())
-    return lines
+normalise = common.terminal_lines  # noqa: E305 - one normalisation for every log kind
 
 
 def _number(text: str) -> Optional[float]:
@@ -231,7 +220,33 @@ def _dlready_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
-PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs))
+def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """pytorch/examples epochs: an epoch is done when its ``Test set:`` line or the next epoch's first
+    ``Train Epoch:`` line is printed. These logs print no times: ``seconds`` is None (untimed)."""
+    epochs: List[Dict[str, Any]] = []
+    current: Optional[Dict[str, Any]] = None
+    for line in lines:
+        train = TORCH_TRAIN.match(line)
+        if train:
+            number = int(train.group(1))
+            if current is not None and number != current["epoch"]:
+                epochs.append(current)  # the next epoch began: the last one finished (no test pass)
+                current = None
+            if current is None:
+                current = {"epoch": number, "seconds": None, "untimed": True}
+            current["loss"] = _number(train.group(5))
+            continue
+        test = TORCH_TEST.match(line)
+        if test and current is not None:
+            current["val_loss"] = _number(test.group(1))
+            current["val_accuracy"] = float(test.group(4)) / 100.0
+            epochs.append(current)
+            current = None
+    return epochs
+
+
+PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
+           ("pytorch-examples", _torch_example_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -320,7 +335,7 @@ def detect(text: str) -> float:
     for line in lines:
         if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
             score += 0.3
-        elif _keras_line(line) is not None:
+        elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
@@ -352,21 +367,30 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
         if epochs:
             break
         epochs = parser(lines)
-        if epochs:
+        if epochs or (name == "pytorch-examples" and any(TORCH_TRAIN.match(line) for line in lines[-200:])):
             formats.append(name)
+        if name == "pytorch-examples" and formats[-1:] == [name]:
+            last = max((i for i, line in enumerate(lines) if TORCH_TRAIN.match(line) or TORCH_TEST.match(line)), default=-1)
+            truncated = last >= 0 and not TORCH_TEST.match(lines[last])  # stopped inside an epoch (^C, a cut paste)
     banners = log_banners.scan(lines)
+    timed = [e for e in epochs if e.get("seconds") is not None]
     result: Dict[str, Any] = {
         "kind": KIND,
         "source": source,
         "formats": formats,
         "epochs": epochs,
-        "total_seconds": round(sum(e["seconds"] for e in epochs), 6) if epochs else None,
+        "total_seconds": round(sum(e["seconds"] for e in timed), 6) if timed else None,
         "time": parse_time_block(lines),
         "banners": banners,
         "lines": len(lines),
         "truncated": truncated,
     }
     result.update(log_banners.summarise(banners))
-    if epochs:
-        result["median_epoch_seconds"] = statistics.median(e["seconds"] for e in epochs)
+    for key, value in framework_log.summary(lines, banners).items():
+        if result.get(key) in (None, "", []):
+            result[key] = value
+    if timed:
+        result["median_epoch_seconds"] = statistics.median(e["seconds"] for e in timed)
+    if formats and result.get("error"):  # training went on after it: the framework's start-up error, not the run's
+        result["startup_error"] = result.pop("error")
     return result

@@ -22,6 +22,7 @@ GPU_LOCK = "gpu-lock"                  # gnumpy could not take its gpu_lock
 CUDNN_OFF = "cudnn-off"                # cuDNN was not used
 LIBRARY = "library"                    # a CUDA/cuDNN library failed to load
 FLOAT64 = "float64"                    # float64 data or floatX
+UNSUPPORTED = "unsupported-gpu"        # the framework build has no kernels for this GPU
 
 MAX_SIGNALS = 20
 MAX_LINE = 2000
@@ -49,19 +50,31 @@ SIGNALS = (
             "TensorFlow ignored a GPU it does not support (compute capability or AMDGPU version too old)"),
     _signal("tf-skip-gpu", r"Skipping registering GPU devices|Cannot dlopen some GPU libraries", FALLBACK,
             "TensorFlow could not load its GPU libraries and runs on the CPU"),
-    _signal("dlopen-failed", r"Could not load dynamic library", LIBRARY, "a CUDA/cuDNN library could not be loaded"),
+    _signal("dlopen-failed", r"Could not load dynamic library|Couldn't open CUDA library|"
+                             r"\.(?:so(?:\.[\d.]+)?|dylib): cannot open shared object file|Library not loaded: \S*cu|"
+                             r"CNTK: Failed to load DLL",
+            LIBRARY, "a CUDA/cuDNN library could not be loaded"),
     _signal("cuinit-failed", r"failed call to cuInit", FALLBACK,
             "the CUDA driver API could not start (no driver, or no device visible)"),
     _signal("theano-no-cudnn", r"Can not use cuDNN on context", CUDNN_OFF, "Theano cannot use cuDNN"),
-    _signal("cudnn-not-available", r"cuDNN not available|cuDNN version is too old|Could not load library libcudnn",
+    _signal("cudnn-not-available", r"cuDNN not available|cuDNN version is too old|Could not load library (?:lib)?cudnn|Unable to load cuDNN DSO",
             CUDNN_OFF, "cuDNN is not used"),
     _signal("theano-no-gpu", r"CUDA is installed, but device gpu is not available|Could not initialize pygpu|"
+                             r"Not using GPU\. Initiali[sz]ation of device \S+ failed|"
                              r"pygpu was configured but could not be imported|device gpu is not available",
             FALLBACK, "Theano could not use the GPU and runs on the CPU"),
     _signal("jax-fallback", r"No GPU/TPU found|CUDA-enabled jaxlib is not installed|Unable to initialize backend 'cuda'|"
                             r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
-    _signal("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver", FALLBACK,
+    _signal("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : ", FALLBACK,
             "PyTorch could not initialise CUDA"),
+    _signal("torch-cpu-build", r"Torch not compiled with CUDA enabled", FALLBACK,
+            "this PyTorch is a CPU-only build"),
+    _signal("torch-arch-unsupported", r"with CUDA capability sm_\d+ is not compatible with the current PyTorch|"
+                                      r"PyTorch no longer supports this GPU because it is too old|"
+                                      r"no kernel image is available for execution on the device", UNSUPPORTED,
+            "this PyTorch build has no kernels for the GPU's compute capability"),
+    _signal("theano-no-nvcc", r"nvcc compiler not found on \$PATH", FALLBACK,
+            "Theano cannot compile its GPU code (no nvcc) and runs on the CPU"),
     _signal("mps-fallback", r"not currently supported on the MPS backend and will fall back to run on the CPU|"
                             r"falling back to the CPU", PARTIAL_FALLBACK, "some ops run on the CPU instead of the GPU"),
     _signal("cuda-driver-too-old", r"CUDA driver version is insufficient for CUDA runtime version|"

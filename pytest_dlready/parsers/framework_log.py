@@ -1,0 +1,363 @@
+"""Framework start-up and environment output -> which framework, which GPUs, and the evidence.
+
+What people paste into an issue when "the GPU is not used" is rarely a training log: it is
+TensorFlow's start-up lines (``Created device ... compute capability: 8.6``, ``Could not
+load dynamic library 'cudart64_110.dll'``, ``Ignoring visible gpu device``), PyTorch's
+``sm_86 is not compatible`` warning or ``python -m torch.utils.collect_env``, Theano's
+``Using gpu device 0:`` / ``Mapped name None to device cuda0:``, CNTK's ``Selected CPU as
+the process wide default device``, gnumpy's ``failed to import cudamat``, JAX's ``falling
+back to cpu`` or a REPL printing ``torch.cuda.is_available()`` / ``jax.devices()``.
+
+This module reads such text into: the framework(s), the GPUs named (index, name, compute
+capability, whether the framework rejected it), missing libraries, cuDNN/CUDA/driver
+versions, collect_env's fields, and an ``evidence`` list -- each line that says the GPU is
+used (``used``), present but refused (``rejected``) or not used (``none``). Whether the GPU
+is usable is decided from that evidence in ``checks.frameworks``, never here. The line
+rules live in ``log_banners`` (shared with training logs); nothing here raises.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import common, log_banners, signals
+
+KIND = "framework-log"
+
+#: lines that name a framework (a log line, an import, an API call); first column: canonical name
+FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.compile(pattern, re.I)) for name, pattern in (
+    ("jax", r"external/org_tensorflow/"),
+    ("tensorflow", r"(?<!org_tensorflow/)\btensorflow\b(?!/compiler/xla|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
+                   r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name="),
+    ("pytorch", r"\btorch\b|\bPyTorch\b"),
+    ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
+    ("cntk", r"\bcntk\b|process wide default device"),
+    ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d"),
+    ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
+))
+BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
+
+#: keras's "Using X backend." names the framework that did the work
+KERAS_BACKEND = re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend", re.I)
+EPOCH_LINE = re.compile(r"^\s*Epoch \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]")
+
+# python -m torch.utils.collect_env (and the similar lines of jax.print_environment_info)
+COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|"
+                         r"Is CUDA available|CUDA runtime version|CUDA_MODULE_LOADING set to|"
+                         r"GPU models and configuration|Nvidia driver version|cuDNN version|HIP runtime version|"
+                         r"MIOpen runtime version|Is XNNPACK available|OS|Python version):\s*(.*)$")
+NOT_COLLECTED = re.compile(r"^(?:Could not collect|N/A|None|No CUDA)\s*$", re.I)
+GPU_MODEL = re.compile(r"^\s*GPU (\d+): (.+?)\s*(?:\(UUID: [^)]*\))?\s*$")
+CUDNN_PATH = re.compile(r"(?:libcudnn(?:_\w+)?\.so\.|cudnn64_|libcudnn\.(?=\d))(\d+(?:\.\d+)*)")
+
+# a REPL or a print: the call, then its answer on the next non-blank line (or after it on the line)
+ASKS = (
+    ("is_available", re.compile(r"(?:torch\.)?cuda\.is_available\(\)|tf\.test\.is_gpu_available\(|is_gpu_available\(")),
+    ("built_with_cuda", re.compile(r"is_built_with_cuda\(\)")),
+    ("gpu_list", re.compile(r"list_physical_devices\(\s*['\"]GPU['\"]\s*\)|get_available_gpus\(\)")),
+    ("device_count", re.compile(r"(?:torch\.)?cuda\.device_count\(\)")),
+    ("device_name", re.compile(r"cuda\.get_device_name\(")),
+)
+ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=]\s*)?(True|False)\s*$")
+NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
+
+
+def _lines(text: Any) -> List[str]:
+    return common.terminal_lines(text)[:200000]
+
+
+def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
+    """Frameworks named, most specific first: a Keras backend line, then the frameworks whose own
+    device lines were read (most first), then those only mentioned (most lines first)."""
+    order: List[str] = []
+    for line in lines:
+        m = KERAS_BACKEND.match(line.strip())
+        if m:
+            name = BACKEND_NAMES.get(m.group(1).lower(), m.group(1).lower())
+            if name not in order:
+                order.append(name)
+    said: Dict[str, int] = {}
+    for b in banners:
+        name = BACKEND_NAMES.get(str(b.get("backend") or ""), b.get("backend"))
+        if name:
+            said[name] = said.get(name, 0) + 1
+    for name in sorted(said, key=lambda n: -said[n]):
+        if name not in order:
+            order.append(name)
+    counts: Dict[str, int] = {}
+    first_seen: Dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for name, pattern in FRAMEWORK_MARKERS:
+            if pattern.search(line[:500]):
+                counts[name] = counts.get(name, 0) + 1
+                first_seen.setdefault(name, i)
+    for name in sorted(counts, key=lambda n: (-counts[n], first_seen.get(n, 0))):
+        if name not in order:
+            order.append(name)
+    return order
+
+
+def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
+    """The value printed for the call on line ``i``: after it on the line, or the next non-blank line."""
+    for j in range(i + 1, min(i + 4, len(lines))):
+        text = lines[j].strip()
+        if text:
+            return text, j
+    return None, i
+
+
+def _asked(lines: List[str]) -> List[Dict[str, Any]]:
+    """Answers to the usual "is the GPU there?" calls, each as evidence with its line."""
+    found: List[Dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        m = NUM_GPUS.search(line)
+        if m:
+            n = int(m.group(1))
+            found.append({"lineno": i + 1, "gpu": "used" if n else "none", "line": line.strip(),
+                          "kind": "gpu-count", "says": f"{n} GPU(s) available"})
+            continue
+        for what, pattern in ASKS:
+            if not pattern.search(line):
+                continue
+            tail = line[pattern.search(line).end():].strip(" )")
+            answer, j = (tail, i) if tail in ("True", "False", "[]") or tail[:1].isdigit() else _answer_after(lines, i)
+            if answer is None:
+                break
+            quoted = f"{line.strip()} -> {answer}"[:300]
+            if what in ("is_available", "built_with_cuda"):
+                b = ANSWER_BOOL.match(answer)
+                if b:
+                    found.append({"lineno": j + 1, "gpu": "used" if b.group(1) == "True" else "none", "line": quoted,
+                                  "kind": what, "cpu_build": what == "built_with_cuda" and b.group(1) == "False",
+                                  "says": f"{what.replace('_', ' ')}: {b.group(1)}"})
+            elif what == "gpu_list" and answer in ("[]", "> []"):
+                found.append({"lineno": j + 1, "gpu": "none", "line": quoted, "kind": what,
+                              "says": "the framework lists no GPU"})
+            elif what == "device_count" and answer.isdigit():
+                found.append({"lineno": j + 1, "gpu": "used" if int(answer) else "none", "line": quoted,
+                              "kind": what, "says": f"{answer} CUDA device(s)"})
+            elif what == "device_name":
+                name = answer.strip("'\" ")
+                if name and not name.startswith(("Traceback", "RuntimeError", "AssertionError")):
+                    found.append({"lineno": j + 1, "gpu": "found", "line": quoted, "kind": what, "name": name})
+            break
+    return found
+
+
+IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|RuntimeError): (.+)$")
+#: the exception line that ends a traceback: ``SyntaxError: ...``, ``cudamat.cudamat.CUDAMatException: ...``
+EXCEPTION_LINE = re.compile(r"^\s*((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception)): (.+)$")
+#: a traceback frame in a framework's own files: the framework itself stopped
+FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
+                             re.I)
+
+
+def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """A traceback that stops the framework: its import on a CUDA library, or an exception raised in
+    the framework's own files (gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error)."""
+    if not any(line.startswith("Traceback (most recent call last)") for line in lines):
+        return None
+    for line in lines:
+        m = IMPORT_ERROR.match(line)
+        if m and log_banners.LIBRARY_NAME.search(line):
+            return {"name": "import-failed", "message": line.strip()[:300]}
+    in_framework = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            in_framework = False
+        elif FRAMEWORK_FRAME.match(line):
+            in_framework = True
+        elif in_framework:
+            m = EXCEPTION_LINE.match(line)
+            if m:
+                name = m.group(1).rsplit(".", 1)[-1]
+                return {"name": "syntax-error" if name == "SyntaxError" else name, "message": line.strip()[:300]}
+    return None
+
+
+def _collect_env(lines: List[str]) -> Dict[str, Any]:
+    """``python -m torch.utils.collect_env``'s fields (value None where it printed 'Could not collect')."""
+    env: Dict[str, Any] = {}
+    gpus: List[Dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        m = COLLECT_ENV.match(line.strip())
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "GPU models and configuration":
+            entries = [value] if value else []
+            entries += [lines[j] for j in range(i + 1, min(i + 17, len(lines))) if GPU_MODEL.match(lines[j])]
+            for entry in entries:
+                g = GPU_MODEL.match(entry)
+                if g:
+                    gpus.append({"index": g.group(1), "name": g.group(2), "lineno": i + 1})
+                elif entry and not NOT_COLLECTED.match(entry):
+                    gpus.append({"index": "0", "name": entry, "lineno": i + 1})
+            env[key] = [g["name"] for g in gpus]
+            continue
+        if key == "cuDNN version" and (not value or value.lower().startswith("probably")):
+            for j in range(i + 1, min(i + 12, len(lines))):
+                c = CUDNN_PATH.search(lines[j])
+                if c:
+                    value = c.group(1)
+                    break
+        env[key] = None if NOT_COLLECTED.match(value or "N/A") else value
+    if env and gpus:
+        env["_gpus"] = gpus
+    return env
+
+
+def _add_gpu(gpus: List[Dict[str, Any]], item: Dict[str, Any]) -> None:
+    """One entry per GPU: merged by index when both have one, else by name."""
+    index, name = item.get("index"), item.get("name")
+    for gpu in gpus:
+        same_index = index is not None and gpu.get("index") == str(index)
+        same_name = name and gpu.get("name") and " ".join(name.split()) == " ".join(gpu["name"].split())
+        if (same_index and (not name or not gpu.get("name") or same_name)) or (index is None and same_name) or \
+                (gpu.get("index") is None and same_name):
+            for key in ("name", "compute_capability", "minimum"):
+                if item.get(key) and not gpu.get(key):
+                    gpu[key] = item[key]
+            if gpu.get("index") is None and index is not None:
+                gpu["index"] = str(index)
+            if item.get("gpu") == "rejected":
+                gpu["rejected"] = True
+            return
+    if not name:
+        return
+    gpus.append({"index": None if index is None else str(index), "name": name,
+                 "compute_capability": item.get("compute_capability"), "minimum": item.get("minimum"),
+                 "rejected": item.get("gpu") == "rejected"})
+
+
+#: libraries whose absence leaves the GPU usable (TensorRT: TF only warns)
+OPTIONAL_LIBRARY = re.compile(r"nvinfer|tensorrt|libnvrtc-builtins", re.I)
+
+
+def _evidence(banners: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    out = []
+    for b in banners:
+        gpu = b.get("gpu")
+        if gpu is None and b.get("kind") == "dlopen-failed":
+            gpu = None if OPTIONAL_LIBRARY.search(str(b.get("library") or "")) else "none"
+        if gpu is None and b.get("fallback"):
+            gpu = "none"
+        if gpu is None:
+            continue
+        signal = signals.BY_NAME.get(b["kind"])
+        out.append({"lineno": b["lineno"], "gpu": gpu, "line": b["line"], "kind": b["kind"],
+                    "backend": BACKEND_NAMES.get(str(b.get("backend") or ""), b.get("backend")),
+                    "name": b.get("name"), "index": b.get("index"), "library": b.get("library"),
+                    "cpu_build": bool(b.get("cpu_build")), "says": signal.says if signal else "",
+                    "error": b.get("error")})
+    return out
+
+
+def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    """The framework facts of a log's lines (also used for training logs)."""
+    banners = log_banners.scan(lines) if banners is None else banners
+    env = _collect_env(lines)
+    asked = _asked(lines)
+    gpus: List[Dict[str, Any]] = []
+    for item in sorted([dict(b) for b in banners if b.get("name")] + env.get("_gpus", []) +
+                       [a for a in asked if a.get("name")], key=lambda x: x.get("lineno", 0)):
+        _add_gpu(gpus, item)
+    missing: List[str] = []
+    for b in banners:
+        lib = b.get("library")
+        if lib and lib not in missing:
+            missing.append(lib)
+    evidence = sorted(_evidence(banners) + [a for a in asked if a["gpu"] != "found"], key=lambda e: e["lineno"])
+    if env.get("Is CUDA available") in ("Yes", "No"):  # collect_env before PyTorch 1.6 said Yes/No
+        env["Is CUDA available"] = "True" if env["Is CUDA available"] == "Yes" else "False"
+    if env.get("Is CUDA available") in ("True", "False"):
+        line_no = next((i + 1 for i, line in enumerate(lines) if line.strip().startswith("Is CUDA available:")), 0)
+        evidence.append({"lineno": line_no, "gpu": "used" if env["Is CUDA available"] == "True" else "none",
+                         "line": f"Is CUDA available: {env['Is CUDA available']}", "kind": "collect-env",
+                         "backend": "pytorch", "cpu_build": env.get("CUDA used to build PyTorch") is None
+                         and "CUDA used to build PyTorch" in env, "says": "torch.utils.collect_env"})
+        evidence.sort(key=lambda e: e["lineno"])
+    cudnn_version = next((b["cudnn_version"] for b in reversed(banners) if b.get("cudnn_version")), None)
+    cudnn_version = cudnn_version or _dll_suffix(env.get("cuDNN version"))
+    cudnn = next((b["cudnn"] for b in reversed(banners) if "cudnn" in b), None)
+    supported = next((b["supported"] for b in banners if b.get("supported")), None)
+    errors = [b["error"] for b in banners if b.get("error")]
+    crashed = _import_failure(lines, banners)
+    if crashed:
+        errors.append(crashed)
+    cc = next((g["compute_capability"] for g in gpus if g.get("compute_capability")), None)
+    frameworks = _frameworks(lines, banners)
+    return {
+        "framework": frameworks[0] if frameworks else None,
+        "frameworks": frameworks,
+        "gpus": gpus,
+        "compute_capability": cc,
+        "missing_libraries": missing,
+        "cudnn": cudnn if cudnn is not None else (True if cudnn_version else None),
+        "cudnn_version": cudnn_version,
+        "cuda_version": env.get("CUDA runtime version") or env.get("CUDA used to build PyTorch"),
+        "driver_version": env.get("Nvidia driver version"),
+        "framework_version": env.get("PyTorch version"),
+        "supported_architectures": supported,
+        "collect_env": {k: v for k, v in env.items() if not k.startswith("_")} or None,
+        "error": errors[0] if errors else None,
+        "evidence": evidence,
+    }
+
+
+def _dll_suffix(version: Optional[str]) -> Optional[str]:
+    """TensorFlow's Windows build info names the DLL, ``64_8`` for cudnn64_8.dll: cuDNN 8."""
+    m = re.match(r"^64_(\d+)$", version or "")
+    return m.group(1) if m else version
+
+
+MARKERS = (("PyTorch version:", 0.3), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3),
+           ("GPU models and configuration", 0.2))
+#: environment reports that embed another tool's output (jax.print_environment_info runs nvidia-smi):
+#: the report is what was pasted, so it wins a tie with the embedded tool
+ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
+               (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)))
+
+
+def detect(text: Any) -> float:
+    """High when framework lines say something about the device and no epoch is printed."""
+    try:
+        lines = _lines(common.to_text(text)[:2_000_000])[:5000]
+        if any(EPOCH_LINE.match(line) for line in lines):
+            return 0.0  # a training run: the training-log kind reads its banners too
+        head = "\n".join(lines[:2000])
+        if any(common.marker_score(head, markers) >= 1.0 for markers in ENV_REPORTS):
+            return 1.0
+        score = common.marker_score(head, MARKERS)
+        banners = [b for b in log_banners.scan(lines) if b.get("kind") not in ("dbn-fitting", "dbn-layers")]
+        if any(b.get("kind") != "keras-backend" for b in banners) or _asked(lines):
+            score = max(score, 0.6)
+        elif banners or sum(1 for line in lines[:2000] for _n, p in FRAMEWORK_MARKERS if p.search(line[:500])) >= 3:
+            score = max(score, 0.35)
+        return round(min(score, 0.95), 2)
+    except Exception:  # noqa: BLE001 - detect must never raise
+        return 0.0
+
+
+def _parse(text: str) -> Dict[str, Any]:
+    lines = _lines(text)
+    banners = log_banners.scan(lines)
+    out: Dict[str, Any] = common.base_result(KIND)
+    out.update(summary(lines, banners))
+    if any("Driver Version:" in line and "NVIDIA-SMI" in line for line in lines[:5000]):
+        from . import nvidia_smi  # an environment report that ran nvidia-smi (jax.print_environment_info)
+        smi = nvidia_smi.parse("\n".join(lines))
+        out["nvidia_smi"] = {k: smi.get(k) for k in ("driver_version", "cuda_version")}
+        out["nvidia_smi"]["gpus"] = [g.get("name") for g in smi.get("gpus") or []]
+        out["driver_version"] = out["driver_version"] or smi.get("driver_version")
+        out["cuda_version"] = out["cuda_version"] or smi.get("cuda_version")
+        if not out["gpus"]:
+            out["gpus"] = [{"index": str(g.get("index")), "name": g.get("name"), "compute_capability": None,
+                            "minimum": None, "rejected": False} for g in smi.get("gpus") or [] if g.get("name")]
+    out["banners"] = banners
+    out["signals"] = [b["line"] for b in banners if b.get("signal")]
+    out["lines"] = len(lines)
+    return out
+
+
+parse = common.guarded(KIND, _parse)

@@ -1,0 +1,114 @@
+"""checks.frameworks: "can the framework use the GPU?" judged from a framework log's evidence.
+
+The verdict rules are tested on evidence lists (the facts the parser hands over), and end to end
+on real pastes from tests/data/realworld (their sources are in each folder's SOURCES.md).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pytest_dlready.checks import frameworks, tool_outputs
+from pytest_dlready.parsers import framework_log
+from pytest_dlready.results import Status
+
+REAL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "realworld")
+
+
+def ev(lineno, gpu, **kw):
+    return dict(lineno=lineno, gpu=gpu, line=kw.pop("line", f"line {lineno}"), **kw)
+
+
+def test_the_last_decisive_line_wins_in_log_order():
+    parsed = {"evidence": [ev(9, "used", index="0"), ev(2, "none", kind="dlopen-failed")]}
+    usable, deciding = frameworks.gpu_usable(parsed)
+    assert usable is True and deciding["lineno"] == 9  # sorted by line, not by list order
+    parsed = {"evidence": [ev(1, "used", index="0"), ev(5, "none", kind="fallback")]}
+    assert frameworks.gpu_usable(parsed)[0] is False
+
+
+def test_a_refused_gpu_stays_refused_when_pytorch_then_says_available():
+    parsed = {"evidence": [ev(1, "rejected", backend="pytorch", name="NVIDIA GeForce RTX 5090"),
+                           ev(7, "used", backend="pytorch", kind="is_available")]}
+    usable, deciding = frameworks.gpu_usable(parsed)
+    assert usable is False and deciding["lineno"] == 1
+
+
+def test_another_gpu_used_after_one_was_refused_is_usable():
+    parsed = {"evidence": [ev(1, "rejected", backend="tensorflow", index="1"),
+                           ev(3, "used", backend="tensorflow", index="0")]}
+    assert frameworks.gpu_usable(parsed)[0] is True
+    parsed["evidence"][1]["index"] = "1"  # the same GPU "used" later is still the refused one
+    assert frameworks.gpu_usable(parsed)[0] is False
+
+
+def test_a_log_that_says_nothing_is_unknown_and_a_skip_never_a_fail():
+    assert frameworks.gpu_usable({"evidence": []}) == (None, None)
+    assert frameworks.gpu_usable({}) == (None, None)
+    (finding,) = frameworks.framework_findings({"framework": "theano", "evidence": []})
+    assert finding.status is Status.SKIP and finding.code == "DLR-FW-UNDECIDED"
+
+
+def test_an_error_before_any_device_line_is_a_fail_that_quotes_it():
+    parsed = {"framework": "gnumpy", "evidence": [],
+              "error": {"name": "syntax-error", "message": "SyntaxError: Missing parentheses in call to 'print'"}}
+    (finding,) = frameworks.framework_findings(parsed)
+    assert finding.status is Status.FAIL and finding.code == "DLR-FW-ERROR"
+    assert "needs Python 2.7" in finding.message and "Missing parentheses" in finding.message
+
+
+@pytest.mark.parametrize("library,says", [
+    ("cudart64_110.dll", "CUDA 11.x runtime"),
+    ("cudart64_101.dll", "CUDA 10.1 runtime"),
+    ("libcudart.so.12", "CUDA 12 runtime"),
+    ("cudnn64_8.dll", "cuDNN 8"),
+    ("libcudnn.so.8", "cuDNN 8"),
+    ("libcudnn_ops_infer.so.8", "cuDNN 8"),
+    ("nvcuda.dll", ""),
+])
+def test_a_missing_library_name_says_which_version_is_wanted(library, says):
+    assert says in frameworks.library_hint(library) if says else frameworks.library_hint(library) == ""
+
+
+def test_collect_env_driver_older_than_the_build_needs():
+    parsed = {"collect_env": {"CUDA used to build PyTorch": "10.2", "Nvidia driver version": "418.67", "OS": "Ubuntu"}}
+    assert "418.67 is older" in frameworks.driver_too_old(parsed)
+    parsed["collect_env"]["Nvidia driver version"] = "450.80.02"
+    assert frameworks.driver_too_old(parsed) is None
+    assert frameworks.driver_too_old({"collect_env": {"Nvidia driver version": "418.67"}}) is None  # unknown build
+
+
+def test_tensorflow_windows_build_info_dll_suffix_is_the_cudnn_major():
+    parsed = framework_log.parse("PyTorch version: 2.0\nIs CUDA available: True\ncuDNN version: 64_8\n")
+    assert parsed["cudnn_version"] == "8"
+    parsed = framework_log.parse("PyTorch version: 2.0\nIs CUDA available: True\ncuDNN version: 8902\n")
+    assert parsed["cudnn_version"] == "8902"
+
+
+@pytest.mark.parametrize("rel,usable,code,words", [
+    ("tensorflow/tf1.x_docker_gt750m_found_device_ignoring_cc3.0.log", False, "DLR-FW-GPU-UNSUPPORTED",
+     "compute capability 3.0 below the minimum 3.5"),
+    ("tensorflow/tf2.8_win10_rtx3090_created_device_truncated.log", True, "DLR-FW-OK", "cuDNN 8"),
+    ("pytorch_jax/torch_rtx3080_laptop_sm86_not_compatible_userwarning.log", False, "DLR-FW-GPU-UNSUPPORTED",
+     "this build supports sm_37 sm_50 sm_60 sm_70"),
+    ("pytorch_jax/torch1.6_collect_env_rhel7_2x_v100_cuda_no_driver418.log", False, "DLR-FW-NO-DRIVER",
+     "418.67 is older than this build's CUDA 10.2 needs"),
+    ("pytorch_jax/jax_warning_cuda_enabled_jaxlib_not_installed_falling_back_to_cpu.log", False, "DLR-FW-CPU-BUILD",
+     "CPU-only build"),
+    ("theano_cntk_gnumpy/theano0.9_gpuarray_win_gtx750ti_cudnn5110_check_says_cpu.log", True, "DLR-FW-OK",
+     "GeForce GTX 750 Ti, cuDNN 5110"),
+    ("theano_cntk_gnumpy/keras_cntk_win_selected_cpu_gpu_not_detected_userwarning.log", False, "DLR-FW-CPU",
+     "cntk runs on the CPU"),
+    ("theano_cntk_gnumpy/cudamat_deepnet_cuda_set_device_no_cuda_capable_device.log", False, "DLR-FW-NO-DRIVER",
+     "no CUDA-capable device"),
+    ("theano_cntk_gnumpy/gnumpy_py36_win_syntaxerror_print_nolearn_dbn.log", None, "DLR-FW-ERROR", "needs Python 2.7"),
+])
+def test_real_pastes_get_the_verdict_and_the_reason(rel, usable, code, words):
+    with open(os.path.join(REAL, rel), "rb") as fh:
+        result = tool_outputs.read(fh.read(), source=os.path.basename(rel))
+    assert result["kind"] == "framework-log"
+    assert result["gpu_usable"] is usable
+    first = result["findings"][0]
+    assert first["code"] == code and words in first["message"], first
+    assert first["status"] == ("pass" if usable else "skip" if usable is None and code == "DLR-FW-UNDECIDED" else "fail")
