@@ -14,17 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import judged
-from pytest_dlready.parsers import bandwidthtest, devicequery, identify, macos, nvcc, nvidia_smi
+from pytest_dlready.parsers import bandwidthtest, devicequery, framework_log, identify, logs, macos, nvcc, nvidia_smi
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "tools")
-FILES = sorted(glob.glob(os.path.join(DATA, "*", "*.txt")))
+REALWORLD = os.path.join(os.path.dirname(DATA), "realworld")
+FILES = sorted(glob.glob(os.path.join(DATA, "*", "*.txt")) + [
+    f for f in glob.glob(os.path.join(REALWORLD, "*", "*")) if not f.endswith((".md", ".json"))])
 TEXTS = []
 for _path in FILES:
-    with open(_path, encoding="utf-8") as _handle:
-        TEXTS.append(_handle.read())
+    with open(_path, "rb") as _handle:
+        TEXTS.append(_handle.read().decode("utf-8", errors="replace"))
 RAW = [devicequery._parse, bandwidthtest._parse, nvidia_smi._parse, nvcc._parse,
-       macos._parse_kextstat, macos._parse_system_profiler, macos._parse_pmset]
-DETECTORS = [devicequery.detect, bandwidthtest.detect, nvidia_smi.detect, nvcc.detect, macos.detect]
+       macos._parse_kextstat, macos._parse_system_profiler, macos._parse_pmset, framework_log._parse, lambda text: logs._parse(text, "the log")]
+DETECTORS = [devicequery.detect, bandwidthtest.detect, nvidia_smi.detect, nvcc.detect, macos.detect,
+             framework_log.detect, logs.detect]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -45,7 +48,7 @@ def run_all(text):
     check(identify.parse_any(text))
 
 
-@pytest.mark.parametrize("index", range(len(TEXTS)), ids=[os.path.relpath(p, DATA) for p in FILES])
+@pytest.mark.parametrize("index", range(len(TEXTS)), ids=[os.path.relpath(p, os.path.dirname(DATA)) for p in FILES])
 def test_truncation_at_every_line(index):
     lines = TEXTS[index].splitlines(keepends=True)
     for cut in range(len(lines) + 1):
@@ -108,6 +111,21 @@ LINE_BITS = st.sampled_from([
     "name, memory.total [MiB]", "x, 1 MiB", "Graphics/Displays:", "    Y:", "      VRAM (Total): 9999999 GB",
     "Currently in use:", " sleep   x", "  1 0 0x0 0x0 0x0 com.nvidia.CUDA (", "Cuda compilation tools, release 1.2, V",
     "deviceQuery, CUDA Driver = CUDART, NumDevs = x, = , ,", "> Peer access from  (GPU) ->  (GPU) : ",
+    # framework start-up lines, whole and broken
+    "Found device 0 with properties:", "name: ", "major: 99999999999999999999 minor: ", "pciBusID: 0000:01:00.0 name: x",
+    "Ignoring visible gpu device (device: 0, name: , pci bus id: ) with Cuda c", "ompute capability . The minimum",
+    "Could not load dynamic library ''; dlerror:", "Couldn't open CUDA library .", ": cannot open shared object file",
+    " with CUDA capability sm_ is not compatible with the current PyTorch installation.",
+    "The current PyTorch install supports CUDA capabilities sm_", "Found GPU0  which is of cuda capability .",
+    "PyTorch no longer supports this GPU because it is too old.", "Is CUDA available: Yes", "Is CUDA available: True",
+    "GPU models and configuration:", "GPU 0: ", "cuDNN version: Probably one of the following:", "libcudnn.so.",
+    "CUDA used to build PyTorch: 99.9", "Nvidia driver version: 1", ">>> torch.cuda.is_available()", "False",
+    "tf.config.list_physical_devices('GPU')", "[]", "Num GPUs Available:  0", "[CpuDevice(id=0)]", "[CudaDevice(id=0)]",
+    "jax.devices (1 total, 1 local): [GpuDevice(id=0, process_index=0)]", "jaxlib: 0", "failed call to cuInit: CUDA_ERROR_",
+    "Created device /job:localhost/replica:0/task:0/device:GPU:0 with 1 MB memory:  -> device: 0, name: (",
+    "Traceback (most recent call last):", "ImportError: libcudart.so.1: cannot open shared object file",
+    "Using gpu device 0: (CNMeM is enabled, cuDNN )", "Mapped name None to device cuda0: ", "Selected CPU as the process wide default device.",
+    "gnumpy: failed to import cudamat. Using npmat instead. No GPU will be used.",
 ])
 
 
@@ -119,7 +137,7 @@ def test_shuffled_fragments(parts):
 
 def test_bytes_and_non_str_inputs():
     for value in (b"\xff\xfe\x00garbage", None, 12345, b"Result = PASS"):
-        for parse in (devicequery.parse, bandwidthtest.parse, nvidia_smi.parse, nvcc.parse, macos.parse):
+        for parse in (devicequery.parse, bandwidthtest.parse, nvidia_smi.parse, nvcc.parse, macos.parse, framework_log.parse):
             check(parse(value))
         check(identify.parse_any(value))
 

@@ -18,8 +18,12 @@ from pytest_dlready.cli import parse as parse_cli
 from pytest_dlready.parsers import common
 
 TOOLS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "tools")
-FILES = sorted(f for f in glob.glob(os.path.join(TOOLS, "*", "*")) if not f.endswith(".md"))
-KEYS = ("driver_version", "cuda_version", "nvidia_smi_version", "version", "release", "error", "status")
+REALWORLD = os.path.join(os.path.dirname(TOOLS), "realworld")
+#: every recorded tool output, and every real output of the never-tuned-against corpus (tests/data/realworld)
+FILES = sorted(f for f in glob.glob(os.path.join(TOOLS, "*", "*")) + glob.glob(os.path.join(REALWORLD, "*", "*"))
+               if not f.endswith((".md", ".json")))
+KEYS = ("driver_version", "cuda_version", "nvidia_smi_version", "version", "release", "error", "status",
+        "framework", "gpu_usable", "cudnn_version", "compute_capability")
 
 
 def signature(result):
@@ -28,6 +32,8 @@ def signature(result):
         if isinstance(result.get(key), list):
             sig[key] = len(result[key])
             sig[key + "_names"] = [str(d.get("name", "")).strip() for d in result[key] if isinstance(d, dict)]
+    if isinstance(result.get("missing_libraries"), list):
+        sig["missing_libraries"] = sorted(result["missing_libraries"])
     for key in KEYS:
         value = result.get(key)
         if isinstance(value, (str, int, float)) or value is None:
@@ -75,7 +81,7 @@ def test_every_recorded_output_survives_each_way_of_pasting(tmp_path, way):
         pasted = TEXT_WAYS[way](text) if way in TEXT_WAYS else BYTE_WAYS[way](text)
         got = signature(_read_file(tmp_path, pasted))
         if got != want:
-            lost.append(f"{os.path.relpath(path, TOOLS)}: {want} -> {got}")
+            lost.append(f"{os.path.relpath(path, os.path.dirname(TOOLS))}: {want} -> {got}")
     assert not lost, f"re-pasted as {way}:\n" + "\n".join(lost)
 
 
@@ -210,15 +216,18 @@ def test_named_pipe_without_writer_is_an_error_not_a_hang(tmp_path, monkeypatch)
     assert parse_cli.parse_file(fifo)["format"] == "version"
 
 
-@pytest.mark.parametrize("name, status, says", [
-    ("tf_59963_gtx1050_created_device.log", "pass", "tensorflow uses cuda:0 (NVIDIA GeForce GTX 1050)"),
-    ("keras_9420_cntk_selected_cpu.log", "warn", "cntk uses cpu"),
-    ("tf_17445_k2000m_ignored_no_epochs.log", "warn", "uses cpu (Quadro K2000M)"),
+@pytest.mark.parametrize("name, status, code, says", [
+    ("tf_59963_gtx1050_created_device.log", "pass", "DLR-FW-OK", "tensorflow uses the GPU: NVIDIA GeForce GTX 1050, compute capability 6.1"),
+    ("keras_9420_cntk_selected_cpu.log", "fail", "DLR-FW-CPU", "cntk runs on the CPU (CNTK selected the CPU)"),
+    ("tf_17445_k2000m_ignored_no_epochs.log", "fail", "DLR-FW-GPU-UNSUPPORTED",
+     "tensorflow refuses Quadro K2000M (compute capability 3.0 below the minimum 3.5)"),
 ])
-def test_a_framework_startup_log_is_read_without_kind(name, status, says):
-    """Issue 11: TensorFlow/CNTK startup lines pasted into issues were 'unknown'; now they say which device was taken."""
+def test_a_framework_startup_log_is_read_without_kind(name, status, code, says):
+    """Issue 11: TensorFlow/CNTK startup lines pasted into issues were 'unknown'; now they are a
+    framework log that says whether the GPU is usable, and why not."""
     result = parse_cli.parse_file(os.path.join(os.path.dirname(TOOLS), "logs", "issues", name))
-    assert result["kind"] == "training-log"
-    startup = [f for f in result["findings"] if f["code"] == "DLR-LOG-STARTUP"]
-    assert [f["status"] for f in startup] == [status] and says in startup[0]["message"], result["findings"]
+    assert result["kind"] == "framework-log"
+    assert result["gpu_usable"] is (status == "pass")
+    assert [(f["status"], f["code"]) for f in result["findings"]] == [(status, code)], result["findings"]
+    assert says in result["findings"][0]["message"]
     assert not [f for f in result["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"]

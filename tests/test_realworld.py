@@ -1,0 +1,92 @@
+"""Real outputs people pasted publicly (tests/data/realworld) read as a person reads them.
+
+Each folder's ``expected.json`` was written by reading the text, never by running this project
+(tests/data/realworld/README.md). ``benchmarks/bench_parse_accuracy.py`` scores the whole corpus
+(and its held-out part); here every file is a test of its own, so a regression names the file and
+the field. The corpus layout itself is checked too: one expectation and one SOURCES.md row per file.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "tests", "data", "realworld")
+_spec = importlib.util.spec_from_file_location("bench_parse_accuracy",
+                                               os.path.join(ROOT, "benchmarks", "bench_parse_accuracy.py"))
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)  # type: ignore[union-attr]
+
+CASES = list(bench.cases(CORPUS))
+FOLDERS = sorted(d for d in os.listdir(CORPUS) if os.path.isdir(os.path.join(CORPUS, d)))
+# an address, or a repository file as "owner/name: path"
+SOURCE = re.compile(r"https?://\S+|\b[\w.-]+/[\w.-]+: \S+")
+TOOLS = {"nvidia-smi", "deviceQuery", "bandwidthTest", "nvcc", "framework-log", "training-log"}
+
+
+@pytest.mark.parametrize("rel,path,expect", CASES, ids=[c[0] for c in CASES])
+def test_real_output_reads_as_a_person_reads_it(rel, path, expect):
+    wrong = bench.check_file(path, expect)
+    assert not wrong, f"{rel}: " + "; ".join(wrong)
+
+
+def test_corpus_is_large_and_covers_every_class():
+    tools = {}
+    for _, _, expect in CASES:
+        tools[expect["tool"]] = tools.get(expect["tool"], 0) + 1
+    assert len(CASES) >= 100
+    assert set(tools) == TOOLS, tools
+    frameworks = {e.get("framework") for _, _, e in CASES if e.get("framework")}
+    assert {"tensorflow", "pytorch", "theano", "cntk", "jax", "gnumpy"} <= frameworks
+
+
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_every_file_has_one_expectation_and_one_source(folder):
+    base = os.path.join(CORPUS, folder)
+    files = sorted(f for f in os.listdir(base) if f not in ("SOURCES.md", "expected.json"))
+    with open(os.path.join(base, "expected.json"), encoding="utf-8") as fh:
+        entries = json.load(fh)
+    named = [e["file"] for e in entries]
+    assert sorted(named) == files, "expected.json and the folder disagree"
+    assert all(e.get("tool") in TOOLS for e in entries)
+    assert all(set(e) <= set(bench.KEYS) | {"file", "note"} for e in entries), "unknown expectation key"
+    with open(os.path.join(base, "SOURCES.md"), encoding="utf-8") as fh:
+        rows = [line for line in fh if line.startswith("| ") and not line.startswith(("| file", "|---"))]
+    for name in files:
+        hits = [r for r in rows if r.startswith(f"| {name} |") or r.startswith(f"| `{name}` |")]
+        assert len(hits) == 1, f"{folder}/{name}: {len(hits)} SOURCES.md rows"
+        assert SOURCE.search(hits[0].rstrip().rstrip("|").rsplit("|", 1)[-1]), \
+            f"{folder}/{name}: its SOURCES.md row names no address or repository file"
+
+
+def test_split_is_stable_and_blind_folders_are_held_out():
+    assert bench.split_of("heldout_mix/a.txt") == "heldout"
+    assert bench.split_of("heldout_mix2/b.log") == "heldout"
+    splits = [bench.split_of(rel) for rel, _, _ in CASES]
+    assert splits == [bench.split_of(rel) for rel, _, _ in CASES]  # a hash, not a draw
+    others = [s for (rel, _, _), s in zip(CASES, splits) if not rel.startswith("heldout")]
+    assert 0.2 < others.count("heldout") / len(others) < 0.45  # about one in three
+
+
+def test_score_compares_fields_as_a_person_would():
+    assert bench.same("gpus", ["GeForce  GTX 1080"], ["geforce gtx 1080"])
+    assert not bench.same("gpus", ["GeForce GTX 1080"], None)
+    assert not bench.same("gpus", ["A", "A"], ["A"])  # a GPU lost is wrong, even with the right name
+    assert bench.same("driver_version", "V11.8", "11.8")
+    assert not bench.same("gpu_usable", False, None)  # unknown is not "no"
+    assert bench.same("missing_libraries", ["b.dll", "a.dll"], ["a.dll", "b.dll"])
+    assert bench.same("epochs", 0, None)
+
+
+def test_benchmark_exits_non_zero_on_a_miss(tmp_path, capsys):
+    folder = tmp_path / "heldout_x"
+    folder.mkdir()
+    (folder / "smi.txt").write_text("GPU 0: Tesla T4 (UUID: GPU-1)\n", encoding="utf-8")
+    (folder / "expected.json").write_text(json.dumps([{"file": "smi.txt", "tool": "nvidia-smi", "gpus": ["Tesla V100"]}]))
+    assert bench.main(["--show", "--corpus", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "WRONG heldout_x/smi.txt" in out and "0/1" in out
