@@ -93,3 +93,25 @@ def test_findings_from_parsed_fields():
     idle = dict(parsed["gpus"][0], pstate="P8", throttle_reasons=["Idle"], display_active=False,
                 pcie={"gen_current": 1, "gen_max": 4, "width_current": 16, "width_max": 16})
     assert {f.code for f in T.nvidia_smi_findings({"gpus": [idle]})} == {T.SMI_OK}   # gen 1 at P8 is power saving
+
+
+REAL = os.path.join(os.path.dirname(__file__), "data", "realworld", "heldout_r3_tools")
+
+
+def test_q_x_xml_reads_the_gpus_whatever_the_layout():
+    with open(os.path.join(REAL, "nvidia-smi_q_x_xml_390.157_geforce_410m_truncated.txt"), encoding="utf-8") as fh:
+        text = fh.read()
+    for variant in (text, "".join(line.strip() for line in text.splitlines()[1:]),  # one line, as a script prints it
+                    text.replace("\n", "\r\n"), text[:text.index("<serial>")]):       # CRLF; cut early
+        parsed = smi.parse(variant)
+        assert parsed["format"] == "xml" and parsed["driver_version"] == "390.157"
+        assert [(g["name"], g["bus_id"], g["persistence_mode"]) for g in parsed["gpus"]] == [
+            ("GeForce 410M", "00000000:01:00.0", False)]
+    assert smi.detect(text) >= 0.9
+
+
+def test_a_table_cut_after_the_first_cell_of_a_gpu_row_keeps_the_gpu():
+    with open(os.path.join(REAL, "nvidia-smi_435.21_rtx208x_vm_cut_early.txt"), encoding="utf-8") as fh:
+        parsed = smi.parse(fh.read())
+    assert [(g["index"], g["name"], g["persistence_mode"]) for g in parsed["gpus"]] == [(0, "GeForce RTX 208...", False)]
+    assert parsed["driver_version"] == "435.21" and parsed["cuda_version"] == "10.1"

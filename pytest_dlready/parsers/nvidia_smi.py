@@ -37,6 +37,8 @@ VERSION_KEYS = {"NVIDIA-SMI": "nvidia_smi_version", "NVML": "nvml_version", "DRI
 HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+(?:Driver|KMD) Version:\s*([\d.]+|N/A)(?:\s+CUDA (?:UMD )?Version:\s*([\d.]+|N/A|ERR!))?")
 QLOG = re.compile(r"=+NVSMI LOG=+")
 GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*(\S+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
+#: a first row cut after its first cell (a paste that stops there, an excerpt)
+GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*$")
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
@@ -56,7 +58,7 @@ MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI version", 0.8), ("NVML version", 0.3
 
 def detect(text: Any) -> float:
     text = common.to_text(text)[:200000]
-    if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text:
+    if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text or "<nvidia_smi_log>" in text[:5000]:
         return 0.95
     head = common.lines_of(text[:20000])[:50]
     if any(p.search(line) for p, name in FAILURES[4:] for line in head):  # device handle, older no-driver wordings
@@ -102,6 +104,17 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
                        bus_id=m.group(4) if BUS_ID.match(m.group(4)) else None,  # "N/A" on Jetson, redacted "xxxx"
                        display_active=common.yes_no(m.group(5)),
                        ecc_uncorrected=common.integer(m.group(6)))
+            if m.group(3) in ("WDDM", "TCC", "MCDM"):
+                gpu["driver_model"] = m.group(3)
+            else:
+                gpu["persistence_mode"] = common.yes_no(m.group(3))
+            out["gpus"].append(gpu)
+            known.append(i)
+            continue
+        m = GPU_ROW1_CUT.match(line)
+        if m and not in_procs:
+            gpu = _gpu()
+            gpu.update(index=int(m.group(1)), name=m.group(2).strip())
             if m.group(3) in ("WDDM", "TCC", "MCDM"):
                 gpu["driver_model"] = m.group(3)
             else:
@@ -314,6 +327,79 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
     return known
 
 
+XML_ROOT = re.compile(r"<nvidia_smi_log>")
+#: a tag or the text between tags (linear: no nesting in the pattern, each text run read once)
+XML_TOKEN = re.compile(r"<(/?)(\w+)([^<>]*?)(/?)>|([^<]+)")
+XML_ID = re.compile(r"\bid=\"([^\"]*)\"")
+#: (path under <gpu>, field, converter) for ``nvidia-smi -q -x``
+XML_FIELDS = {
+    ("product_name",): ("name", str.strip),
+    ("fb_memory_usage", "total"): ("memory_total_mib", common.integer),
+    ("fb_memory_usage", "used"): ("memory_used_mib", common.integer),
+    ("persistence_mode",): ("persistence_mode", lambda v: common.yes_no({"Enabled": "On", "Disabled": "Off"}.get(v.strip(), v))),
+    ("display_active",): ("display_active", lambda v: common.yes_no({"Enabled": "On", "Disabled": "Off"}.get(v.strip(), v))),
+    ("display_mode",): ("display_mode", str.strip),
+    ("compute_mode",): ("compute_mode", str.strip),
+    ("performance_state",): ("pstate", str.strip),
+    ("driver_model", "current_dm"): ("driver_model", str.strip),
+    ("temperature", "gpu_temp"): ("temperature_c", common.integer),
+    ("power_readings", "power_draw"): ("power_draw_w", common.number),
+    ("gpu_power_readings", "power_draw"): ("power_draw_w", common.number),
+    ("power_readings", "power_limit"): ("power_limit_w", common.number),
+    ("gpu_power_readings", "current_power_limit"): ("power_limit_w", common.number),
+    ("utilization", "gpu_util"): ("utilization_gpu_pct", common.integer),
+}
+XML_PCIE = {("pcie_gen", "current_link_gen"): "gen_current", ("pcie_gen", "max_link_gen"): "gen_max",
+            ("link_widths", "current_link_width"): "width_current", ("link_widths", "max_link_width"): "width_max"}
+
+
+def _parse_xml(lines: List[str], out: Dict[str, Any]) -> None:
+    """``nvidia-smi -q -x``, read as a stream of tags (one per line or many, a cut paste keeps what it has).
+
+    No XML library: a paste is rarely well-formed (cut, prompts around it), and nothing here resolves
+    entities or DTDs."""
+    stack: List[str] = []
+    gpu: Optional[Dict[str, Any]] = None
+    text = ""
+    for m in XML_TOKEN.finditer("\n".join(line[:common.MAX_LINE] for line in lines)):
+        closing, tag, attrs, empty, chunk = m.groups()
+        if chunk is not None:
+            text += chunk
+            continue
+        if not closing:
+            text = ""
+            if empty:
+                continue
+            stack.append(tag)
+            if tag == "gpu" and stack[:1] == ["nvidia_smi_log"]:
+                gpu = _gpu()
+                bus = XML_ID.search(attrs or "")
+                gpu.update(index=len(out["gpus"]), bus_id=bus.group(1) if bus else None)
+                out["gpus"].append(gpu)
+            continue
+        if tag not in stack:
+            continue
+        value = text.strip()
+        text = ""
+        path = tuple(stack[stack.index("gpu") + 1:]) if "gpu" in stack else ()
+        while stack and stack.pop() != tag:
+            pass
+        if tag == "gpu":
+            gpu = None
+            continue
+        if value in ("N/A", "[N/A]", "Not Supported", "[Not Supported]", ""):
+            continue
+        if gpu is None:
+            if len(stack) == 1 and tag in ("driver_version", "cuda_version"):
+                out[tag] = value
+            continue
+        if path in XML_FIELDS:
+            field, convert = XML_FIELDS[path]
+            gpu[field] = convert(value)
+        elif path[-2:] in XML_PCIE and "pci" in path:
+            gpu["pcie"][XML_PCIE[path[-2:]]] = common.integer(value)
+
+
 def _parse(text: str) -> Dict[str, Any]:
     lines = common.lines_of(text)
     out: Dict[str, Any] = common.base_result(KIND)
@@ -325,7 +411,10 @@ def _parse(text: str) -> Dict[str, Any]:
             if m and out["error"] is None:
                 out["error"] = {"name": name, "message": line.strip()[:300]}
     joined = "\n".join(lines[:5000])
-    if QLOG.search(joined):
+    if XML_ROOT.search(joined):
+        out["format"] = "xml"
+        _parse_xml(lines, out)
+    elif QLOG.search(joined):
         out["format"] = "query"
         _parse_q(lines, out)
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined:
