@@ -112,3 +112,53 @@ def test_real_pastes_get_the_verdict_and_the_reason(rel, usable, code, words):
     first = result["findings"][0]
     assert first["code"] == code and words in first["message"], first
     assert first["status"] == ("pass" if usable else "skip" if usable is None and code == "DLR-FW-UNDECIDED" else "fail")
+
+
+def _real(rel):
+    with open(os.path.join(REAL, rel), "rb") as fh:
+        return tool_outputs.read(fh.read(), source=os.path.basename(rel))
+
+
+def test_a_gpu_exception_printed_without_its_traceback_is_an_error():
+    parsed = framework_log.parse("RuntimeError: CUDA error: no kernel image is available for execution on the device\n"
+                                 "Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions.\n")
+    assert parsed["error"]["message"].startswith("RuntimeError: CUDA error: no kernel image")
+    usable, deciding = frameworks.gpu_usable(parsed)
+    assert usable is False and deciding["gpu"] == "rejected"  # no kernels for this GPU in the build
+    # a ValueError about something else is not a start-up failure
+    assert framework_log.parse("import torch\nValueError: too many values to unpack\n")["error"] is None
+
+
+def test_a_traceback_cut_before_its_exception_reads_its_last_raise():
+    result = _real("heldout_r3_modern/pytorch_win_torch_not_compiled_cuda_traceback_cut.log")
+    assert result["error"] == {"name": "AssertionError", "message": "AssertionError: Torch not compiled with C",
+                               "cut": True}
+    assert result["gpu_usable"] is False and result["findings"][0]["code"] == "DLR-FW-CPU-BUILD"
+
+
+def test_a_library_loaded_through_ctypes_that_is_not_found_is_named():
+    result = _real("heldout_r3_legacy/cudamat_windows_test_error126.log")
+    assert result["missing_libraries"] == ["libcudamat.dll"]
+    assert result["findings"][0]["code"] == "DLR-FW-MISSING-LIB"
+
+
+def test_device_lib_listings_name_every_gpu_even_on_one_line():
+    result = _real("heldout_r3_modern/tf_repl_device_lib_two_rtx2080super_desc.log")
+    assert [(g["index"], g["name"], g["compute_capability"]) for g in result["gpus"]] == [
+        ("0", "NVIDIA GeForce RTX 2080 SUPER", "7.5"), ("1", "NVIDIA GeForce RTX 2080 SUPER", "7.5")]
+    result = _real("heldout_r3_modern/tf_directml_device_lib_dml_rtx2080super.log")
+    assert result["kind"] == "framework-log" and result["gpu_usable"] is True
+    assert result["driver_version"] == "27.21.14.7025"  # DirectML: the Windows driver-store version
+
+
+@pytest.mark.parametrize("rel,code", [
+    ("heldout_r3_legacy/cntk_linux_source_build_gpu0_invalid_buildinfo.log", "DLR-FW-NO-DRIVER"),
+    ("heldout_r3_modern/jax_notebook_cuda_backend_failed_unable_to_load_cuda.log", "DLR-FW-CPU"),
+    ("heldout_r3_legacy/theano_gpuarray_pygpu_too_old_nonetype.log", "DLR-FW-CPU"),
+    # a REPL traceback of <stdin> quotes no source line: the line after the frame is the exception
+    ("heldout_r3_modern/pytorch_wsl2_repl_is_available_true_devices_busy.log", "DLR-FW-NO-DRIVER"),
+])
+def test_frameworks_that_give_up_on_the_gpu_say_so(rel, code):
+    result = _real(rel)
+    assert result["gpu_usable"] is False and result["error"]
+    assert result["findings"][0]["code"] == code, result["findings"][0]

@@ -193,3 +193,20 @@ def test_to_run_result_carries_epochs_time_and_signals():
     assert run.device_used == "cuda:0" and run.signals and run.source == "replay:gpu.log"
     empty = to_run_result(logs.parse("nothing here", source="x.log"), "w", "b", "gpu")
     assert not empty.ok and "x.log" in empty.error
+
+
+REAL = os.path.join(HERE, "data", "realworld", "heldout_r3_legacy")
+
+
+def test_nolearn_lasagne_epoch_tables_both_layouts():
+    with open(os.path.join(REAL, "nolearn_lasagne_convnet_epoch_table_6.log"), encoding="utf-8") as fh:
+        result = logs.parse(fh.read())
+    assert result["formats"] == ["nolearn-lasagne"] and len(result["epochs"]) == 6 and not result["truncated"]
+    assert result["epochs"][0] == {"epoch": 1, "seconds": 11.24, "loss": 0.50873, "val_loss": 0.60935,
+                                   "val_accuracy": 0.79269}
+    assert result["total_seconds"] == pytest.approx(70.35)
+    with open(os.path.join(REAL, "nolearn_lasagne_nan_epoch_table_cut.log"), encoding="utf-8") as fh:
+        result = logs.parse(fh.read())
+    assert [e["seconds"] for e in result["epochs"]] == [93.6, 93.2, 109.9]  # the "|" layout, NaN losses
+    assert result["epochs"][0]["loss"] is None and result["epochs"][0]["val_accuracy"] == pytest.approx(0.735)
+    assert result["truncated"]  # stops in row 4

@@ -187,7 +187,8 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
     elif kind == "cudamat-error" and not NO_DEVICE.search(str((e.get("error") or {}).get("message"))):
         message = f"{framework} (cudamat) stopped with a CUDA error, so it does not use the GPU: {e['line'][:200]}"
         code = FW_ERROR
-    elif kind in ("cuinit-failed", "torch-cuda-init", "cuda-driver-too-old", "cudamat-error"):
+    elif kind in ("cuinit-failed", "torch-cuda-init", "cuda-driver-too-old", "cudamat-error", "cntk-invalid-gpu",
+                  "cuda-runtime-error"):
         error = parsed.get("error") or {}
         detail = f" ({error.get('name')})" if error.get("name") else ""
         message = f"{framework} found no usable NVIDIA driver or device{detail}: {e['line'][:200]}"

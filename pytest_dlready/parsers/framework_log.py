@@ -28,11 +28,12 @@ KIND = "framework-log"
 FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.compile(pattern, re.I)) for name, pattern in (
     ("jax", r"external/org_tensorflow/"),
     ("tensorflow", r"(?<!org_tensorflow/)\btensorflow\b(?!/compiler/xla|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
-                   r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name="),
+                   r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name=|physical_device_desc|"
+                   r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices"),
     ("pytorch", r"\btorch\b|\bPyTorch\b"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
     ("cntk", r"\bcntk\b|process wide default device"),
-    ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d"),
+    ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
 ))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
@@ -42,7 +43,7 @@ KERAS_BACKEND = re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend
 EPOCH_LINE = re.compile(r"^\s*Epoch \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]")
 
 # python -m torch.utils.collect_env (and the similar lines of jax.print_environment_info)
-COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|"
+COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|CUDA version|"
                          r"Is CUDA available|CUDA runtime version|CUDA_MODULE_LOADING set to|"
                          r"GPU models and configuration|Nvidia driver version|cuDNN version|HIP runtime version|"
                          r"MIOpen runtime version|Is XNNPACK available|OS|Python version):\s*(.*)$")
@@ -152,26 +153,74 @@ FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cnt
                              re.I)
 
 
-def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """A traceback that stops the framework: its import on a CUDA library, or an exception raised in
-    the framework's own files (gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error)."""
-    if not any(line.startswith("Traceback (most recent call last)") for line in lines):
-        return None
-    for line in lines:
-        m = IMPORT_ERROR.match(line)
-        if m and log_banners.LIBRARY_NAME.search(line):
-            return {"name": "import-failed", "message": line.strip()[:300]}
-    in_framework = False
-    for line in lines:
+#: an exception line that is about the GPU, printed without its traceback (an excerpt, a log line)
+GPU_EXCEPTION = re.compile(r"CUDA|cuDNN|CUBLAS|\bGPU\b|\bdevice\b|driver|Torch not compiled", re.I)
+#: the source line of the last frame of a traceback cut before its exception: ``raise AssertionError("Torch not c``
+RAISE_LINE = re.compile(r"^\s*raise ((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\((.*)$")
+#: a library loaded through ctypes in the traceback's source lines: the one that could not be found
+CTYPES_LOAD = re.compile(r"(?:LoadLibrary|CDLL|WinDLL|cdll\.\w+)\(\s*['\"]([^'\"]+)['\"]")
+LOAD_FAILED = re.compile(r"\[Error 126\]|The specified module could not be found|cannot open shared object file|"
+                         r"image not found|Library not loaded", re.I)
+
+
+def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
+    """(first, last) line indexes of each traceback: its header to its exception line or where it stops."""
+    out: List[Tuple[int, int]] = []
+    start: Optional[int] = None
+    for i, line in enumerate(lines):
         if line.startswith("Traceback (most recent call last)"):
-            in_framework = False
-        elif FRAMEWORK_FRAME.match(line):
-            in_framework = True
-        elif in_framework:
-            m = EXCEPTION_LINE.match(line)
-            if m:
-                name = m.group(1).rsplit(".", 1)[-1]
-                return {"name": "syntax-error" if name == "SyntaxError" else name, "message": line.strip()[:300]}
+            if start is not None:
+                out.append((start, i - 1))
+            start = i
+        elif start is not None and line.strip() and not line.startswith((" ", "\t")) and i > start:
+            out.append((start, i))  # the first line at the margin after the frames: the exception
+            start = None
+    if start is not None:
+        out.append((start, len(lines) - 1))
+    return out
+
+
+def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Where a start-up stopped: an import of a CUDA library, the exception a traceback ends with
+    (preferring one raised in a framework's own files: gnumpy's Python 2 ``print`` under Python 3,
+    cudamat's CUDA error), a traceback cut before its exception (its last ``raise``), or a GPU
+    exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``)."""
+    found: List[Dict[str, Any]] = []
+    for first, last in _tracebacks(lines):
+        block = lines[first:last + 1]
+        end = block[-1]
+        for line in block:
+            m = IMPORT_ERROR.match(line)
+            if m and log_banners.LIBRARY_NAME.search(line):
+                return {"name": "import-failed", "message": line.strip()[:300]}
+        m = EXCEPTION_LINE.match(end)
+        in_framework = any(FRAMEWORK_FRAME.match(line) for line in block)
+        if m:
+            name = m.group(1).rsplit(".", 1)[-1]
+            error = {"name": "syntax-error" if name == "SyntaxError" else name, "message": end.strip()[:300]}
+            if LOAD_FAILED.search(end):
+                loaded = [c.group(1) for c in (CTYPES_LOAD.search(line) for line in block) if c]
+                if loaded:
+                    error.update(name="library-not-found", library=loaded[-1])
+            found.append(dict(error, framework_frame=in_framework))
+            continue
+        if end.startswith((" ", "\t")):  # cut before its exception line
+            code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
+                         and line.strip() and not line.startswith("Traceback")), "")
+            r = RAISE_LINE.match(code)
+            message = (f"{r.group(1).rsplit('.', 1)[-1]}: {r.group(2).strip(chr(34) + chr(39) + ')')}" if r else
+                       f"a traceback cut before its exception, in {end.strip()[:200]}")
+            found.append({"name": r.group(1).rsplit(".", 1)[-1] if r else "traceback", "message": message[:300],
+                          "cut": True, "framework_frame": in_framework})
+    if found:
+        best = next((f for f in found if f.pop("framework_frame", False)), found[0])
+        for f in found:
+            f.pop("framework_frame", None)
+        return best
+    for line in lines:
+        m = EXCEPTION_LINE.match(line)
+        if m and not line.startswith((" ", "\t")) and GPU_EXCEPTION.search(m.group(2)):
+            return {"name": m.group(1).rsplit(".", 1)[-1], "message": line.strip()[:300]}
     return None
 
 
@@ -285,6 +334,15 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     crashed = _import_failure(lines, banners)
     if crashed:
         errors.append(crashed)
+        if crashed.get("library") and crashed["library"] not in missing:
+            missing.append(crashed["library"])
+            evidence.append({"lineno": len(lines), "gpu": "none", "line": crashed["message"], "kind": "dlopen-failed",
+                             "backend": None, "name": None, "index": None, "library": crashed["library"],
+                             "cpu_build": False, "says": "a CUDA library could not be loaded", "error": crashed})
+        if crashed.get("cut"):  # the cut exception's words are output too ("Torch not compiled with C")
+            derived = [dict(b, lineno=len(lines)) for b in log_banners.scan([crashed["message"]])]
+            evidence.extend(_evidence(derived))
+        evidence.sort(key=lambda e: e["lineno"])
     cc = next((g["compute_capability"] for g in gpus if g.get("compute_capability")), None)
     frameworks = _frameworks(lines, banners)
     return {
@@ -295,14 +353,24 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         "missing_libraries": missing,
         "cudnn": cudnn if cudnn is not None else (True if cudnn_version else None),
         "cudnn_version": cudnn_version,
-        "cuda_version": env.get("CUDA runtime version") or env.get("CUDA used to build PyTorch"),
-        "driver_version": env.get("Nvidia driver version"),
+        # collect_env's "CUDA runtime version" (the system toolkit), else the CUDA the build was made with
+        "cuda_version": env.get("CUDA runtime version") or env.get("CUDA used to build PyTorch")
+        or _cuda_suffix(env.get("CUDA version")),
+        "cuda_built_with": env.get("CUDA used to build PyTorch"),
+        "driver_version": env.get("Nvidia driver version") or next(
+            (b["driver_version"] for b in banners if b.get("driver_version")), None),
         "framework_version": env.get("PyTorch version"),
         "supported_architectures": supported,
         "collect_env": {k: v for k, v in env.items() if not k.startswith("_")} or None,
         "error": errors[0] if errors else None,
         "evidence": evidence,
     }
+
+
+def _cuda_suffix(version: Optional[str]) -> Optional[str]:
+    """TensorFlow's Windows build info names the DLL, ``64_112`` for cudart64_112.dll: CUDA 11.2."""
+    m = re.match(r"^64_(\d+)(\d)$", version or "")
+    return f"{m.group(1)}.{m.group(2)}" if m else version
 
 
 def _dll_suffix(version: Optional[str]) -> Optional[str]:

@@ -25,6 +25,9 @@ def _theano_old(m: re.Match) -> Dict[str, Any]:
     cudnn = re.search(r"cuDNN (?:version )?(\d{3,5})", extra)
     if cudnn:
         out.update(cudnn=True, cudnn_version=cudnn.group(1))
+    too_old = re.search(r"cuDNN Version is too old.*?\bwas (\d{3,5})", extra)
+    if too_old:
+        out["cudnn_version"] = too_old.group(1)  # the one installed, refused
     return out
 
 
@@ -113,14 +116,31 @@ def _theano_no_gpu(line: str) -> Dict[str, Any]:
     m = re.search(r"\(error: (.+?)\)?\s*$|Initiali[sz]ation of device \S+ failed:\s*(.+)$", line)
     reason = (m.group(1) or m.group(2)).strip() if m else ""
     out: Dict[str, Any] = {"device": "cpu", "fallback": True, "backend": "theano"}
-    if reason or "Not using GPU" in line:
-        out["error"] = {"name": "theano-gpu-init", "message": (reason or line.strip())[:200]}
+    logged = re.match(r"^\s*ERROR \(theano[\w.]*\):\s*(.+)$", line)  # Theano logged it as an error
+    if reason or "Not using GPU" in line or logged:
+        out["error"] = {"name": "theano-gpu-init", "message": (reason or (logged.group(1) if logged else line))
+                        .strip()[:200]}
     return out
 
 
 def _cudamat_error(m: re.Match) -> Dict[str, Any]:
     return {"backend": "gnumpy+cudamat", "gpu": "none",
             "error": {"name": "cudamat-cuda-error", "message": m.group(0).strip()[:200]}}
+
+
+#: "CUDA error: ..." from the runtime (PyTorch's RuntimeError): what it says about the GPU
+NO_KERNELS = re.compile(r"no kernel image is available|invalid device function", re.I)
+NO_DEVICE = re.compile(r"no CUDA-capable device|busy or unavailable|CUDA driver version is insufficient", re.I)
+
+
+def _cuda_runtime_error(m: re.Match) -> Dict[str, Any]:
+    message = m.group(1).strip()
+    out: Dict[str, Any] = {"error": {"name": "cuda-error", "message": f"CUDA error: {message}"[:200]}}
+    if NO_KERNELS.search(message):
+        out["gpu"] = "rejected"  # the build has no kernels for this GPU's architecture
+    elif NO_DEVICE.search(message):
+        out["gpu"] = "none"
+    return out
 
 
 def _gpu_lock(line: str) -> Dict[str, Any]:
@@ -152,7 +172,7 @@ RULES: List[tuple] = [
     ("theano-gpu", re.compile(r"Using gpu device (\d+): (.+?)(?: \((.*)\))?\s*$"), _theano_old),
     ("theano-mapped", re.compile(r"Mapped name \S+ to device (cuda\d*|opencl[\d:]*): (.+?)(?: \([0-9A-Fa-f:.]+\))?\s*$"),
      lambda m: {"device": _theano_context(m.group(1)), "name": m.group(2).strip(), "backend": "theano", "gpu": "used"}),
-    ("theano-cudnn", re.compile(r"Using cuDNN version (\d+) on context"),
+    ("theano-cudnn", re.compile(r"Using cuDNN version (\d+)(?: on context|\s*$)"),
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "theano"}),
     _table("theano-no-cudnn", _no_cudnn),
     _table("cudnn-not-available", _no_cudnn_library),
@@ -189,11 +209,28 @@ RULES: List[tuple] = [
                 "backend": "cntk", "gpu": "found"}),
     ("cntk-exception", re.compile(r"CNTK: Caught Win32 exception (0x[0-9A-Fa-f]+): (.+)$"),
      lambda m: {"backend": "cntk", "error": {"name": m.group(1), "message": m.group(2).strip()[:200]}}),
-    ("cudamat-error", re.compile(r"CUDAMatException: (?:CUDA|CUBLAS) error: .*$"), _cudamat_error),
+    ("cudamat-error", re.compile(r"CUDAMatException: \S.*$"), _cudamat_error),
     ("tf-cannot-place", re.compile(r"Cannot assign a device (?:to|for) (?:node|operation) .*?Could not satisfy explicit "
                                    r"device specification '(/(?:device:)?gpu:\d+)'", re.I),
      lambda m: {"backend": "tensorflow",  # an error, not evidence: the lines before it say why there is no GPU
                 "error": {"name": "no-gpu-device", "message": f"no usable GPU for the op placed on {m.group(1)}"}}),
+    ("cntk-invalid-gpu", re.compile(r"Specified GPU device id \((\d+)\) is invalid"),
+     lambda m: {"index": m.group(1), "backend": "cntk", "gpu": "none",
+                "error": {"name": "no-device", "message": f"CNTK: GPU device id ({m.group(1)}) is invalid"}}),
+    ("jax-cuda-failed", re.compile(r"CUDA backend failed to initiali[sz]e: (.+?)(?:\s*\(Set TF_CPP_MIN_LOG_LEVEL.*)?$"),
+     lambda m: {"backend": "jax", "gpu": "none", "fallback": True,
+                "error": {"name": "cuda-init", "message": m.group(1).strip()[:200]}}),
+    # tensorflow.python.client.device_lib: "physical_device_desc: "device: 0, name: ..., compute capability: 7.5"",
+    # also printed as a list of such strings; DirectML's desc is JSON with the driver-store version
+    ("tf-device-desc", re.compile(r"device: (\d+), name: ([^,]+), pci bus id: [^,]+, compute capability: (\d+\.\d+)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+                "compute_capability": m.group(3), "backend": "tensorflow", "gpu": "used"}),
+    ("tf-dml-device", re.compile(r'physical_device_desc: "\{\\?"name\\?": \\?"([^"\\]+)\\?"'
+                                 r'(?:.*?\\?"driver_version\\?": \\?"([^"\\]+))?'),
+     lambda m: {"device": "dml:0", "index": "0", "name": m.group(1).strip(), "driver_version": m.group(2),
+                "backend": "tensorflow", "gpu": "used"}),
+    ("tf-dso-opened", re.compile(r"Successfully opened (?:dynamic|CUDA) library (\S+)"),
+     lambda m: {"backend": "tensorflow", "library_loaded": m.group(1)}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
                 "gpu": "used"}),
@@ -209,6 +246,7 @@ RULES: List[tuple] = [
     _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
     _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
     _table("dlopen-failed", _library),
+    ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)CUDA error: (.+?)\s*$"), _cuda_runtime_error),
     ("keras-backend", re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend"),
      lambda m: {"framework": m.group(1).lower()}),
     ("dbn-fitting", re.compile(r"\[DBN\] fitting X\.shape=\((\d+), (\d+)\)"),
@@ -219,7 +257,10 @@ RULES: List[tuple] = [
 
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
-                                       "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices"}
+                                       "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
+                                       "tf-dml-device", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
+#: rules whose every match on a line is a banner (a printed list of device descriptions)
+EACH_MATCH = {"tf-device-desc"}
 
 
 TF_PROPERTY = re.compile(r"^\s*(?:name|major|minor|pciBusID|memoryClockRate|computeCapability|coreClock)\b")
@@ -284,23 +325,30 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
     for i, raw in enumerate(lines):
         if i <= skip or not raw or len(raw) > 4000:
             continue
-        if i and TRACEBACK_FRAME.match(lines[i - 1]):
-            continue  # the source line a traceback quotes ("print 'No GPU will be used.'") is code, not output
+        if i and TRACEBACK_FRAME.match(lines[i - 1]) and raw[:1] in (" ", "\t"):
+            # the source line a traceback quotes ("print 'No GPU will be used.'") is code, not output; a line at
+            # the margin is the exception itself (a frame of <stdin> quotes no source)
+            continue
         line, taken = _joined(lines, i)  # type: ignore[arg-type]
         line = line[:MAX_JOINED]
         for kind, pattern, extract in RULES:
-            m = pattern.search(line)
-            if not m:
+            matches = list(pattern.finditer(line))[:64] if kind in EACH_MATCH else [pattern.search(line)]
+            if not matches or matches[0] is None:
                 continue
-            try:
-                data = extract(m)
-            except (ValueError, IndexError):
-                continue
-            data = {k: v for k, v in data.items() if v is not None}
             quoted = " ".join(line.split())
             # drop TF's "2017-06-30 12:49:22.005585: I c:\...\gpu_device.cc:1030]" prefix: no timestamps in messages
             quoted = LOG_PREFIX.sub("", quoted)
-            banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
+            found = False
+            for m in matches:
+                try:
+                    data = extract(m)
+                except (ValueError, IndexError):
+                    continue
+                data = {k: v for k, v in data.items() if v is not None}
+                banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
+                found = True
+            if not found:
+                continue
             skip = i + taken
             break
     return tuple(banners)

@@ -32,6 +32,11 @@ NOLEARN_HEADER = re.compile(r"^\s*Epoch (\d+):\s*$")
 NOLEARN_VALUE = re.compile(r"^\s*(loss|err)\s+(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*$", re.I)
 NOLEARN_TIME = re.compile(r"^\s*\((?:(\d+) days?, )?(\d+):(\d\d):(\d\d)(?:\.(\d+))?\)\s*$")
 LASAGNE = re.compile(r"Epoch (\d+) of (\d+) took (\d+(?:\.\d+)?)s")
+# nolearn.lasagne's NeuralNet table: "  epoch    train loss    valid loss    train/val    valid acc  dur" (0.6)
+# or "  Epoch  |  Train loss  |  Valid loss  |  Train / Val  |  Valid acc  |  Dur" (older), one row per epoch
+NOLEARN_TABLE_HEAD = re.compile(r"^\s*epoch\s+\|?\s*train loss\s+\|?\s*valid loss\b", re.I)
+NOLEARN_TABLE_ROW = re.compile(r"^\s*(\d{1,7})\s+\|?\s*(\S{1,40})\s+\|?\s*(\S{1,40})\s+\|?\s*(\S{1,40})"
+                               r"((?:\s+\|?\s*\S{1,40}){0,8}?)\s+\|?\s*(\d{1,9}(?:\.\d+)?)s\s*$")
 LASAGNE_VALUE = re.compile(r"^\s*(training loss|validation loss|validation accuracy):\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 DLREADY = re.compile(r"DLREADY-EPOCH\s+(\{.*\})")
 #: pytorch/examples (mnist, imagenet-style loops): progress lines, then the epoch's test line; no times
@@ -199,6 +204,33 @@ def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+def _nolearn_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """nolearn.lasagne's epoch table: the rows after its header (losses, ratio, accuracy, duration)."""
+    epochs: List[Dict[str, Any]] = []
+    accuracy = False
+    in_table = False
+    for line in lines:
+        if NOLEARN_TABLE_HEAD.match(line):
+            in_table, accuracy = True, "valid acc" in line.lower()
+            continue
+        if not in_table:
+            continue
+        m = NOLEARN_TABLE_ROW.match(line)
+        if not m:
+            continue
+        epoch: Dict[str, Any] = {"epoch": int(m.group(1)), "seconds": float(m.group(6)),
+                                 "loss": _number(m.group(2)), "val_loss": _number(m.group(3))}
+        extra = m.group(5).replace("|", " ").split()
+        if accuracy and extra:
+            value = extra[0].rstrip("%")
+            number = _number(value)
+            if number is not None and extra[0].endswith("%"):
+                number /= 100.0
+            epoch["val_accuracy"] = number
+        epochs.append(epoch)
+    return epochs
+
+
 def _dlready_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     epochs = []
     for line in lines:
@@ -246,7 +278,7 @@ def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
-           ("pytorch-examples", _torch_example_epochs))
+           ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -335,7 +367,8 @@ def detect(text: str) -> float:
     for line in lines:
         if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
             score += 0.3
-        elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line):
+        elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
+                NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
@@ -372,6 +405,10 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
         if name == "pytorch-examples" and formats[-1:] == [name]:
             last = max((i for i, line in enumerate(lines) if TORCH_TRAIN.match(line) or TORCH_TEST.match(line)), default=-1)
             truncated = last >= 0 and not TORCH_TEST.match(lines[last])  # stopped inside an epoch (^C, a cut paste)
+        if name == "nolearn-lasagne" and epochs:
+            rows = [i for i, line in enumerate(lines) if NOLEARN_TABLE_ROW.match(line)]
+            after = [line for line in lines[rows[-1] + 1:] if line.strip()]
+            truncated = bool(after) and bool(re.match(r"^\s*\d+\s*\|", after[-1]))  # a row cut short
     banners = log_banners.scan(lines)
     timed = [e for e in epochs if e.get("seconds") is not None]
     result: Dict[str, Any] = {

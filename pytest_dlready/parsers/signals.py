@@ -67,7 +67,7 @@ SIGNALS = (
                             r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
     _signal("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : ", FALLBACK,
             "PyTorch could not initialise CUDA"),
-    _signal("torch-cpu-build", r"Torch not compiled with CUDA enabled", FALLBACK,
+    _signal("torch-cpu-build", r"Torch not compiled with C(?:UDA enabled|$)", FALLBACK,
             "this PyTorch is a CPU-only build"),
     _signal("torch-arch-unsupported", r"with CUDA capability sm_\d+ is not compatible with the current PyTorch|"
                                       r"PyTorch no longer supports this GPU because it is too old|"
