@@ -27,7 +27,8 @@ def data(name: str) -> str:
 
 
 def codes(parsed):
-    return [f["code"] for f in parsed["findings"]]
+    """The findings' codes, less the DLR-LOG-OK summary every log with epochs carries."""
+    return [f["code"] for f in parsed["findings"] if f["code"] != "DLR-LOG-OK"]
 
 
 def test_seed_dbn_cpu_log_epochs_time_and_npmat_fallback():
@@ -210,3 +211,22 @@ def test_nolearn_lasagne_epoch_tables_both_layouts():
     assert [e["seconds"] for e in result["epochs"]] == [93.6, 93.2, 109.9]  # the "|" layout, NaN losses
     assert result["epochs"][0]["loss"] is None and result["epochs"][0]["val_accuracy"] == pytest.approx(0.735)
     assert result["truncated"]  # stops in row 4
+
+
+def test_a_log_with_epochs_says_what_was_read_and_a_nan_loss_is_a_warn():
+    from pytest_dlready.checks import tool_outputs
+
+    with open(os.path.join(REAL, "nolearn_lasagne_nan_epoch_table_cut.log"), encoding="utf-8") as fh:
+        result = tool_outputs.read(fh.read(), source="nan.log")
+    codes = {f["code"]: f for f in result["findings"]}
+    assert codes["DLR-LOG-OK"]["status"] == "pass"
+    assert "3 epoch(s) read (nolearn-lasagne), median 93.6 s per epoch (93.2-110 s)" in codes["DLR-LOG-OK"]["message"]
+    assert codes["DLR-LOG-NAN"]["status"] == "warn" and "from epoch 1" in codes["DLR-LOG-NAN"]["message"]
+    keras = "Epoch 1/2\n60000/60000 [==============================] - 12s - loss: 0.31 - acc: 0.9\n" \
+            "Epoch 2/2\n60000/60000 [==============================] - 11s - loss: nan - acc: 0.1\n"
+    result = tool_outputs.read(keras, kind="training-log", source="k.log")
+    assert result["loss_nan_epoch"] == 2
+    assert [f["code"] for f in result["findings"]] == ["DLR-LOG-OK", "DLR-LOG-NAN"]
+    assert len(result["epochs"]) == 2 and not result["truncated"]  # the diverged epoch is still an epoch
+    fine = keras.replace("loss: nan", "loss: 0.2").replace("val_loss", "")
+    assert [f["code"] for f in tool_outputs.read(fine, kind="training-log")["findings"]] == ["DLR-LOG-OK"]

@@ -400,6 +400,11 @@ LOG_TRUNCATED = catalogue.define(
     "DLR-LOG-TRUNCATED", "training log ends in the middle of an epoch",
     "let the run finish (or cut the log after a complete epoch) before judging it",
 )
+LOG_EPOCHS = catalogue.define("DLR-LOG-OK", "training log: the epochs read, their times and the device", "")
+LOG_NAN = catalogue.define(
+    "DLR-LOG-NAN", "the loss is NaN: training diverged",
+    "a diverged run says nothing about the machine's speed or correctness until it trains: lower the learning "
+    "rate, check the input scaling and labels, and for float16 use loss scaling; then time it again")
 LOG_FALLBACK = catalogue.alias("DLR-LOG-FALLBACK", "DLR-SPEED-GPU-ON-CPU", "the log says the framework fell back to the CPU",
     "install the GPU build of the framework and a driver/toolkit it supports, then re-run "
     "(see the quoted line for what it could not load)",
@@ -434,12 +439,39 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
     elif not epochs:
         findings.append(Finding(check, Status.FAIL, f"no training epochs found in {source}", code=LOG_NO_EPOCHS,
                                 fix=catalogue.fix_for(LOG_NO_EPOCHS), observed={"lines": parsed.get("lines")}))
+    if epochs:
+        findings.append(_epochs_finding(parsed, epochs, source, check))
+        nan_at = parsed.get("loss_nan_epoch")
+        if nan_at is not None:
+            where = f" from epoch {nan_at}" if nan_at else ""
+            findings.append(Finding(check, Status.WARN, f"{source}: the loss is NaN{where}: training diverged",
+                                    code=LOG_NAN, fix=catalogue.fix_for(LOG_NAN), observed={"epoch": nan_at or None}))
     if parsed.get("truncated"):
         findings.append(Finding(check, Status.WARN, f"{source} ends in the middle of an epoch; "
                                 f"{len(epochs)} complete epoch(s) used", code=LOG_TRUNCATED,
                                 fix=catalogue.fix_for(LOG_TRUNCATED), observed={"epochs": len(epochs)}))
     findings.extend(_fallback_findings(parsed.get("banners") or [], check))
     return findings
+
+
+def _epochs_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], source: str, check: str) -> Finding:
+    """What the epochs say: how many, in which format, their median time, and the device the log names."""
+    timed = [e["seconds"] for e in epochs if isinstance(e.get("seconds"), (int, float))]
+    formats = ", ".join(parsed.get("formats") or []) or "epochs"
+    if timed:
+        ordered = sorted(timed)
+        middle = len(ordered) // 2
+        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        spread = f" ({min(timed):.3g}-{max(timed):.3g} s)" if f"{min(timed):.3g}" != f"{max(timed):.3g}" else ""
+        times = f", median {median:.3g} s per epoch{spread}"
+    else:
+        times = " (the log prints no epoch times)"
+    device = parsed.get("device_used")
+    name = f" ({parsed['device_name']})" if parsed.get("device_name") else ""
+    on = f", on {device}{name}" if device else ""
+    return Finding(check, Status.PASS, f"{source}: {len(epochs)} epoch(s) read ({formats}){times}{on}",
+                   code=LOG_EPOCHS, observed={"epochs": len(epochs), "timed": len(timed), "formats": parsed.get("formats"),
+                                              "device_used": device or None})
 
 
 def _fallback_findings(banners: List[Dict[str, Any]], check: str) -> List[Finding]:

@@ -73,7 +73,8 @@ def _keras_line(line: str) -> Optional[Dict[str, Any]]:
     if "ETA" in line or "loss" not in line:
         return None
     metrics = _metrics(line)
-    if not any("loss" in k for k in metrics):
+    raw = dict(METRIC.findall(line))
+    if not any("loss" in k for k in raw):  # a NaN loss is still an epoch (the run diverged; its time is real)
         return None
     count = COUNT.match(line)
     if count and count.group(2) != "Unknown" and count.group(1) != count.group(2):
@@ -105,6 +106,8 @@ def _keras_line(line: str) -> Optional[Dict[str, Any]]:
     if epoch["seconds"] is None:
         return None
     epoch.update(_pick_metrics(metrics))
+    if str(raw.get("loss", "")).lower() == "nan":
+        epoch["loss_nan"] = True
     return epoch
 
 
@@ -204,6 +207,21 @@ def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+LOSS_NAN = re.compile(r"\bloss:?\s+nan\b", re.I)
+
+
+def _nan_epochs(lines: List[str]) -> List[int]:
+    """The epoch numbers (``Epoch 3/10``, ``Train Epoch: 3``) under which a NaN loss is printed."""
+    current, out = 0, []
+    for line in lines:
+        m = re.match(r"^\s*(?:Train )?Epoch:? (\d{1,7})", line)
+        if m:
+            current = int(m.group(1))
+        if LOSS_NAN.search(line) and current:
+            out.append(current)
+    return out
+
+
 def _nolearn_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     """nolearn.lasagne's epoch table: the rows after its header (losses, ratio, accuracy, duration)."""
     epochs: List[Dict[str, Any]] = []
@@ -220,6 +238,8 @@ def _nolearn_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         epoch: Dict[str, Any] = {"epoch": int(m.group(1)), "seconds": float(m.group(6)),
                                  "loss": _number(m.group(2)), "val_loss": _number(m.group(3))}
+        if m.group(2).lower() == "nan":
+            epoch["loss_nan"] = True
         extra = m.group(5).replace("|", " ").split()
         if accuracy and extra:
             value = extra[0].rstrip("%")
@@ -428,6 +448,11 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
             result[key] = value
     if timed:
         result["median_epoch_seconds"] = statistics.median(e["seconds"] for e in timed)
+    # a NaN loss (Keras "loss: nan", PyTorch examples "Loss: nan", a nolearn table's nan cell): the run diverged
+    nan_at = next((e.get("epoch") for e in epochs if e.get("loss_nan")), None)
+    if nan_at is None and epochs and any(LOSS_NAN.search(line) for line in lines):
+        nan_at = next((line_epoch for line_epoch in _nan_epochs(lines)), None) or 0
+    result["loss_nan_epoch"] = nan_at
     if formats and result.get("error"):  # training went on after it: the framework's start-up error, not the run's
         result["startup_error"] = result.pop("error")
     return result
