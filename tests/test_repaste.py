@@ -231,3 +231,16 @@ def test_a_framework_startup_log_is_read_without_kind(name, status, code, says):
     assert [(f["status"], f["code"]) for f in result["findings"]] == [(status, code)], result["findings"]
     assert says in result["findings"][0]["message"]
     assert not [f for f in result["findings"] if f["code"] == "DLR-LOG-NO-EPOCHS"]
+
+
+def test_a_page_rendering_copied_back_is_undone_only_when_every_line_has_it():
+    from pytest_dlready.parsers.common import unpaste
+
+    text = "| NVIDIA-SMI 418.92 Driver Version: 418.92 |\n| 0 Tesla V100 On |\n+------+\n"
+    assert unpaste("".join(f"- {line}\n" for line in text.splitlines())) == unpaste(text)
+    assert unpaste("".join(f"  {i + 1}. {line}\n" for i, line in enumerate(text.splitlines()))) == unpaste(text)
+    assert unpaste("".join(f"{line} | |\n" for line in text.splitlines())) == unpaste(text)
+    mixed = "- one\nnot an item\n- two\n- three\n"
+    assert unpaste(mixed) == mixed.rstrip("\n") + "\n" or unpaste(mixed).startswith("- one")
+    skipped = "  1. a\n  3. b\n  4. c\n"  # not consecutive: a real list, kept
+    assert unpaste(skipped).splitlines()[0].endswith("1. a")

@@ -64,6 +64,29 @@ _SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2009":
 _SPACE_RE = re.compile("[" + "".join(_SPACES) + "]")
 _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")
 _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
+#: a web page's rendering of a paste, copied back: list items ("- " on every line), numbered lines
+#: ("  1. " ... as pastebin shows them) and a table cell's trailing " | |" (a gist rendered as a table)
+_LIST_ITEM = re.compile(r"^- ")
+_LINE_NUMBER = re.compile(r"^[ \t]*(\d{1,6})\.(?: |$)")
+_CELL_END = " | |"
+
+
+def _unrender(lines: List[str]) -> List[str]:
+    """Undo one layer of a page's rendering when every non-blank line (at least three) carries it."""
+    body = [line for line in lines if line.strip()]
+    prompts = [line for line in body if is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
+    body = [line for line in body if line not in prompts] if len(prompts) < len(body) else body
+    if len(body) < 3:
+        return lines
+    if all(_LIST_ITEM.match(line) for line in body):
+        return [line[2:] if _LIST_ITEM.match(line) else line for line in lines]
+    numbers = [_LINE_NUMBER.match(line) for line in body]
+    if all(numbers) and all(int(b.group(1)) == int(a.group(1)) + 1 for a, b in zip(numbers, numbers[1:])):
+        return [_LINE_NUMBER.sub("", line, count=1) for line in lines]
+    ends = sum(1 for line in body if line.endswith(_CELL_END))
+    if ends >= max(3, int(0.9 * len(body))):
+        return [line[:-len(_CELL_END)] if line.endswith(_CELL_END) else line for line in lines]
+    return lines
 
 
 def _dedent(lines: List[str]) -> List[str]:
@@ -85,7 +108,8 @@ def unpaste(data: Any) -> str:
     Undone, in order: the encoding (``decode``), a BOM, look-alike spaces (NBSP) and smart quotes, CRLF/CR line
     ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
     nested too) when every non-blank line has it, and the indentation common to the non-blank lines
-    (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin. Inner
+    (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin, and a web
+    page's rendering copied back (``- `` on every line, numbered lines, a trailing `` | |``). Inner
     indentation (nvidia-smi -q's nesting) is kept. Idempotent: unpaste(unpaste(x)) == unpaste(x).
     """
     text = to_text(data)
@@ -97,7 +121,7 @@ def unpaste(data: Any) -> str:
         lines = [_BR_END.sub("", line) if "<br" in line[-12:].lower() else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
         before = lines
-        lines = _dedent(lines)
+        lines = _unrender(_dedent(lines))
         body = [line for line in lines if line.strip()]
         quoted = [line for line in body if _QUOTE.match(line)]
         if quoted and all(_QUOTE.match(line) or is_prompt(line) for line in body):  # a prompt line above a quote

@@ -34,11 +34,14 @@ VERSION_LINE = re.compile(r"^\s*(NVIDIA-SMI|NVML|DRIVER|CUDA(?: UMD)?|KMD)\s+[Vv
 VERSION_KEYS = {"NVIDIA-SMI": "nvidia_smi_version", "NVML": "nvml_version", "DRIVER": "driver_version",
                 "KMD": "driver_version", "CUDA": "cuda_version", "CUDA UMD": "cuda_version"}
 #: R610 tables say "KMD Version" (the kernel-mode driver) and "CUDA UMD Version" (user-mode driver's CUDA)
-HEAD = re.compile(r"NVIDIA-SMI\s+([\d.]+)\s+(?:Driver|KMD) Version:\s*([\d.]+|N/A)(?:\s+CUDA (?:UMD )?Version:\s*([\d.]+|N/A|ERR!))?")
+# a version masked in a paste ("515.xx.07") still finds the header; the masked value is not a version
+HEAD = re.compile(r"NVIDIA-SMI\s+([\dx.]+)\s+(?:Driver|KMD) Version:\s*([\dx.]+|N/A)"
+                  r"(?:\s+CUDA (?:UMD )?Version:\s*([\d.]+|N/A|ERR!))?")
 QLOG = re.compile(r"=+NVSMI LOG=+")
 GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*(\S+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
 #: a first row cut after its first cell (a paste that stops there, an excerpt)
-GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*$")
+GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+([^|]+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|"
+                          r"(?:\s*[0-9A-Fa-f]{4,8}:[0-9A-Fa-f:.]*(?:\s+\w+)?\s*\|?)?\s*$")
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
@@ -88,8 +91,8 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
     for i, line in enumerate(lines):
         m = HEAD.search(line)
         if m:
-            out["smi_version"] = m.group(1)
-            out["driver_version"] = m.group(2) if m.group(2) != "N/A" else None  # Jetson: N/A
+            out["smi_version"] = m.group(1) if "x" not in m.group(1) else None
+            out["driver_version"] = m.group(2) if m.group(2) != "N/A" and "x" not in m.group(2) else None  # Jetson: N/A
             out["cuda_version"] = m.group(3) if m.group(3) not in (None, "N/A", "ERR!") else None
             known.append(i)
             continue
