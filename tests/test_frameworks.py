@@ -162,3 +162,35 @@ def test_frameworks_that_give_up_on_the_gpu_say_so(rel, code):
     result = _real(rel)
     assert result["gpu_usable"] is False and result["error"]
     assert result["findings"][0]["code"] == code, result["findings"][0]
+
+
+R4 = "heldout_r4_frameworks/"
+
+
+def test_out_of_memory_means_the_gpu_works_and_the_job_does_not_fit():
+    result = _real(R4 + "pytorch_oom_quoted_reserved_max_split_size.log")
+    assert result["gpu_usable"] is True and result["error"]["name"] == "out-of-memory"
+    assert [f["code"] for f in result["findings"]] == ["DLR-FW-OK", "DLR-FW-OOM"]
+    assert "tried to allocate 2.81 GiB" in result["findings"][1]["message"]
+
+
+def test_an_ipython_traceback_names_its_exception_in_the_header():
+    result = _real(R4 + "tf20dev_is_gpu_available_internalerror_ipython_traceback_cut.log")
+    assert result["error"]["name"] == "InternalError"
+    assert result["findings"][0]["code"] == "DLR-FW-ERROR"
+
+
+@pytest.mark.parametrize("rel,name", [
+    (R4 + "tf_metal_apple_m1_model_summary_cut.log", "Apple M1"),          # tensorflow-metal
+    (R4 + "cntk_all_devices_tuple_gtx1080_cpu_inline.log", "GeForce GTX 1080"),  # cntk.all_devices()
+    ("heldout_r4_pages/tf1x_docs_log_device_placement_tesla_k40c_device_mapping.log", "Tesla K40c"),  # TF 1.x
+])
+def test_device_lines_of_other_stacks_name_the_gpu_used(rel, name):
+    result = _real(rel)
+    assert result["kind"] == "framework-log" and result["gpu_usable"] is True
+    assert [g["name"] for g in result["gpus"]] == [name]
+
+
+def test_ptxas_not_knowing_the_architecture_gives_the_compute_capability():
+    result = _real(R4 + "tf24_ptxas_sm86_not_defined_cuda_stack_old_one_line.log")
+    assert result["framework"] == "tensorflow" and result["compute_capability"] == "8.6"

@@ -51,6 +51,11 @@ FW_ERROR = catalogue.define(
     "read the quoted error: a SyntaxError in gnumpy/cudamat/gdbn means Python 2 code under Python 3 (run it with "
     "Python 2.7, e.g. pytest-dlready's legacy stack); a CUDA error from cudamat/pygpu means its CUDA libraries, the "
     "driver or the device (check nvidia-smi and the toolkit version it was built with)")
+FW_OOM = catalogue.define(
+    "DLR-FW-OOM", "the framework uses the GPU and ran out of its memory",
+    "the GPU works: the job does not fit. Use a smaller batch or model (or mixed precision), free the memory other "
+    "processes hold (nvidia-smi lists them), and for PyTorch fragmentation set "
+    "PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True")
 FW_UNDECIDED = catalogue.define(
     "DLR-FW-UNDECIDED", "the log does not say whether the GPU is used",
     "paste the whole start-up output (TF_CPP_MIN_LOG_LEVEL=0), or run python -m torch.utils.collect_env / "
@@ -165,6 +170,9 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         if parsed.get("cudnn") is False:
             out.append(Finding(check, Status.WARN, f"{framework} uses the GPU without cuDNN", code=FW_CUDNN_OFF,
                                fix=catalogue.fix_for(FW_CUDNN_OFF), observed=observed))
+        if error.get("name") == "out-of-memory":
+            out.append(Finding(check, Status.WARN, f"{framework} ran out of GPU memory: {error.get('message')}",
+                               code=FW_OOM, fix=catalogue.fix_for(FW_OOM), observed=observed))
         return out
     kind = e.get("kind")
     if e.get("gpu") == "rejected":

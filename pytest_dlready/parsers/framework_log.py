@@ -58,6 +58,7 @@ ASKS = (
     ("gpu_list", re.compile(r"list_physical_devices\(\s*['\"]GPU['\"]\s*\)|get_available_gpus\(\)")),
     ("device_count", re.compile(r"(?:torch\.)?cuda\.device_count\(\)")),
     ("device_name", re.compile(r"cuda\.get_device_name\(")),
+    ("build_version", re.compile(r"torch\.version\.(?:cuda|hip)\b")),
 )
 ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=]\s*)?(True|False)\s*$")
 NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
@@ -137,6 +138,13 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
             elif what == "device_count" and answer.isdigit():
                 found.append({"lineno": j + 1, "gpu": "used" if int(answer) else "none", "line": quoted,
                               "kind": what, "says": f"{answer} CUDA device(s)"})
+            elif what == "build_version":
+                version = answer.strip("'\" ")
+                if version == "None":  # torch.version.cuda is None: a CPU-only build
+                    found.append({"lineno": j + 1, "gpu": "none", "line": quoted, "kind": what, "cpu_build": True,
+                                  "says": "the build has no CUDA/ROCm"})
+                elif version[:1].isdigit():
+                    found.append({"lineno": j + 1, "gpu": "found", "line": quoted, "kind": what, "version": version})
             elif what == "device_name":
                 name = answer.strip("'\" ")
                 if name and not name.startswith(("Traceback", "RuntimeError", "AssertionError")):
@@ -163,16 +171,23 @@ LOAD_FAILED = re.compile(r"\[Error 126\]|The specified module could not be found
                          r"image not found|Library not loaded", re.I)
 
 
+#: IPython frames at the margin: "~/lib/x.py in f(a)", "<ipython-input-8-...> in <module>", "---> 12 code"
+IPYTHON_FRAME = re.compile(r"^(?:~|/|[A-Za-z]:\\|<ipython-input|-+> \d|\S+\.py in )")
+#: IPython/Jupyter's traceback header names the exception: "InternalError     Traceback (most recent call last)"
+IPYTHON_HEADER = re.compile(r"^((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception))\s+Traceback \(most recent call last\)")
+
+
 def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
     """(first, last) line indexes of each traceback: its header to its exception line or where it stops."""
     out: List[Tuple[int, int]] = []
     start: Optional[int] = None
     for i, line in enumerate(lines):
-        if line.startswith("Traceback (most recent call last)"):
+        if line.startswith("Traceback (most recent call last)") or IPYTHON_HEADER.match(line):
             if start is not None:
                 out.append((start, i - 1))
             start = i
-        elif start is not None and line.strip() and not line.startswith((" ", "\t")) and i > start:
+        elif start is not None and line.strip() and not line.startswith((" ", "\t")) and i > start and \
+                not (IPYTHON_HEADER.match(lines[start]) and IPYTHON_FRAME.match(line)):
             out.append((start, i))  # the first line at the margin after the frames: the exception
             start = None
     if start is not None:
@@ -203,6 +218,11 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
                 if loaded:
                     error.update(name="library-not-found", library=loaded[-1])
             found.append(dict(error, framework_frame=in_framework))
+            continue
+        header = IPYTHON_HEADER.match(block[0])
+        if header and not m:  # IPython names the exception in the header; the paste stopped before its message
+            found.append({"name": header.group(1).rsplit(".", 1)[-1], "cut": False, "framework_frame": in_framework,
+                          "message": f"{header.group(1)} (the traceback is cut before its message)"})
             continue
         if end.startswith((" ", "\t")):  # cut before its exception line
             code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
@@ -343,7 +363,8 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
             derived = [dict(b, lineno=len(lines)) for b in log_banners.scan([crashed["message"]])]
             evidence.extend(_evidence(derived))
         evidence.sort(key=lambda e: e["lineno"])
-    cc = next((g["compute_capability"] for g in gpus if g.get("compute_capability")), None)
+    cc = next((g["compute_capability"] for g in gpus if g.get("compute_capability")), None) or next(
+        (b["compute_capability"] for b in banners if b.get("compute_capability")), None)
     frameworks = _frameworks(lines, banners)
     return {
         "framework": frameworks[0] if frameworks else None,
@@ -387,6 +408,18 @@ ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
                (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)))
 
 
+def _marked(lines: List[str]) -> bool:
+    """Framework lines enough to say it is one: three, or two that are most of a short paste."""
+    marked = sum(1 for line in lines[:2000] if any(p.search(line[:500]) for _n, p in FRAMEWORK_MARKERS))
+    body = sum(1 for line in lines[:2000] if line.strip())
+    return marked >= 3 or (marked >= 2 and 2 * marked >= body)
+
+
+def _framework_traceback(lines: List[str]) -> bool:
+    """A traceback through a framework's own files that ends with its exception."""
+    return any(FRAMEWORK_FRAME.match(line) for line in lines[:5000]) and _import_failure(lines[:5000], []) is not None
+
+
 def detect(text: Any) -> float:
     """High when framework lines say something about the device and no epoch is printed."""
     try:
@@ -400,7 +433,7 @@ def detect(text: Any) -> float:
         banners = [b for b in log_banners.scan(lines) if b.get("kind") not in ("dbn-fitting", "dbn-layers")]
         if any(b.get("kind") != "keras-backend" for b in banners) or _asked(lines):
             score = max(score, 0.6)
-        elif banners or sum(1 for line in lines[:2000] for _n, p in FRAMEWORK_MARKERS if p.search(line[:500])) >= 3:
+        elif banners or _marked(lines) or _framework_traceback(lines):
             score = max(score, 0.35)
         return round(min(score, 0.95), 2)
     except Exception:  # noqa: BLE001 - detect must never raise

@@ -189,8 +189,8 @@ RULES: List[tuple] = [
                 "compute_capability": f"{m.group(3)}.{m.group(4)}" if m.group(3) else m.group(5)}),
     ("tf-found-device", re.compile(r"Found device (\d+) with properties"),
      lambda m: {"index": m.group(1), "backend": "tensorflow"}),
-    ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),
-     lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow"}),
+    ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),  # cuDNN is loaded when a GPU op runs
+     lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow", "gpu": "used"}),
     ("tf-physical-gpu", re.compile(r"PhysicalDevice\(name='/physical_device:GPU:(\d+)', device_type='GPU'\)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "tensorflow", "gpu": "used"}),
     ("tf-xla-device", re.compile(r"StreamExecutor device \((\d+)\): (.+?), Compute Capability (\d+\.\d+)"),
@@ -229,6 +229,24 @@ RULES: List[tuple] = [
                                  r'(?:.*?\\?"driver_version\\?": \\?"([^"\\]+))?'),
      lambda m: {"device": "dml:0", "index": "0", "name": m.group(1).strip(), "driver_version": m.group(2),
                 "backend": "tensorflow", "gpu": "used"}),
+    # TF 1.x log_device_placement: "Device mapping:" / "/job:localhost/.../device:GPU:0 -> device: 0, name: Tesla K40c"
+    ("tf-device-mapping", re.compile(r"/device:(?:XLA_)?GPU:(\d+) -> device: (\d+), name: ([^,]+)"),
+     lambda m: {"device": f"cuda:{m.group(2)}", "index": m.group(2), "name": m.group(3).strip(),
+                "backend": "tensorflow", "gpu": "used"}),
+    # tensorflow-metal (macOS): the GPU it took
+    ("tf-metal-device", re.compile(r"Metal device set to: (.+?)\s*$"),
+     lambda m: {"device": "mps:0", "index": "0", "name": m.group(1).strip(), "backend": "tensorflow", "gpu": "used"}),
+    # cntk.all_devices(): "(GPU[0] GeForce GTX 1080, CPU)"
+    ("cntk-devices", re.compile(r"\(GPU\[(\d+)\] ([^,()]+), CPU\)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
+                "gpu": "used"}),
+    # ptxas does not know this GPU's architecture: TF falls back to the driver's JIT (slow first runs)
+    ("tf-ptxas-arch", re.compile(r"Value 'sm_(\d+)' is not defined for option 'gpu-name'"),
+     lambda m: {"compute_capability": _sm(m.group(1)), "backend": "tensorflow"}),
+    ("cuda-oom", re.compile(r"CUDA out of memory\.? ?(?:Tried to allocate ([\d.]+ [KMGT]i?B))?"),
+     lambda m: {"backend": "torch", "gpu": "used",
+                "error": {"name": "out-of-memory", "message": f"CUDA out of memory"
+                          + (f" (tried to allocate {m.group(1)})" if m.group(1) else "")}}),
     ("tf-dso-opened", re.compile(r"Successfully opened (?:dynamic|CUDA) library (\S+)"),
      lambda m: {"backend": "tensorflow", "library_loaded": m.group(1)}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
@@ -258,7 +276,7 @@ RULES: List[tuple] = [
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
-                                       "tf-dml-device", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
+                                       "tf-dml-device", "tf-device-mapping", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
 EACH_MATCH = {"tf-device-desc"}
 

@@ -65,7 +65,7 @@ SIGNALS = (
             FALLBACK, "Theano could not use the GPU and runs on the CPU"),
     _signal("jax-fallback", r"No GPU/TPU found|CUDA-enabled jaxlib is not installed|Unable to initialize backend 'cuda'|"
                             r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
-    _signal("torch-cuda-init", r"CUDA initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : ", FALLBACK,
+    _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : ", FALLBACK,
             "PyTorch could not initialise CUDA"),
     _signal("torch-cpu-build", r"Torch not compiled with C(?:UDA enabled|$)", FALLBACK,
             "this PyTorch is a CPU-only build"),
@@ -73,7 +73,7 @@ SIGNALS = (
                                       r"PyTorch no longer supports this GPU because it is too old|"
                                       r"no kernel image is available for execution on the device", UNSUPPORTED,
             "this PyTorch build has no kernels for the GPU's compute capability"),
-    _signal("theano-no-nvcc", r"nvcc compiler not found on \$PATH", FALLBACK,
+    _signal("theano-no-nvcc", r"nvcc compiler not found on \$PATH|You forced the use of gpu device \S+, but nvcc was not found", FALLBACK,
             "Theano cannot compile its GPU code (no nvcc) and runs on the CPU"),
     _signal("mps-fallback", r"not currently supported on the MPS backend and will fall back to run on the CPU|"
                             r"falling back to the CPU", PARTIAL_FALLBACK, "some ops run on the CPU instead of the GPU"),
