@@ -241,6 +241,9 @@ SMI_MISMATCH = catalogue.define(
     "DLR-SMI-VERSION-MISMATCH", "NVIDIA driver and library versions differ",
     "reboot after a driver upgrade (the old kernel module is still loaded), or reinstall one driver version",
 )
+SMI_PARTIAL = catalogue.define(
+    "DLR-SMI-PARTIAL", "nvidia-smi output cut before its GPU list",
+    "paste the whole output of nvidia-smi (or nvidia-smi -L for the GPU list alone)")
 SMI_NO_DEVICES = catalogue.alias("DLR-SMI-NO-DEVICES", "DLR-DEV-NO-GPU", "nvidia-smi found no GPU",
     "check that the GPU is seen on the PCI bus (lspci), that it is supported by the installed driver branch, "
     "and in a container that it was started with --gpus",
@@ -285,8 +288,11 @@ def nvidia_smi_findings(parsed: Dict[str, Any]) -> List[Finding]:
                            observed={k: parsed.get(k) for k in ("nvidia_smi_version", "nvml_version", "driver_version",
                                                                 "cuda_version")}))
     elif not gpus and not error:
-        out.append(Finding("nvidia-smi", Status.FAIL, "nvidia-smi output lists no GPU", code=catalogue.canonical(SMI_NO_DEVICES),
-                           fix=catalogue.fix_for(SMI_NO_DEVICES)))
+        # nvidia-smi never prints a table, a -q log or a CSV without GPUs: it says "No devices were found"
+        # (an error above). Output without a GPU line was cut before it: unknown, not missing.
+        out.append(Finding("nvidia-smi", Status.SKIP, "nvidia-smi output shows no GPU line (cut before its GPU list?): "
+                           "how many GPUs it has is not recorded", code=SMI_PARTIAL, fix=catalogue.fix_for(SMI_PARTIAL),
+                           observed={"format": parsed.get("format")}))
     for gpu in gpus:
         row = f"nvidia-smi GPU{gpu.get('index')}"
         name = gpu.get("name") or "GPU"

@@ -56,7 +56,10 @@ IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
 
 MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI version", 0.8), ("NVML version", 0.3), ("NVIDIA-SMI ", 0.6), ("Driver Version", 0.2), ("Persistence-M", 0.3),
            ("Memory-Usage", 0.3), ("memory.total [MiB]", 0.8), ("memory.used [MiB]", 0.5),
-           ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3))
+           ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3),
+           # a -q paste that starts inside a GPU's section (no "NVSMI LOG" header)
+           ("VBIOS Version  ", 0.3), ("GPU UUID  ", 0.2), ("Inforom Version", 0.2), ("GPU Operation Mode", 0.2),
+           ("FB Memory Usage", 0.3), ("Minor Number  ", 0.1))
 
 
 def detect(text: Any) -> float:
@@ -414,10 +417,12 @@ def _parse(text: str) -> Dict[str, Any]:
             if m and out["error"] is None:
                 out["error"] = {"name": name, "message": line.strip()[:300]}
     joined = "\n".join(lines[:5000])
+    q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number")
+                 if key in joined)
     if XML_ROOT.search(joined):
         out["format"] = "xml"
         _parse_xml(lines, out)
-    elif QLOG.search(joined):
+    elif QLOG.search(joined) or (q_keys >= 3 and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined:
