@@ -107,7 +107,14 @@ def observed(result: Dict[str, Any], key: str) -> Any:
     return result.get(key)
 
 
-def same(key: str, want: Any, got: Any) -> bool:
+#: a log that stops before its first epoch finishes is both a framework's start-up log and a training log
+#: with no finished epoch: either reading is right (the README's schema says so)
+START_KINDS = {"framework-log", "training-log"}
+
+
+def same(key: str, want: Any, got: Any, expect: Optional[Dict[str, Any]] = None, result: Optional[Dict[str, Any]] = None) -> bool:
+    if key == "tool" and want in START_KINDS and got in START_KINDS and want != got:
+        return not (expect or {}).get("epochs") and not (result or {}).get("epochs")
     if key == "gpus":
         return got is not None and [_norm(x) for x in want] == [_norm(x) for x in got]
     if key == "missing_libraries":
@@ -139,7 +146,7 @@ def check_file(path: str, expect: Dict[str, Any]) -> List[str]:
         if key not in expect:
             continue
         got = observed(result, key)
-        if not same(key, expect[key], got):
+        if not same(key, expect[key], got, expect, result):
             wrong.append(f"{key}: want {expect[key]!r}, got {got!r}")
     return wrong
 

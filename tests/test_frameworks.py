@@ -194,3 +194,52 @@ def test_device_lines_of_other_stacks_name_the_gpu_used(rel, name):
 def test_ptxas_not_knowing_the_architecture_gives_the_compute_capability():
     result = _real(R4 + "tf24_ptxas_sm86_not_defined_cuda_stack_old_one_line.log")
     assert result["framework"] == "tensorflow" and result["compute_capability"] == "8.6"
+
+
+R5 = "heldout_r5_frameworks/"
+
+
+@pytest.mark.parametrize("rel,error", [
+    (R5 + "jax_2018_ipython_prngkey_statusor_fatal_cut.log", "fatal"),            # a C++ FATAL log line
+    (R5 + "theano_gpuarray_cudnn6020_gtx1070_segfault.log", "crash"),             # Segmentation fault
+    (R5 + "cntk_minibatch_qnan_call_stack_exception_nan.log", "cntk-exception"),  # EXCEPTION occurred: ...
+    (R5 + "theano_gof_opt_error_abstractconv3d_cudnn_optimization_failure.log", "theano-error"),
+])
+def test_a_process_that_died_or_logged_an_error_failed(rel, error):
+    result = _real(rel)
+    assert (result.get("error") or result.get("startup_error") or {}).get("name") == error
+
+
+@pytest.mark.parametrize("rel,device", [
+    (R5 + "pytorch_tensor_on_cuda0_printout_rtx3070_laptop.log", "cuda:0"),       # tensor(..., device='cuda:0')
+    (R5 + "cntk_lockdevice_locked_gpu0_quoted_train_begin.log", "cuda:0"),        # LockDevice: Locked GPU 0
+])
+def test_work_placed_on_the_gpu_is_the_gpu_used(rel, device):
+    result = _real(rel)
+    assert result["gpu_usable"] is True and result["evidence"][-1]["gpu"] == "used"
+
+
+def test_collect_env_cuda_is_the_builds_and_the_toolkit_is_kept_apart():
+    result = _real(R5 + "pytorch130_collect_env_tesla_t4_cuda_not_available_driver410.log")
+    assert result["cuda_version"] == "10.1.243" and result["cuda_toolkit"] == "10.0.130"
+
+
+def test_tensorflow_cuda_diagnostics_give_the_kernel_driver_version():
+    result = _real("heldout_r5_docs/tf_py27_import_libcuda_so1_not_opened_ld_library_path_set.log")
+    assert result["driver_version"] == "370.28"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_FRAGMENTS = st.sampled_from(["TensorFlow", "tf.config", "gpu_device.cc", "PhysicalDevice(name=", "torch", "PyTorch",
+                              "Theano", "CNMeM", "Mapped name None to device", "Using gpu device 0", "pygpu", "CNTK",
+                              "process wide default device", "jaxlib", "CpuDevice(id=0)", "TFRT_CPU_0", "xla_bridge.py:12]",
+                              "gnumpy", "cudamat", "npmat", "gpu_lock", "external/org_tensorflow/", "device_type: \"GPU\"",
+                              "x", " ", "_", ".", "/", "(", "é", "\t"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=8).map("".join))
+def test_the_marker_prefilter_never_skips_a_line_a_marker_matches(line):
+    if any(p.search(line[:500]) for _n, p in framework_log.FRAMEWORK_MARKERS):
+        assert any(word in line[:500].lower() for word in framework_log.MARKER_WORDS)

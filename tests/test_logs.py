@@ -230,3 +230,18 @@ def test_a_log_with_epochs_says_what_was_read_and_a_nan_loss_is_a_warn():
     assert len(result["epochs"]) == 2 and not result["truncated"]  # the diverged epoch is still an epoch
     fine = keras.replace("loss: nan", "loss: 0.2").replace("val_loss", "")
     assert [f["code"] for f in tool_outputs.read(fine, kind="training-log")["findings"]] == ["DLR-LOG-OK"]
+
+
+def test_one_line_per_epoch_with_its_time():
+    with open(os.path.join(HERE, "data", "realworld", "heldout_r5_frameworks",
+                           "trainner_end_of_epoch_309_to_325_lines_excerpt_cut.log"), encoding="utf-8") as fh:
+        result = logs.parse(fh.read())
+    assert result["formats"] == ["epoch-lines"] and len(result["epochs"]) == 17
+    assert result["epochs"][0]["epoch"] == 309 and result["epochs"][0]["seconds"] == pytest.approx(4.9193)
+    cntk = " Finished Epoch[ 1 of 2]: [Training] ce = 1.57 * 60000; err = 0.41 * 60000; totalSamplesSeen = 60000; " \
+           "learningRatePerSample = 0.003125; epochTime=12.3s\n Finished Epoch[ 2 of 2]: [Training] ce = 0.9 * 60000; " \
+           "epochTime=11.9s\n"
+    assert [e["seconds"] for e in logs.parse(cntk)["epochs"]] == [12.3, 11.9]
+    plain = "Epoch 01 loss 75.6049 | train 2.6s\nEpoch 02 loss 73.1950 | train 2.1s\n"
+    assert [(e["epoch"], e["seconds"], e["loss"]) for e in logs.parse(plain)["epochs"]] == [(1, 2.6, 75.6049), (2, 2.1, 73.195)]
+    assert logs.parse("Epoch 1/10 took 3s\n")["formats"] != ["epoch-lines"]  # a Keras header is not a timed line

@@ -36,6 +36,12 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
 ))
+#: a literal every FRAMEWORK_MARKERS pattern needs (lower case): a line with none of them is skipped unsearched
+MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn.cc", "cudart_stub.cc",
+                "cuda_diagnostics.cc", "cuda_driver.cc", "physicaldevice(", "physical_device_desc", "device_type:",
+                "list_local_devices", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
+                "process wide default device", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
+                "npmat", "gpu_lock")
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
 #: keras's "Using X backend." names the framework that did the work
@@ -89,6 +95,9 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
     counts: Dict[str, int] = {}
     first_seen: Dict[str, int] = {}
     for i, line in enumerate(lines):
+        low = line[:500].lower()
+        if not any(word in low for word in MARKER_WORDS):
+            continue
         for name, pattern in FRAMEWORK_MARKERS:
             if pattern.search(line[:500]):
                 counts[name] = counts.get(name, 0) + 1
@@ -108,9 +117,32 @@ def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
     return None, i
 
 
+#: a check script's own key/value prints: "cuda_available: True", "gpu: NVIDIA GeForce RTX 4090", "torch.cuda: 12.4"
+SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?cuda[ _.]?(?:is_)?available(?:\(\))?\s*[:=]\s*(True|False)\s*$", re.I)
+SCRIPT_GPU = re.compile(r"^\s*(?:gpu|device)(?:[ _]name)?\s*[:=]\s*([A-Za-z].{2,80}?)\s*$", re.I)
+SCRIPT_CUDA = re.compile(r"^\s*torch\.(?:version\.)?cuda\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
+
+
+def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
+    """Evidence from a check script's prints: its CUDA-available line, and the GPU it names next to it."""
+    found: List[Dict[str, Any]] = []
+    for i, line in enumerate(lines[:20000]):
+        m = SCRIPT_AVAILABLE.match(line)
+        if m:
+            found.append({"lineno": i + 1, "gpu": "used" if m.group(1).lower() == "true" else "none",
+                          "line": line.strip()[:300], "kind": "script-print", "says": f"CUDA available: {m.group(1)}"})
+    if found:
+        for i, line in enumerate(lines[:20000]):
+            g = SCRIPT_GPU.match(line)
+            if g and abs(i + 1 - found[0]["lineno"]) <= 5:
+                found.append({"lineno": i + 1, "gpu": "found", "line": line.strip()[:300], "kind": "script-print",
+                              "name": g.group(1)})
+    return found
+
+
 def _asked(lines: List[str]) -> List[Dict[str, Any]]:
     """Answers to the usual "is the GPU there?" calls, each as evidence with its line."""
-    found: List[Dict[str, Any]] = []
+    found: List[Dict[str, Any]] = _script_prints(lines)
     for i, line in enumerate(lines):
         m = NUM_GPUS.search(line)
         if m:
@@ -166,8 +198,8 @@ GPU_EXCEPTION = re.compile(r"CUDA|cuDNN|CUBLAS|\bGPU\b|\bdevice\b|driver|Torch n
 #: the source line of the last frame of a traceback cut before its exception: ``raise AssertionError("Torch not c``
 RAISE_LINE = re.compile(r"^\s*raise ((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\((.*)$")
 #: a library loaded through ctypes in the traceback's source lines: the one that could not be found
-CTYPES_LOAD = re.compile(r"(?:LoadLibrary|CDLL|WinDLL|cdll\.\w+)\(\s*['\"]([^'\"]+)['\"]")
-LOAD_FAILED = re.compile(r"\[Error 126\]|The specified module could not be found|cannot open shared object file|"
+CTYPES_LOAD = re.compile(r"(?:LoadLibrary|CDLL|WinDLL|cdll\.\w+|load_library)\(\s*['\"]([^'\"]+)['\"]")
+LOAD_FAILED = re.compile(r"\[(?:Win)?Error 126\]|The specified module could not be found|cannot open shared object file|"
                          r"image not found|Library not loaded", re.I)
 
 
@@ -327,6 +359,10 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     banners = log_banners.scan(lines) if banners is None else banners
     env = _collect_env(lines)
     asked = _asked(lines)
+    if "CUDA version" not in env:
+        printed = next((m.group(1) for m in (SCRIPT_CUDA.match(line) for line in lines[:20000]) if m), None)
+        if printed:
+            env["CUDA version"] = printed
     gpus: List[Dict[str, Any]] = []
     for item in sorted([dict(b) for b in banners if b.get("name")] + env.get("_gpus", []) +
                        [a for a in asked if a.get("name")], key=lambda x: x.get("lineno", 0)):
@@ -374,10 +410,11 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         "missing_libraries": missing,
         "cudnn": cudnn if cudnn is not None else (True if cudnn_version else None),
         "cudnn_version": cudnn_version,
-        # collect_env's "CUDA runtime version" (the system toolkit), else the CUDA the build was made with
-        "cuda_version": env.get("CUDA runtime version") or env.get("CUDA used to build PyTorch")
-        or _cuda_suffix(env.get("CUDA version")),
-        "cuda_built_with": env.get("CUDA used to build PyTorch"),
+        # the CUDA the build was made with (a PyTorch wheel ships and uses it), else collect_env's "CUDA runtime
+        # version" (the system toolkit's nvcc, which such a wheel does not use)
+        "cuda_version": env.get("CUDA used to build PyTorch") or _cuda_suffix(env.get("CUDA version"))
+        or env.get("CUDA runtime version"),
+        "cuda_toolkit": env.get("CUDA runtime version"),
         "driver_version": env.get("Nvidia driver version") or next(
             (b["driver_version"] for b in banners if b.get("driver_version")), None),
         "framework_version": env.get("PyTorch version"),

@@ -247,6 +247,20 @@ RULES: List[tuple] = [
      lambda m: {"backend": "torch", "gpu": "used",
                 "error": {"name": "out-of-memory", "message": f"CUDA out of memory"
                           + (f" (tried to allocate {m.group(1)})" if m.group(1) else "")}}),
+    # a PyTorch tensor printed where it lives: tensor([...], device='cuda:0')
+    ("torch-tensor-device", re.compile(r"device='(cuda|mps|xpu)(?::(\d+))?'\)"),
+     lambda m: {"device": f"{m.group(1)}:{m.group(2) or 0}", "index": m.group(2) or "0", "backend": "torch",
+                "gpu": "used"}),
+    # CNTK's own training log: "SGD using GPU 0.", "LockDevice: Locked GPU 0 for exclusive use."
+    ("cntk-sgd-gpu", re.compile(r"\bSGD using GPU (\d+)|LockDevice: Locked GPU (\d+) (?:for exclusive use|to test)"),
+     lambda m: {"device": f"cuda:{m.group(1) or m.group(2)}", "index": m.group(1) or m.group(2), "backend": "cntk",
+                "gpu": "used"}),
+    ("cntk-exception-occurred", re.compile(r"^EXCEPTION occurred: (.+)$"),
+     lambda m: {"backend": "cntk", "error": {"name": "cntk-exception", "message": m.group(1).strip()[:200]}}),
+    # TF's cuda_diagnostics: the kernel module's version (what nvidia-smi calls the driver version)
+    ("tf-kernel-driver", re.compile(r"kernel reported version is: (\d+\.\d+(?:\.\d+)?)"),
+     lambda m: {"driver_version": re.sub(r"\.0$", "", m.group(1)) if m.group(1).count(".") == 2 else m.group(1),
+                "backend": "tensorflow"}),
     ("tf-dso-opened", re.compile(r"Successfully opened (?:dynamic|CUDA) library (\S+)"),
      lambda m: {"backend": "tensorflow", "library_loaded": m.group(1)}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
@@ -265,6 +279,14 @@ RULES: List[tuple] = [
     _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
     _table("dlopen-failed", _library),
     ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)CUDA error: (.+?)\s*$"), _cuda_runtime_error),
+    # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
+    ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
+     lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
+    ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?: \(core dumped\))?\s*$"),
+     lambda m: {"error": {"name": "crash", "message": m.group(0).strip()[:200]}}),
+    ("theano-error", re.compile(r"^\s*ERROR \(theano[\w.]*\): (.+)$|^Apply node that caused the error: (.{1,200})"),
+     lambda m: {"backend": "theano", "error": {"name": "theano-error",
+                                               "message": (m.group(1) or f"a Theano op failed: {m.group(2)}").strip()[:200]}}),
     ("keras-backend", re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend"),
      lambda m: {"framework": m.group(1).lower()}),
     ("dbn-fitting", re.compile(r"\[DBN\] fitting X\.shape=\((\d+), (\d+)\)"),
@@ -276,7 +298,7 @@ RULES: List[tuple] = [
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
-                                       "tf-dml-device", "tf-device-mapping", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
+                                       "tf-dml-device", "tf-device-mapping", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
 EACH_MATCH = {"tf-device-desc"}
 

@@ -207,6 +207,42 @@ def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+# one line per finished epoch with its time, as many training scripts print them:
+#   "End of epoch 319 / 500000 \t Time Taken: 4.8464 sec" (CycleGAN/pix2pix/BasicSR style)
+#   "Finished Epoch[ 1 of 2]: [Training] ce = 1.57 * 60000; err = 0.41 * 60000; totalSamplesSeen = 60000; ...
+#    epochTime=12.3s" (CNTK)
+#   "Epoch 01 loss 75.6049 | train 2.6s", "Epoch 3: loss=0.12 time=4.1s", "epoch 2 took 3.2 s"
+EPOCH_TIMED = (
+    re.compile(r"End of epoch (\d{1,9})(?: / \d+)?\s+Time Taken:\s*(\d+(?:\.\d+)?)\s*sec", re.I),
+    re.compile(r"Finished Epoch\[\s*(\d{1,9}) of \d+\]:.{0,400}?epochTime\s*=\s*(\d+(?:\.\d+)?)s"),
+    re.compile(r"^\s*epoch[:\s]\s*(\d{1,9})\b(?!/| of)[^\n]{0,200}?\b(?:time|took|train|elapsed|duration)\b"
+               r"[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I),
+)
+
+
+def _timed_line_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """Epochs printed one line each, with their time (see EPOCH_TIMED); an epoch number seen again is not new."""
+    epochs: List[Dict[str, Any]] = []
+    seen = set()
+    for line in lines:
+        for pattern in EPOCH_TIMED:
+            m = pattern.search(line[:2000])
+            if not m:
+                continue
+            number = int(m.group(1))
+            if number not in seen:
+                seen.add(number)
+                epoch: Dict[str, Any] = {"epoch": number, "seconds": float(m.group(2))}
+                loss = re.search(r"\bloss\b[\s:=]*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan)", line, re.I)
+                if loss:
+                    epoch["loss"] = _number(loss.group(1))
+                    if loss.group(1).lower() == "nan":
+                        epoch["loss_nan"] = True
+                epochs.append(epoch)
+            break
+    return epochs
+
+
 LOSS_NAN = re.compile(r"\bloss:?\s+nan\b", re.I)
 
 
@@ -298,7 +334,8 @@ def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
-           ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs))
+           ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
+           ("epoch-lines", _timed_line_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -388,7 +425,8 @@ def detect(text: str) -> float:
         if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
             score += 0.3
         elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
-                NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line):
+                NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line) or \
+                any(p.search(line[:2000]) for p in EPOCH_TIMED):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
