@@ -124,7 +124,7 @@ def same(key: str, want: Any, got: Any, expect: Optional[Dict[str, Any]] = None,
     if key == "epochs":
         return int(want) == int(got or 0)
     if key in ("driver_version", "cuda_version", "cudnn_version", "compute_capability"):
-        if _norm(want) in ("n/a", "[n/a]"):  # printed as "not available": the parse has no value either
+        if _norm(want) in ("n/a", "[n/a]", "none"):  # printed as "not available": the parse has no value either
             return got is None
         return got is not None and _version(want) == _version(got)
     return got is not None and _norm(want) == _norm(got)

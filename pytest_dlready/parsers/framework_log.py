@@ -29,18 +29,18 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
     ("jax", r"external/org_tensorflow/"),
     ("tensorflow", r"(?<!org_tensorflow/)\btensorflow\b(?!/compiler/xla|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
                    r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name=|physical_device_desc|"
-                   r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices"),
+                   r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices|\blocal_xla/|tf2tensorrt|cuda_fft\.cc|cuda_blas\.cc"),
     ("pytorch", r"\btorch\b|\bPyTorch\b"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
-    ("cntk", r"\bcntk\b|process wide default device"),
+    ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+"),
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
 ))
 #: a literal every FRAMEWORK_MARKERS pattern needs (lower case): a line with none of them is skipped unsearched
 MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn.cc", "cudart_stub.cc",
                 "cuda_diagnostics.cc", "cuda_driver.cc", "physicaldevice(", "physical_device_desc", "device_type:",
-                "list_local_devices", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
-                "process wide default device", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
+                "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
+                "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock")
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
@@ -59,14 +59,15 @@ CUDNN_PATH = re.compile(r"(?:libcudnn(?:_\w+)?\.so\.|cudnn64_|libcudnn\.(?=\d))(
 
 # a REPL or a print: the call, then its answer on the next non-blank line (or after it on the line)
 ASKS = (
-    ("is_available", re.compile(r"(?:torch\.)?cuda\.is_available\(\)|tf\.test\.is_gpu_available\(|is_gpu_available\(")),
+    ("is_available", re.compile(r"(?:torch\.)?(?:cuda|backends\.mps)\.is_available\(\)|tf\.test\.is_gpu_available\(|"
+                                r"is_gpu_available\(")),
     ("built_with_cuda", re.compile(r"is_built_with_cuda\(\)")),
     ("gpu_list", re.compile(r"list_physical_devices\(\s*['\"]GPU['\"]\s*\)|get_available_gpus\(\)")),
     ("device_count", re.compile(r"(?:torch\.)?cuda\.device_count\(\)")),
     ("device_name", re.compile(r"cuda\.get_device_name\(")),
     ("build_version", re.compile(r"torch\.version\.(?:cuda|hip)\b")),
 )
-ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=]\s*)?(True|False)\s*$")
+ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=?]\s*)?(True|False)\s*$")
 NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
 
 

@@ -17,9 +17,14 @@ from . import signals
 
 
 def _theano_old(m: re.Match) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+    name, extra = m.group(2).strip(), m.group(3) or ""
+    if extra and not re.search(r"CNMeM|cuDNN", extra):  # "TITAN X (Pascal)": the parenthesis is the name's
+        name, extra = f"{name} ({extra})", ""
+    elif ") (" in extra and not re.search(r"CNMeM|cuDNN", extra.split(") (", 1)[0]):  # "TITAN X (Pascal) (CNMeM ...)"
+        head, extra = extra.split(") (", 1)
+        name = f"{name} ({head})"
+    out: Dict[str, Any] = {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": name,
                            "backend": "theano", "gpu": "used"}
-    extra = m.group(3) or ""
     if "cuDNN not available" in extra or "cuDNN Version is too old" in extra:
         out["cudnn"] = False
     cudnn = re.search(r"cuDNN (?:version )?(\d{3,5})", extra)
@@ -261,6 +266,25 @@ RULES: List[tuple] = [
     ("tf-kernel-driver", re.compile(r"kernel reported version is: (\d+\.\d+(?:\.\d+)?)"),
      lambda m: {"driver_version": re.sub(r"\.0$", "", m.group(1)) if m.group(1).count(".") == 2 else m.group(1),
                 "backend": "tensorflow"}),
+    # TF: "Loaded runtime CuDNN library: 7.2.1 (7201) but source was compiled with: 7.0.4 (7004)" -- convolutions fail
+    ("tf-cudnn-mismatch", re.compile(r"Loaded runtime CuDNN library:?\s*(\d[\d.]*)(?: \((\d+)\))?(?: \(compatibility version [^)]*\))?,?"
+                                     r" but (?:the )?source was compiled with:?\s*(\d[\d.]*)"),
+     lambda m: {"backend": "tensorflow", "gpu": "none", "cudnn": False, "cudnn_version": m.group(2) or m.group(1),
+                "error": {"name": "cudnn-mismatch", "message": f"cuDNN {m.group(2) or m.group(1)} loaded, the build "
+                          f"was compiled with {m.group(3)}"}}),
+    ("nccl-error", re.compile(r"NCCL error in: (\S+)|\bncclUnhandledCudaError\b|\bNCCL WARN (.+)$"),
+     lambda m: {"backend": "torch", "error": {"name": "nccl-error", "message": m.group(0).strip()[:200]}}),
+    # torch.cuda.get_device_properties(0): _CudaDeviceProperties(name='GeForce GT 740', major=3, minor=0, ...)
+    ("torch-device-props", re.compile(r"_CudaDeviceProperties\(name='([^']+)', major=(\d+), minor=(\d+)"),
+     lambda m: {"index": "0", "name": m.group(1).strip(), "compute_capability": f"{m.group(2)}.{m.group(3)}",
+                "backend": "torch", "gpu": "found"}),
+    ("jax-cudnn-too-old", re.compile(r"The local installation version must be no lower than (\d+)"),
+     lambda m: {"backend": "jax", "gpu": "none", "cudnn": False,
+                "error": {"name": "cudnn-too-old", "message": f"the installed cuDNN is older than {m.group(1)}"}}),
+    ("cudnn-installed", re.compile(r"^\W*Installed version: (\d{4,5})\s*$"),
+     lambda m: {"cudnn_version": m.group(1)}),
+    ("cuda-library-not-found", re.compile(r"The (cu[A-Za-z]+) library was not found"),
+     lambda m: {"gpu": "none", "error": {"name": "library-not-found", "message": f"the {m.group(1)} library was not found"}}),
     ("tf-dso-opened", re.compile(r"Successfully opened (?:dynamic|CUDA) library (\S+)"),
      lambda m: {"backend": "tensorflow", "library_loaded": m.group(1)}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
@@ -280,6 +304,11 @@ RULES: List[tuple] = [
     _table("dlopen-failed", _library),
     ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)CUDA error: (.+?)\s*$"), _cuda_runtime_error),
     # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
+    # a C++ ERROR log line; TF 2.14+'s duplicate-registration lines ("Unable to register cuDNN factory: Attempting to
+    # register factory for plugin cuDNN when one has already been registered") are noise, not errors
+    ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*"
+                             r"(?!Unable to register|Attempting to register|.*already been registered)(.+)$"),
+     lambda m: {"error": {"name": "logged-error", "message": m.group(1).strip()[:200]}}),
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?: \(core dumped\))?\s*$"),
@@ -298,7 +327,7 @@ RULES: List[tuple] = [
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
-                                       "tf-dml-device", "tf-device-mapping", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
+                                       "tf-dml-device", "tf-device-mapping", "tf-cudnn-mismatch", "jax-cudnn-too-old", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
 EACH_MATCH = {"tf-device-desc"}
 

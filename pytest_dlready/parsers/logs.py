@@ -214,7 +214,8 @@ def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 #   "Epoch 01 loss 75.6049 | train 2.6s", "Epoch 3: loss=0.12 time=4.1s", "epoch 2 took 3.2 s"
 EPOCH_TIMED = (
     re.compile(r"End of epoch (\d{1,9})(?: / \d+)?\s+Time Taken:\s*(\d+(?:\.\d+)?)\s*sec", re.I),
-    re.compile(r"Finished Epoch\[\s*(\d{1,9}) of \d+\]:.{0,400}?epochTime\s*=\s*(\d+(?:\.\d+)?)s"),
+    re.compile(r"Finished Epoch ?\[\s*(\d{1,9})(?: of \d+)?\]:.{0,400}?(?:epochTime\s*=\s*(\d+(?:\.\d+)?)s?\b|"
+               r"\s(\d+(?:\.\d+)?)s\b)", re.I),
     re.compile(r"^\s*epoch[:\s]\s*(\d{1,9})\b(?!/| of)[^\n]{0,200}?\b(?:time|took|train|elapsed|duration)\b"
                r"[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I),
 )
@@ -232,7 +233,7 @@ def _timed_line_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             number = int(m.group(1))
             if number not in seen:
                 seen.add(number)
-                epoch: Dict[str, Any] = {"epoch": number, "seconds": float(m.group(2))}
+                epoch: Dict[str, Any] = {"epoch": number, "seconds": float(next(g for g in m.groups()[1:] if g))}
                 loss = re.search(r"\bloss\b[\s:=]*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|nan)", line, re.I)
                 if loss:
                     epoch["loss"] = _number(loss.group(1))

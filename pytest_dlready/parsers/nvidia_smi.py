@@ -300,6 +300,9 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
         if (common.is_prompt(line) and not line.lstrip().startswith("#")) or "nvidia-smi" in line:
             continue
         fields = None if command and command[1] else _csv_header(line)
+        if fields is None and command and not command[1] and \
+                [re.sub(r"\s*\[[^\]]*\]$", "", f.strip()) for f in line.split(",")] == command[0]:
+            fields = command[0]  # the header of the command above it, even a lone "name"
         if fields:
             header = fields
             known.append(i)
@@ -307,7 +310,7 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
         body = re.sub(r"^\s*#\s*", "", line).strip()
         if header is None or body.count(",") != len(header) - 1:
             continue
-        if len(header) == 1 and (not body or len(body.split()) > 2 or body.endswith(":")):
+        if len(header) == 1 and (not body or (len(body.split()) > 2 and header != ["name"]) or body.endswith(":")):
             continue  # one column: a value ("8.9", "200.00 W", "[Not Supported]"), not a sentence
         gpu = _gpu()
         for name, raw in zip(header, [v.strip().strip('"') for v in body.split(",")]):
@@ -416,6 +419,9 @@ def _parse(text: str) -> Dict[str, Any]:
             m = pattern.search(line)
             if m and out["error"] is None:
                 out["error"] = {"name": name, "message": line.strip()[:300]}
+                lib = re.search(r"couldn't find (lib[\w.-]+\.so[\w.]*)", line)
+                if lib:
+                    out["missing_libraries"] = [lib.group(1)]
     joined = "\n".join(lines[:5000])
     q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number")
                  if key in joined)
