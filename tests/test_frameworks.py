@@ -243,3 +243,14 @@ _FRAGMENTS = st.sampled_from(["TensorFlow", "tf.config", "gpu_device.cc", "Physi
 def test_the_marker_prefilter_never_skips_a_line_a_marker_matches(line):
     if any(p.search(line[:500]) for _n, p in framework_log.FRAMEWORK_MARKERS):
         assert any(word in line[:500].lower() for word in framework_log.MARKER_WORDS)
+
+
+@pytest.mark.parametrize("rel", [
+    "heldout_r6_tf/tf_cudnn_runtime_7201_vs_compiled_7004_mismatch_one_line.log",   # TF: cuDNN of another version
+    "heldout_r6_torch/jax071_ipython_devices_plugin_error_cusparse_not_found_cut.log",  # JAX: a CUDA library missing
+])
+def test_a_cuda_library_of_the_wrong_version_or_missing_is_named_not_called_a_cpu_run(rel):
+    result = _real(rel)
+    assert result["gpu_usable"] is False
+    first = result["findings"][0]
+    assert first["code"] == "DLR-FW-MISSING-LIB" and "runs on the CPU" not in first["message"]

@@ -184,6 +184,10 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
                    f"{' (compute capability ' + gpu['compute_capability'] + minimum + ')' if gpu.get('compute_capability') else ''}"
                    f"{builds}: {e['line'][:200]}")
         code = FW_UNSUPPORTED
+    elif kind in ("tf-cudnn-mismatch", "jax-cudnn-too-old", "cuda-library-not-found"):
+        why = (e.get("error") or {}).get("message") or "a CUDA library it needs is missing or the wrong version"
+        message = f"{framework} cannot use the GPU: {why}: {e['line'][:200]}"
+        code = FW_MISSING_LIBRARY
     elif e.get("library") or kind == "dlopen-failed":
         hints = [h for h in (library_hint(lib) for lib in missing) if h]
         message = (f"{framework} could not load {', '.join(missing) or 'a CUDA library'}, so it does not use the GPU"
