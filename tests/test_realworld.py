@@ -51,18 +51,12 @@ KNOWN_MISSES = {
     "heldout_r6_tf/tf214_xla_register_cudnn_cufft_cublas_factory_three_lines.log": REGISTER_NOISE,
     "heldout_r6_tools/nvidia-smi_550.54.15_h100_80gb_hbm3_spaces_collapsed_chroot_cut.txt":
         "the excerpt stops inside the second GPU's name; the reader kept the partial name",
-    "heldout_r6_torch/pytorch171_repl_rtx3070_sm86_userwarning_tensor_repr_traceback_cut.log":
-        "a traceback cut inside a frame of PyTorch's own tensor printing is not yet read as an error (blind round 6, open)",
     "heldout_r6_torch/jax_alphapulldown_cusolver_11002_older_than_11401_unable_init_cuda_cut.log":
         "jaxlib logs under external/org_tensorflow/ and the reader's INFO-level backend lines as a failure (blind round 6, open)",
-    "heldout_r6_torch/jax_pixi_pytest_outdated_cudnn_8907_min_9100_runtimeerror.log":
-        "the installed cuDNN is on an 'E   Installed version:' pytest line (blind round 6, open)",
     "heldout_r6_torch/pytorch_python_mnist_5_epochs_throughput_test_set_lines.log":
         "a script's own epoch format without epoch times (blind round 6, open)",
     "heldout_r6_torch/lightning_sagemaker_mpirank_prefixed_epoch0_done_epoch1_cut.log":
         "Lightning progress lines behind MPI rank prefixes are not an epoch format parse reads (blind round 6, open)",
-    "heldout_r6_torch/cudamat_nosetests_ee_test_dir_libcudamat_so_missing_traceback_cut.log":
-        "nose's 'ERROR: Failure: OSError (...libcudamat.so: cannot open...)' header is not read as an error (blind round 6, open)",
     "heldout_r6_torch/pytorch_is_available_true_device_count_1_device_object_output.log":
         "bare answers (True, 1, <torch.cuda.device object>) without the calls that printed them (blind round 6, open)",
 }

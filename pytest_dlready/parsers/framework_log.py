@@ -236,6 +236,8 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
     found: List[Dict[str, Any]] = []
     for first, last in _tracebacks(lines):
         block = lines[first:last + 1]
+        while len(block) > 1 and not block[-1].strip():  # a paste's trailing blank lines are not its end
+            block = block[:-1]
         end = block[-1]
         for line in block:
             m = IMPORT_ERROR.match(line)

@@ -281,7 +281,7 @@ RULES: List[tuple] = [
     ("jax-cudnn-too-old", re.compile(r"The local installation version must be no lower than (\d+)"),
      lambda m: {"backend": "jax", "gpu": "none", "cudnn": False,
                 "error": {"name": "cudnn-too-old", "message": f"the installed cuDNN is older than {m.group(1)}"}}),
-    ("cudnn-installed", re.compile(r"^\W*Installed version: (\d{4,5})\s*$"),
+    ("cudnn-installed", re.compile(r"^(?:E\s+)?\W*Installed version: (\d{4,5})\s*$"),  # "E   " : pytest's
      lambda m: {"cudnn_version": m.group(1)}),
     ("cuda-library-not-found", re.compile(r"The (cu[A-Za-z]+) library was not found"),
      lambda m: {"gpu": "none", "error": {"name": "library-not-found", "message": f"the {m.group(1)} library was not found"}}),
@@ -309,6 +309,9 @@ RULES: List[tuple] = [
     ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*"
                              r"(?!Unable to register|Attempting to register|.*already been registered)(.+)$"),
      lambda m: {"error": {"name": "logged-error", "message": m.group(1).strip()[:200]}}),
+    # nose's report of a test module that failed to import: "ERROR: Failure: OSError (...libcudamat.so: cannot open ...)"
+    ("nose-failure", re.compile(r"^ERROR: Failure: ((?:\w+\.)*\w+(?:Error|Exception)) \((.{1,300})\)\s*$"),
+     lambda m: {"error": {"name": m.group(1).rsplit(".", 1)[-1], "message": f"{m.group(1)}: {m.group(2)}"[:200]}}),
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?: \(core dumped\))?\s*$"),
