@@ -41,7 +41,7 @@ QLOG = re.compile(r"=+NVSMI LOG=+")
 GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*(\S+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
 #: a first row cut after its first cell (a paste that stops there, an excerpt)
 GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+([^|]+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|"
-                          r"(?:\s*[0-9A-Fa-f]{4,8}:[0-9A-Fa-f:.]*(?:\s+\w+)?\s*\|?)?\s*$")
+                          r"(?:\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f:.]*)(?:\s+(\w+))?\s*\|?)?\s*$")
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
@@ -87,6 +87,22 @@ def _gpu() -> Dict[str, Any]:
             "ecc": None, "ecc_uncorrected": None}
 
 
+def _first_row(m: "re.Match[str]") -> Dict[str, Any]:
+    """A GPU from its table row's first line (GPU_ROW1, or GPU_ROW1_CUT: the same cells, cut short)."""
+    groups = list(m.groups()) + [None] * (6 - len(m.groups()))
+    index, name, mode, bus, display, ecc = groups[:6]
+    gpu = _gpu()
+    gpu.update(index=int(index), name=name.strip(),
+               bus_id=bus if bus and BUS_ID.match(bus) else None,  # "N/A" on Jetson, redacted "xxxx", cut mid-id
+               display_active=common.yes_no(display) if display else None,
+               ecc_uncorrected=common.integer(ecc) if ecc is not None else None)
+    if mode in ("WDDM", "TCC", "MCDM"):
+        gpu["driver_model"] = mode
+    else:
+        gpu["persistence_mode"] = common.yes_no(mode)
+    return gpu
+
+
 def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
     known: List[int] = []
     gpu: Optional[Dict[str, Any]] = None
@@ -103,28 +119,9 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
             in_procs = True
             known.append(i)
             continue
-        m = GPU_ROW1.match(line)
+        m = GPU_ROW1.match(line) or GPU_ROW1_CUT.match(line)  # a paste may stop after the first cells
         if m and not in_procs:
-            gpu = _gpu()
-            gpu.update(index=int(m.group(1)), name=m.group(2).strip(),
-                       bus_id=m.group(4) if BUS_ID.match(m.group(4)) else None,  # "N/A" on Jetson, redacted "xxxx"
-                       display_active=common.yes_no(m.group(5)),
-                       ecc_uncorrected=common.integer(m.group(6)))
-            if m.group(3) in ("WDDM", "TCC", "MCDM"):
-                gpu["driver_model"] = m.group(3)
-            else:
-                gpu["persistence_mode"] = common.yes_no(m.group(3))
-            out["gpus"].append(gpu)
-            known.append(i)
-            continue
-        m = GPU_ROW1_CUT.match(line)
-        if m and not in_procs:
-            gpu = _gpu()
-            gpu.update(index=int(m.group(1)), name=m.group(2).strip())
-            if m.group(3) in ("WDDM", "TCC", "MCDM"):
-                gpu["driver_model"] = m.group(3)
-            else:
-                gpu["persistence_mode"] = common.yes_no(m.group(3))
+            gpu = _first_row(m)
             out["gpus"].append(gpu)
             known.append(i)
             continue
