@@ -464,10 +464,8 @@ def _epochs_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], source
     """What the epochs say: how many, in which format, their median time, and the device the log names."""
     timed = [e["seconds"] for e in epochs if isinstance(e.get("seconds"), (int, float))]
     formats = ", ".join(parsed.get("formats") or []) or "epochs"
-    if timed:
-        ordered = sorted(timed)
-        middle = len(ordered) // 2
-        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    median = parsed.get("median_epoch_seconds")
+    if timed and median is not None:
         spread = f" ({min(timed):.3g}-{max(timed):.3g} s)" if f"{min(timed):.3g}" != f"{max(timed):.3g}" else ""
         times = f", median {median:.3g} s per epoch{spread}"
     else:

@@ -244,21 +244,6 @@ def _timed_line_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
-LOSS_NAN = re.compile(r"\bloss:?\s+nan\b", re.I)
-
-
-def _nan_epochs(lines: List[str]) -> List[int]:
-    """The epoch numbers (``Epoch 3/10``, ``Train Epoch: 3``) under which a NaN loss is printed."""
-    current, out = 0, []
-    for line in lines:
-        m = re.match(r"^\s*(?:Train )?Epoch:? (\d{1,7})", line)
-        if m:
-            current = int(m.group(1))
-        if LOSS_NAN.search(line) and current:
-            out.append(current)
-    return out
-
-
 def _nolearn_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     """nolearn.lasagne's epoch table: the rows after its header (losses, ratio, accuracy, duration)."""
     epochs: List[Dict[str, Any]] = []
@@ -324,6 +309,8 @@ def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             if current is None:
                 current = {"epoch": number, "seconds": None, "untimed": True}
             current["loss"] = _number(train.group(5))
+            if train.group(5).lower() == "nan":
+                current["loss_nan"] = True
             continue
         test = TORCH_TEST.match(line)
         if test and current is not None:
@@ -487,11 +474,9 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
             result[key] = value
     if timed:
         result["median_epoch_seconds"] = statistics.median(e["seconds"] for e in timed)
-    # a NaN loss (Keras "loss: nan", PyTorch examples "Loss: nan", a nolearn table's nan cell): the run diverged
-    nan_at = next((e.get("epoch") for e in epochs if e.get("loss_nan")), None)
-    if nan_at is None and epochs and any(LOSS_NAN.search(line) for line in lines):
-        nan_at = next((line_epoch for line_epoch in _nan_epochs(lines)), None) or 0
-    result["loss_nan_epoch"] = nan_at
+    # a NaN loss, as each epoch parser marks it (Keras "loss: nan", PyTorch examples "Loss: nan", a nolearn
+    # table's nan cell, a timed line's "loss nan"): the run diverged. 0 when that epoch has no number.
+    result["loss_nan_epoch"] = next(((e.get("epoch") or 0) for e in epochs if e.get("loss_nan")), None)
     if formats and result.get("error"):  # training went on after it: the framework's start-up error, not the run's
         result["startup_error"] = result.pop("error")
     return result
