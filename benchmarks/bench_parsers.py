@@ -48,6 +48,12 @@ def hostile_text(size: int) -> str:
     return (block * (size // len(block) + 1))[:size]
 
 
+def prompts_text(size: int) -> str:
+    """Short lines, most of them shell prompts: unpaste once compared each line with every prompt (quadratic)."""
+    block = "$ nvidia-smi\n- a\nx\n"
+    return (block * (size // len(block) + 1))[:size]
+
+
 def best_of(fn, text: str, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -66,7 +72,7 @@ def main() -> int:
     mb = 1_000_000
     missed = []
     print(f"{'input':<8} {'parser':<16} {'1 MB s':>8} {'2 MB s':>8} {'ratio':>6}")
-    for label, make in (("random", random_text), ("real", real_text), ("hostile", hostile_text)):
+    for label, make in (("random", random_text), ("real", real_text), ("hostile", hostile_text), ("prompts", prompts_text)):
         one, two = make(mb), make(2 * mb)
         for name, fn in PARSERS.items():
             t1, t2 = best_of(fn, one), best_of(fn, two)

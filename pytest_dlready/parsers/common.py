@@ -74,8 +74,8 @@ _CELL_END = " | |"
 def _unrender(lines: List[str]) -> List[str]:
     """Undo one layer of a page's rendering when every non-blank line (at least three) carries it."""
     body = [line for line in lines if line.strip()]
-    prompts = [line for line in body if is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
-    body = [line for line in body if line not in prompts] if len(prompts) < len(body) else body
+    rest = [line for line in body if not is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
+    body = rest or body
     if len(body) < 3:
         return lines
     if all(_LIST_ITEM.match(line) for line in body):

@@ -42,6 +42,7 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock")
+MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
 #: keras's "Using X backend." names the framework that did the work
@@ -96,8 +97,7 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
     counts: Dict[str, int] = {}
     first_seen: Dict[str, int] = {}
     for i, line in enumerate(lines):
-        low = line[:500].lower()
-        if not any(word in low for word in MARKER_WORDS):
+        if not MARKER_WORD.search(line[:500].lower()):
             continue
         for name, pattern in FRAMEWORK_MARKERS:
             if pattern.search(line[:500]):

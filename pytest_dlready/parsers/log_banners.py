@@ -374,6 +374,9 @@ def _joined(lines: List[str], i: int) -> Tuple[str, int]:
 
 TRACEBACK_FRAME = re.compile(r'^\s*File "[^"]+", line \d+')
 
+#: no rule matches a line shorter than this ("Aborted" is the shortest); shorter lines skip every search
+MIN_BANNER = 7
+
 #: a banner joined from several lines is read up to this length (each line is already cut to 2,000)
 MAX_JOINED = 2000
 
@@ -395,7 +398,7 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
     banners: List[Dict[str, Any]] = []
     skip = -1
     for i, raw in enumerate(lines):
-        if i <= skip or not raw or len(raw) > 4000:
+        if i <= skip or len(raw) < MIN_BANNER or len(raw) > 4000:
             continue
         if i and TRACEBACK_FRAME.match(lines[i - 1]) and raw[:1] in (" ", "\t"):
             # the source line a traceback quotes ("print 'No GPU will be used.'") is code, not output; a line at
@@ -404,9 +407,10 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
         line, taken = _joined(lines, i)  # type: ignore[arg-type]
         line = line[:MAX_JOINED]
         for kind, pattern, extract in RULES:
-            matches = list(pattern.finditer(line))[:64] if kind in EACH_MATCH else [pattern.search(line)]
-            if not matches or matches[0] is None:
+            first = pattern.search(line)
+            if first is None:
                 continue
+            matches = list(pattern.finditer(line))[:64] if kind in EACH_MATCH else [first]
             quoted = " ".join(line.split())
             # drop TF's "2017-06-30 12:49:22.005585: I c:\...\gpu_device.cc:1030]" prefix: no timestamps in messages
             quoted = LOG_PREFIX.sub("", quoted)
