@@ -228,54 +228,60 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
     return out
 
 
+def _exception_name(dotted: str) -> str:
+    name = dotted.rsplit(".", 1)[-1]
+    return "syntax-error" if name == "SyntaxError" else name
+
+
+def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
+    """What one traceback says stopped the run: its exception line (a ctypes library that could not be loaded
+    named), the exception IPython's header names when the paste stops before the message, or the last
+    ``raise`` of a traceback cut before its exception."""
+    end = block[-1]
+    m = EXCEPTION_LINE.match(end)
+    if m:
+        error = {"name": _exception_name(m.group(1)), "message": end.strip()[:300]}
+        loaded = [c.group(1) for c in (CTYPES_LOAD.search(line) for line in block) if c]
+        if loaded and LOAD_FAILED.search(end):
+            error.update(name="library-not-found", library=loaded[-1])
+        return error
+    header = IPYTHON_HEADER.match(block[0])
+    if header:
+        return {"name": _exception_name(header.group(1)),
+                "message": f"{header.group(1)} (the traceback is cut before its message)"}
+    if end.startswith((" ", "\t")):  # cut before its exception line
+        code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
+                     and line.strip() and not line.startswith("Traceback")), "")
+        r = RAISE_LINE.match(code)
+        if r:
+            name = _exception_name(r.group(1))
+            return {"name": name, "message": f"{name}: {r.group(2).strip(chr(34) + chr(39) + ')')}"[:300], "cut": True}
+        return {"name": "traceback", "message": f"a traceback cut before its exception, in {end.strip()[:200]}",
+                "cut": True}
+    return None
+
+
 def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
-    """Where a start-up stopped: an import of a CUDA library, the exception a traceback ends with
-    (preferring one raised in a framework's own files: gnumpy's Python 2 ``print`` under Python 3,
-    cudamat's CUDA error), a traceback cut before its exception (its last ``raise``), or a GPU
-    exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``)."""
-    found: List[Dict[str, Any]] = []
+    """Where a start-up stopped: an import of a CUDA library, else the error of a traceback (one raised in a
+    framework's own files first: gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error), else a
+    GPU exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``)."""
+    errors: List[Tuple[bool, Dict[str, Any]]] = []
     for first, last in _tracebacks(lines):
         block = lines[first:last + 1]
         while len(block) > 1 and not block[-1].strip():  # a paste's trailing blank lines are not its end
             block = block[:-1]
-        end = block[-1]
         for line in block:
-            m = IMPORT_ERROR.match(line)
-            if m and log_banners.LIBRARY_NAME.search(line):
+            if IMPORT_ERROR.match(line) and log_banners.LIBRARY_NAME.search(line):
                 return {"name": "import-failed", "message": line.strip()[:300]}
-        m = EXCEPTION_LINE.match(end)
-        in_framework = any(FRAMEWORK_FRAME.match(line) for line in block)
-        if m:
-            name = m.group(1).rsplit(".", 1)[-1]
-            error = {"name": "syntax-error" if name == "SyntaxError" else name, "message": end.strip()[:300]}
-            if LOAD_FAILED.search(end):
-                loaded = [c.group(1) for c in (CTYPES_LOAD.search(line) for line in block) if c]
-                if loaded:
-                    error.update(name="library-not-found", library=loaded[-1])
-            found.append(dict(error, framework_frame=in_framework))
-            continue
-        header = IPYTHON_HEADER.match(block[0])
-        if header and not m:  # IPython names the exception in the header; the paste stopped before its message
-            found.append({"name": header.group(1).rsplit(".", 1)[-1], "cut": False, "framework_frame": in_framework,
-                          "message": f"{header.group(1)} (the traceback is cut before its message)"})
-            continue
-        if end.startswith((" ", "\t")):  # cut before its exception line
-            code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
-                         and line.strip() and not line.startswith("Traceback")), "")
-            r = RAISE_LINE.match(code)
-            message = (f"{r.group(1).rsplit('.', 1)[-1]}: {r.group(2).strip(chr(34) + chr(39) + ')')}" if r else
-                       f"a traceback cut before its exception, in {end.strip()[:200]}")
-            found.append({"name": r.group(1).rsplit(".", 1)[-1] if r else "traceback", "message": message[:300],
-                          "cut": True, "framework_frame": in_framework})
-    if found:
-        best = next((f for f in found if f.pop("framework_frame", False)), found[0])
-        for f in found:
-            f.pop("framework_frame", None)
-        return best
+        error = _traceback_error(block)
+        if error:
+            errors.append((any(FRAMEWORK_FRAME.match(line) for line in block), error))
+    if errors:
+        return next((e for in_framework, e in errors if in_framework), errors[0][1])
     for line in lines:
         m = EXCEPTION_LINE.match(line)
         if m and not line.startswith((" ", "\t")) and GPU_EXCEPTION.search(m.group(2)):
-            return {"name": m.group(1).rsplit(".", 1)[-1], "message": line.strip()[:300]}
+            return {"name": _exception_name(m.group(1)), "message": line.strip()[:300]}
     return None
 
 
