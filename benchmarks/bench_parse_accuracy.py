@@ -72,7 +72,9 @@ def _gpu_names(result: Dict[str, Any]) -> Optional[List[str]]:
 
 
 def _failed(result: Dict[str, Any]) -> bool:
-    if result.get("error"):
+    """The schema's ``failed``: the tool reported it could not work; a framework's start-up output printed an
+    error (any error-level line, also one ``checks`` judges harmless). A training log fails by its run's own error."""
+    if result.get("error") or (result.get("kind") == "framework-log" and result.get("errors_printed")):
         return True
     return str(result.get("result") or "").upper() == "FAIL"
 

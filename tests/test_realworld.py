@@ -27,9 +27,6 @@ FOLDERS = sorted(d for d in os.listdir(CORPUS) if os.path.isdir(os.path.join(COR
 SOURCE = re.compile(r"https?://\S+|\b[\w.-]+/[\w.-]+: \S+")
 TOOLS = {"nvidia-smi", "deviceQuery", "bandwidthTest", "nvcc", "framework-log", "training-log"}
 
-
-REGISTER_NOISE = ("TF 2.14+'s E-level 'Unable to register cuDNN/cuFFT/cuBLAS factory ... already been registered' lines: the reader followed the schema's 'an ERROR line' (and called them harmless); parse does not call this noise a failure, on purpose")
-
 #: misses left standing, with why (the benchmark counts them; strict: a fix must remove the entry)
 KNOWN_MISSES = {
     "heldout_r4_pages/devicequery_cuda5.0_rt4.2_geforce_8400gs_one_line_pastebin_cut.txt":
@@ -45,10 +42,6 @@ KNOWN_MISSES = {
         "the cudamat tests the paste is about",
     "heldout_r5_docs/pytorch_style_mnist_using_cpu_10_epochs_custom_format.log":
         "a script's own epoch format ('[1 / 10]: Accuracy on test set') with no epoch times",
-    "heldout_r6_tf/colab_sd_webui_tf_register_cudnn_cufft_cublas_factory_tftrt.log": REGISTER_NOISE,
-    "heldout_r6_tf/kohya_uv_gui_tf_register_factory_absl_computation_placer_cut.log": REGISTER_NOISE,
-    "heldout_r6_tf/relernn_tf_register_factory_avx512_tftrt_numa_cut.log": REGISTER_NOISE,
-    "heldout_r6_tf/tf214_xla_register_cudnn_cufft_cublas_factory_three_lines.log": REGISTER_NOISE,
     "heldout_r6_tools/nvidia-smi_550.54.15_h100_80gb_hbm3_spaces_collapsed_chroot_cut.txt":
         "the excerpt stops inside the second GPU's name; the reader kept the partial name",
     "heldout_r6_torch/jax_alphapulldown_cusolver_11002_older_than_11401_unable_init_cuda_cut.log":

@@ -152,12 +152,17 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
                 "gpus": [g.get("name") for g in gpus], "missing_libraries": missing,
                 "line": e.get("line") if e else None}
     error = parsed.get("error") or {}
+    # error-level lines that stop nothing: TF 2.14+ prints "Unable to register cuDNN/cuFFT/cuBLAS factory ... already
+    # been registered" at every start (several plugins register the same factory); said, never judged
+    noise = [p for p in parsed.get("errors_printed") or [] if p.get("name") == "duplicate-registration"]
+    aside = (f" ({len(noise)} E-level 'Unable to register ... factory' line{'s' if len(noise) > 1 else ''}: "
+             f"TensorFlow 2.14+ start-up noise, harmless)") if noise else ""
     if usable is None and error:  # it stopped before saying anything about the device
         return [Finding(check, Status.FAIL, f"{framework} stopped with an error{_error_hint(error)}: "
                         f"{error.get('message') or error.get('name')}"[:400],
                         code=FW_ERROR, fix=catalogue.fix_for(FW_ERROR), observed=observed)]
     if usable is None:
-        return [Finding(check, Status.SKIP, f"{source}: {framework} output that does not say whether the GPU is used",
+        return [Finding(check, Status.SKIP, f"{source}: {framework} output that does not say whether the GPU is used{aside}",
                         code=FW_UNDECIDED, fix=catalogue.fix_for(FW_UNDECIDED), observed=observed)]
     assert e is not None
     out: List[Finding] = []
@@ -165,7 +170,7 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         used = [g for g in gpus if not g.get("rejected")]
         named = ", ".join(_gpu_text(g) for g in used) or "a GPU"
         cudnn = f", cuDNN {parsed['cudnn_version']}" if parsed.get("cudnn_version") else ""
-        out.append(Finding(check, Status.PASS, f"{framework} uses the GPU: {named}{cudnn} ({e['line'][:160]})",
+        out.append(Finding(check, Status.PASS, f"{framework} uses the GPU: {named}{cudnn} ({e['line'][:160]}){aside}",
                            code=FW_GPU, observed=observed))
         if parsed.get("cudnn") is False:
             out.append(Finding(check, Status.WARN, f"{framework} uses the GPU without cuDNN", code=FW_CUDNN_OFF,

@@ -154,7 +154,10 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
         for what, pattern in ASKS:
             if not pattern.search(line):
                 continue
-            tail = line[pattern.search(line).end():].strip(" )")
+            tail = line[pattern.search(line).end():]
+            if what == "device_name":  # get_device_name(0): the argument is not the answer
+                tail = tail.split(")", 1)[1] if ")" in tail else ""
+            tail = tail.strip(" )")
             answer, j = (tail, i) if tail in ("True", "False", "[]") or tail[:1].isdigit() else _answer_after(lines, i)
             if answer is None:
                 break
@@ -396,9 +399,14 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     cudnn = next((b["cudnn"] for b in reversed(banners) if "cudnn" in b), None)
     supported = next((b["supported"] for b in banners if b.get("supported")), None)
     errors = [b["error"] for b in banners if b.get("error")]
+    # every error-level line the log printed, in order, whatever checks make of it (TF 2.14+'s duplicate-registration
+    # E lines are printed errors that stop nothing)
+    printed = [dict(b.get("error") or b.get("printed_error"), lineno=b["lineno"]) for b in banners
+               if b.get("error") or b.get("printed_error")]
     crashed = _import_failure(lines, banners)
     if crashed:
         errors.append(crashed)
+        printed.append(dict(crashed, lineno=len(lines)))
         if crashed.get("library") and crashed["library"] not in missing:
             missing.append(crashed["library"])
             evidence.append({"lineno": len(lines), "gpu": "none", "line": crashed["message"], "kind": "dlopen-failed",
@@ -430,6 +438,7 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         "supported_architectures": supported,
         "collect_env": {k: v for k, v in env.items() if not k.startswith("_")} or None,
         "error": errors[0] if errors else None,
+        "errors_printed": printed[:50],
         "evidence": evidence,
     }
 

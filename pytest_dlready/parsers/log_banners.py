@@ -248,6 +248,11 @@ RULES: List[tuple] = [
     # ptxas does not know this GPU's architecture: TF falls back to the driver's JIT (slow first runs)
     ("tf-ptxas-arch", re.compile(r"Value 'sm_(\d+)' is not defined for option 'gpu-name'"),
      lambda m: {"compute_capability": _sm(m.group(1)), "backend": "tensorflow"}),
+    ("tf-oom", re.compile(r"Allocator \((GPU_\d+)_bfc\) ran out of memory trying to allocate ([\d.]+\s?[KMGT]i?B)|"
+                          r"\bOOM when allocating tensor\b.*?(?:on /job:\S+/device:GPU:(\d+))?|ResourceExhaustedError: .*OOM"),
+     lambda m: {"backend": "tensorflow", "gpu": "used",
+                "error": {"name": "out-of-memory", "message": "GPU out of memory"
+                          + (f" (tried to allocate {m.group(2)})" if m.group(2) else "")}}),
     ("cuda-oom", re.compile(r"CUDA out of memory\.? ?(?:Tried to allocate ([\d.]+ [KMGT]i?B))?"),
      lambda m: {"backend": "torch", "gpu": "used",
                 "error": {"name": "out-of-memory", "message": f"CUDA out of memory"
@@ -302,16 +307,21 @@ RULES: List[tuple] = [
     _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
     _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
     _table("dlopen-failed", _library),
-    ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)CUDA error: (.+?)\s*$"), _cuda_runtime_error),
-    # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
-    # a C++ ERROR log line; TF 2.14+'s duplicate-registration lines ("Unable to register cuDNN factory: Attempting to
-    # register factory for plugin cuDNN when one has already been registered") are noise, not errors
-    ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*"
-                             r"(?!Unable to register|Attempting to register|.*already been registered)(.+)$"),
+    ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
+    # TF 2.14+'s duplicate-registration E lines ("Unable to register cuDNN factory: Attempting to register factory
+    # for plugin cuDNN when one has already been registered"): printed at the error level, so read as an error line
+    # printed; what it means for the verdict (nothing: TF starts normally) is checks.frameworks' call
+    ("tf-duplicate-registration", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*"
+                                             r"((?:Unable to register|Attempting to register|.*already been registered).*)$"),
+     lambda m: {"backend": "tensorflow", "printed_error": {"name": "duplicate-registration",
+                                                           "message": m.group(1).strip()[:200]}}),
+    # a C++ ERROR log line
+    ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "logged-error", "message": m.group(1).strip()[:200]}}),
     # nose's report of a test module that failed to import: "ERROR: Failure: OSError (...libcudamat.so: cannot open ...)"
     ("nose-failure", re.compile(r"^ERROR: Failure: ((?:\w+\.)*\w+(?:Error|Exception)) \((.{1,300})\)\s*$"),
      lambda m: {"error": {"name": m.group(1).rsplit(".", 1)[-1], "message": f"{m.group(1)}: {m.group(2)}"[:200]}}),
+    # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?: \(core dumped\))?\s*$"),
@@ -319,6 +329,19 @@ RULES: List[tuple] = [
     ("theano-error", re.compile(r"^\s*ERROR \(theano[\w.]*\): (.+)$|^Apply node that caused the error: (.{1,200})"),
      lambda m: {"backend": "theano", "error": {"name": "theano-error",
                                                "message": (m.group(1) or f"a Theano op failed: {m.group(2)}").strip()[:200]}}),
+    # cuDNN / cuBLAS / cuFFT / cuSOLVER / CUDA status codes in an error's words: "cuDNN error: CUDNN_STATUS_NOT_INITIALIZED",
+    # "could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR", "CUBLAS_STATUS_EXECUTION_FAILED when calling ..."
+    ("cuda-status-error", re.compile(r"\b((?:CUDNN|CUBLAS|CUFFT|CUSOLVER|CUSPARSE|CURAND)_STATUS_(?!SUCCESS\b)[A-Z_]+|"
+                                     r"CUDA_ERROR_[A-Z_]+|cudaError(?!Success\b)[A-Z]\w+)"),
+     lambda m: {"error": {"name": "cuda-status", "message": LOG_PREFIX.sub("", m.string.strip())[:200]}}),
+    # PyTorch Lightning's start-up summary: "GPU available: True (cuda), used: True" (older: "GPU available: True, used: True")
+    ("lightning-gpu", re.compile(r"^\s*GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
+     lambda m: {"backend": "torch", "gpu": "used" if m.group(1) == "True" else "none",
+                "device": f"{m.group(2) or 'cuda'}:0" if m.group(3) == "True" else "cpu"}),
+    # TF: "Adding visible gpu devices: 0, 1" -- the GPUs it registered (the "Created device" lines follow)
+    ("tf-visible-gpus", re.compile(r"Adding visible gpu devices?: (\d+(?:, ?\d+)*)\s*$"),
+     lambda m: {"backend": "tensorflow", "gpu": "used", "index": m.group(1).split(",")[0].strip(),
+                "device": f"cuda:{m.group(1).split(',')[0].strip()}"}),
     ("keras-backend", re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend"),
      lambda m: {"framework": m.group(1).lower()}),
     ("dbn-fitting", re.compile(r"\[DBN\] fitting X\.shape=\((\d+), (\d+)\)"),
@@ -330,7 +353,8 @@ RULES: List[tuple] = [
 #: banner kinds whose line is evidence the verdict may quote: every line of the shared table, and device banners
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
-                                       "tf-dml-device", "tf-device-mapping", "tf-cudnn-mismatch", "jax-cudnn-too-old", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error"}
+                                       "tf-dml-device", "tf-device-mapping", "tf-cudnn-mismatch", "jax-cudnn-too-old", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error",
+                                       "tf-oom", "lightning-gpu", "tf-visible-gpus"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
 EACH_MATCH = {"tf-device-desc"}
 
