@@ -153,7 +153,6 @@ def test_device_lib_listings_name_every_gpu_even_on_one_line():
 
 @pytest.mark.parametrize("rel,code", [
     ("heldout_r3_legacy/cntk_linux_source_build_gpu0_invalid_buildinfo.log", "DLR-FW-NO-DRIVER"),
-    ("heldout_r3_modern/jax_notebook_cuda_backend_failed_unable_to_load_cuda.log", "DLR-FW-CPU"),
     ("heldout_r3_legacy/theano_gpuarray_pygpu_too_old_nonetype.log", "DLR-FW-CPU"),
     # a REPL traceback of <stdin> quotes no source line: the line after the frame is the exception
     ("heldout_r3_modern/pytorch_wsl2_repl_is_available_true_devices_busy.log", "DLR-FW-NO-DRIVER"),
@@ -162,6 +161,20 @@ def test_frameworks_that_give_up_on_the_gpu_say_so(rel, code):
     result = _real(rel)
     assert result["gpu_usable"] is False and result["error"]
     assert result["findings"][0]["code"] == code, result["findings"][0]
+
+
+def test_jax_giving_up_on_cuda_is_a_fallback_with_its_cause_not_an_error():
+    # JAX warns "CUDA backend failed to initialize: <why>" and goes on on the CPU: no error was printed
+    result = _real("heldout_r3_modern/jax_notebook_cuda_backend_failed_unable_to_load_cuda.log")
+    assert result["gpu_usable"] is False and result["error"] is None and not result["errors_printed"]
+    assert result["findings"][0]["code"] == "DLR-FW-CPU" and "Unable to load CUDA" in result["findings"][0]["message"]
+    # a cuDNN older than the build: the library is named, and its version read
+    result = _real("heldout_r7_tf/jax_cuda_backend_failed_cudnn_8600_vs_8906_one_line.log")
+    assert result["error"] is None and result["cudnn_version"] == "8600"
+    assert result["findings"][0]["code"] == "DLR-FW-MISSING-LIB"
+    # ... but a CUDA error code in its cause is an error printed
+    result = _real("heldout_r6_torch/jax0426_repl_cuda_visible_devices_not_initialized_cpudevice.log")
+    assert result["error"]["name"] == "cuda-init" and "CUDA_ERROR_NOT_INITIALIZED" in result["error"]["message"]
 
 
 R4 = "heldout_r4_frameworks/"

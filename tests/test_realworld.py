@@ -40,18 +40,19 @@ KNOWN_MISSES = {
     "heldout_r5_frameworks/cudamat_nosetests_libcudamat_so_missing_gtx970_line_cut.log":
         "the output holds Theano's own 'Using gpu device 0:' banner, so parse names theano first; the reader named "
         "the cudamat tests the paste is about",
-    "heldout_r5_docs/pytorch_style_mnist_using_cpu_10_epochs_custom_format.log":
-        "a script's own epoch format ('[1 / 10]: Accuracy on test set') with no epoch times",
     "heldout_r6_tools/nvidia-smi_550.54.15_h100_80gb_hbm3_spaces_collapsed_chroot_cut.txt":
         "the excerpt stops inside the second GPU's name; the reader kept the partial name",
     "heldout_r6_torch/jax_alphapulldown_cusolver_11002_older_than_11401_unable_init_cuda_cut.log":
-        "jaxlib logs under external/org_tensorflow/ and the reader's INFO-level backend lines as a failure (blind round 6, open)",
+        "TensorFlow's own lines come first (W-level, TF imported too) and jaxlib's I-level lines under "
+        "external/org_tensorflow/, which TF Serving prints too: parse names tensorflow, the reader the JAX the thread is about",
     "heldout_r6_torch/pytorch_python_mnist_5_epochs_throughput_test_set_lines.log":
-        "a script's own epoch format without epoch times (blind round 6, open)",
-    "heldout_r6_torch/lightning_sagemaker_mpirank_prefixed_epoch0_done_epoch1_cut.log":
-        "Lightning progress lines behind MPI rank prefixes are not an epoch format parse reads (blind round 6, open)",
+        "the epochs are read (a script's 'Train Epoch: N, Loss' and 'Test set:' lines), but nothing in the text names "
+        "PyTorch; the reader knew the script",
     "heldout_r6_torch/pytorch_is_available_true_device_count_1_device_object_output.log":
         "bare answers (True, 1, <torch.cuda.device object>) without the calls that printed them (blind round 6, open)",
+    "heldout_r7_torch/pytorch_1.12_repl_rtx3060_version_cudnn_mangled_prompts.log":
+        "the GPU's name is a bare answer ('NVIDIA GeForce RTX 3060') whose get_device_name call the paste lost "
+        "(blind round 8, open)",
 }
 
 

@@ -123,6 +123,10 @@ def driver_too_old(parsed: Dict[str, Any]) -> Optional[str]:
 
 
 NO_DEVICE = re.compile(r"no CUDA-capable device|CUDA_ERROR_NO_DEVICE|error=(?:38|100)\b", re.I)
+#: JAX's reason for not starting CUDA names a library of the wrong version ("Found cuDNN version 8600, but JAX was
+#: built against version 8906", "Outdated cuDNN installation found", "Found cuSOLVER version 11002")
+LIBRARY_CAUSE = re.compile(r"Found cu[A-Za-z]+ version \d+|Outdated cu[A-Za-z]+ installation|cu[A-Za-z]+ (?:library )?was not found",
+                           re.I)
 
 
 def _error_hint(error: Dict[str, Any]) -> str:
@@ -189,8 +193,10 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
                    f"{' (compute capability ' + gpu['compute_capability'] + minimum + ')' if gpu.get('compute_capability') else ''}"
                    f"{builds}: {e['line'][:200]}")
         code = FW_UNSUPPORTED
-    elif kind in ("tf-cudnn-mismatch", "jax-cudnn-too-old", "cuda-library-not-found"):
-        why = (e.get("error") or {}).get("message") or "a CUDA library it needs is missing or the wrong version"
+    elif kind in ("tf-cudnn-mismatch", "jax-cudnn-too-old", "cuda-library-not-found") or (
+            kind == "jax-cuda-failed" and LIBRARY_CAUSE.search(str((e.get("cause") or {}).get("message")))):
+        why = ((e.get("error") or e.get("cause") or {}).get("message")
+               or "a CUDA library it needs is missing or the wrong version")
         message = f"{framework} cannot use the GPU: {why}: {e['line'][:200]}"
         code = FW_MISSING_LIBRARY
     elif e.get("library") or kind == "dlopen-failed":

@@ -69,6 +69,52 @@ _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
 _LIST_ITEM = re.compile(r"^- ")
 _LINE_NUMBER = re.compile(r"^[ \t]*(\d{1,6})\.(?: |$)")
 _CELL_END = " | |"
+#: Markdown/HTML code marks left in a paste: a line of backticks alone (a fence: blank), ``<pre>``/``<code>`` tags
+#: (and backticks glued to them) at a line's ends, and one inline-code span around a whole line
+#: (`` `E tensorflow/...` ``), or opened on one line and closed on a later one
+_FENCE = re.compile(r"^\s*(?:```+|~~~+)[\w+-]*\s*$|^\s*`{1,2}\s*$")
+_HTML_CODE = re.compile(r"^\s*(?:<(?:pre|code)(?: [^>]{0,80})?>)+`*|(?:</(?:pre|code)>)+\s*$", re.I)
+_SPAN = re.compile(r"^(`{1,2})(?!`)(.*?)(?<!`)\1\s*$")
+#: another program's prefix on each line of a process's output: Ray's "(train pid=11589) ", Open MPI's
+#: "[1,0]<stdout>:", torchrun's "[rank0]: " / "[default0]:"; never part of what the tool printed
+_PROCESS_PREFIX = re.compile(r"^(?:\((?:[\w.-]{1,80} )?pid=\d+(?:, ip=[\d.]+)?\) |\[\d{1,5},[\w:,.-]{1,80}\]<std(?:out|err)>:|"
+                             r"\[(?:rank|default)\d{1,5}\]: ?)")
+#: a bare command above its output ("nvidia-smi --query-gpu=... ", "python3 -c ..."): a prompt without the prompt
+_COMMAND = re.compile(r"^\s*(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|deviceQuery|bandwidthTest|python[\d.]*|"
+                      r"ipython|pip3?|conda|docker|nvtop|gpustat|jupyter)(?:\.exe)?(?:\s|$)")
+
+
+def _uncode(lines: List[str]) -> List[str]:
+    """Undo Markdown/HTML code marks and per-process prefixes (see _FENCE, _HTML_CODE, _SPAN, _PROCESS_PREFIX)."""
+    if not any(("`" in line or "<" in line or line[:1] in ("(", "[")) for line in lines[:20000]):
+        return lines
+    out = list(lines)
+    opened = None  # (index, ticks) of a line whose span closes on a later line
+    for i, line in enumerate(out):
+        if line[:1] in ("(", "[") and _PROCESS_PREFIX.match(line):
+            line = _PROCESS_PREFIX.sub("", line, count=1)
+        if "<" in line and _HTML_CODE.search(line):
+            line = _HTML_CODE.sub("", line)
+        if "`" in line:
+            if _FENCE.match(line):
+                line, opened = "", None
+            else:
+                m = _SPAN.match(line)
+                if m and "`" not in m.group(2):
+                    line = m.group(2)
+                elif line.startswith("`") and "`" not in line.lstrip("`"):
+                    opened = (i, len(line) - len(line.lstrip("`")))
+                elif opened and line.rstrip().endswith("`" * opened[1]) and "`" not in line.rstrip().rstrip("`"):
+                    first = out[opened[0]]
+                    out[opened[0]] = first[opened[1]:]
+                    line, opened = line.rstrip()[:-opened[1]], None
+        out[i] = line
+    return out
+
+
+def is_command(line: str) -> bool:
+    """A bare command line above its output (``nvidia-smi -L``, ``python3 -c "..."``)."""
+    return bool(_COMMAND.match(line[:300]))
 
 
 def _unrender(lines: List[str]) -> List[str]:
@@ -109,22 +155,27 @@ def unpaste(data: Any) -> str:
     ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
     nested too) when every non-blank line has it, and the indentation common to the non-blank lines
     (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin, and a web
-    page's rendering copied back (``- `` on every line, numbered lines, a trailing `` | |``). Inner
+    page's rendering copied back (``- `` on every line, numbered lines, a trailing `` | |``), Markdown/HTML code
+    marks (fences, ``<pre>``, a backtick span around a line) and per-process prefixes (Ray's ``(name pid=N)``, MPI's
+    ``[1,0]<stdout>:``, torchrun's ``[rank0]:``). Inner
     indentation (nvidia-smi -q's nesting) is kept. Idempotent: unpaste(unpaste(x)) == unpaste(x).
     """
     text = to_text(data)
     if _SPACE_RE.search(text[:1_000_000]):
         text = _SPACE_RE.sub(lambda m: _SPACES[m.group(0)], text)
+    if text.count("#015") + text.count("#033[") >= 2:  # syslog's octal escapes of CR and ESC (SageMaker, journald)
+        text = text.replace("#015", "\r").replace("#033[", "\x1b[")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if any("<br" in line[-12:].lower() for line in lines[:5000]):
         lines = [_BR_END.sub("", line) if "<br" in line[-12:].lower() else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
         before = lines
-        lines = _unrender(_dedent(lines))
+        lines = _uncode(_unrender(_dedent(lines)))
         body = [line for line in lines if line.strip()]
         quoted = [line for line in body if _QUOTE.match(line)]
-        if quoted and all(_QUOTE.match(line) or is_prompt(line) for line in body):  # a prompt line above a quote
+        # a prompt or a bare command above a quote: "nvidia-smi --query-gpu=..." then "> GPU, 2131" lines
+        if quoted and all(_QUOTE.match(line) or is_prompt(line) or is_command(line) for line in body):
             lines = [_QUOTE.sub("", line, count=1) if _QUOTE.match(line) else line for line in lines]
         if lines == before:
             break

@@ -26,22 +26,25 @@ KIND = "framework-log"
 
 #: lines that name a framework (a log line, an import, an API call); first column: canonical name
 FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.compile(pattern, re.I)) for name, pattern in (
-    ("jax", r"external/org_tensorflow/"),
-    ("tensorflow", r"(?<!org_tensorflow/)\btensorflow\b(?!/compiler/xla|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
+    # jaxlib builds XLA as external/org_tensorflow (older) or external/xla (TF's own logs say external/local_xla)
+    ("jax", r"external/org_tensorflow/|external/xla/xla/"),
+    ("tensorflow", r"(?<!org_tensorflow/)(?<!//)\btensorflow\b(?!/compiler/xla/python|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
                    r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name=|physical_device_desc|"
                    r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices|\blocal_xla/|tf2tensorrt|cuda_fft\.cc|cuda_blas\.cc"),
-    ("pytorch", r"\btorch\b|\bPyTorch\b"),
+    ("pytorch", r"\btorch\b|\bPyTorch\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
+                r"\bv_num=\d"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
     ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+"),
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
+    ("cupy", r"\bcupy\b|\bCuPy Version\b|\bchainer\b"),
 ))
 #: a literal every FRAMEWORK_MARKERS pattern needs (lower case): a line with none of them is skipped unsearched
 MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn.cc", "cudart_stub.cc",
                 "cuda_diagnostics.cc", "cuda_driver.cc", "physicaldevice(", "physical_device_desc", "device_type:",
                 "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
-                "npmat", "gpu_lock")
+                "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "cupy", "chainer", "external/xla/")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
@@ -67,6 +70,7 @@ ASKS = (
     ("device_count", re.compile(r"(?:torch\.)?cuda\.device_count\(\)")),
     ("device_name", re.compile(r"cuda\.get_device_name\(")),
     ("build_version", re.compile(r"torch\.version\.(?:cuda|hip)\b")),
+    ("cudnn_version", re.compile(r"torch\.backends\.cudnn\.version\(\)")),
 )
 ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=?]\s*)?(True|False)\s*$")
 NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
@@ -103,6 +107,8 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
             if pattern.search(line[:500]):
                 counts[name] = counts.get(name, 0) + 1
                 first_seen.setdefault(name, i)
+                if name == "jax" and log_banners.JAXLIB_PATH.search(line[:500]):
+                    break  # jaxlib's own XLA log line: the TensorFlow file names in it are not TensorFlow
     for name in sorted(counts, key=lambda n: (-counts[n], first_seen.get(n, 0))):
         if name not in order:
             order.append(name)
@@ -119,7 +125,7 @@ def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
 
 
 #: a check script's own key/value prints: "cuda_available: True", "gpu: NVIDIA GeForce RTX 4090", "torch.cuda: 12.4"
-SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?cuda[ _.]?(?:is_)?available(?:\(\))?\s*[:=]\s*(True|False)\s*$", re.I)
+SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?(?:backends\.)?(?:cuda|mps)[ _.]?(?:is_)?available(?:\(\))?\??\s*[:=]\s*(True|False)\s*$", re.I)
 SCRIPT_GPU = re.compile(r"^\s*(?:gpu|device)(?:[ _]name)?\s*[:=]\s*([A-Za-z].{2,80}?)\s*$", re.I)
 SCRIPT_CUDA = re.compile(r"^\s*torch\.(?:version\.)?cuda\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
 
@@ -131,7 +137,7 @@ def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
         m = SCRIPT_AVAILABLE.match(line)
         if m:
             found.append({"lineno": i + 1, "gpu": "used" if m.group(1).lower() == "true" else "none",
-                          "line": line.strip()[:300], "kind": "script-print", "says": f"CUDA available: {m.group(1)}"})
+                          "line": line.strip()[:300], "kind": "script-print", "says": line.strip()[:80]})
     if found:
         for i, line in enumerate(lines[:20000]):
             g = SCRIPT_GPU.match(line)
@@ -181,6 +187,9 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
                                   "says": "the build has no CUDA/ROCm"})
                 elif version[:1].isdigit():
                     found.append({"lineno": j + 1, "gpu": "found", "line": quoted, "kind": what, "version": version})
+            elif what == "cudnn_version" and answer.strip("'\" ").isdigit():
+                found.append({"lineno": j + 1, "gpu": "found", "line": quoted, "kind": what,
+                              "cudnn_version": answer.strip("'\" ")})
             elif what == "device_name":
                 name = answer.strip("'\" ")
                 if name and not name.startswith(("Traceback", "RuntimeError", "AssertionError")):
@@ -191,7 +200,7 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
 
 IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|RuntimeError): (.+)$")
 #: the exception line that ends a traceback: ``SyntaxError: ...``, ``cudamat.cudamat.CUDAMatException: ...``
-EXCEPTION_LINE = re.compile(r"^\s*((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception)): (.+)$")
+EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception)): (.+)$")
 #: a traceback frame in a framework's own files: the framework itself stopped
 FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
                              re.I)
@@ -320,6 +329,28 @@ def _collect_env(lines: List[str]) -> Dict[str, Any]:
     return env
 
 
+#: a build report's versions: CNTK's "Build info:" block ("CUDA version: 9.0.0", "CUDNN version: 6.0.21"),
+#: cupy.show_config() / chainer.print_runtime_info() ("CUDA Runtime Version  : 10000", "cuDNN Version  : 7603")
+BUILD_INFO_START = re.compile(r"^\s*(?:Build info:|CuPy Version\s*:)")
+BUILD_CUDA = re.compile(r"^\s*(?:CUDA version|CUDA Runtime Version|CUDA Build Version)\s*:\s*(\d[\d.]*)\s*$")
+BUILD_CUDNN = re.compile(r"^\s*(?:CUDNN version|cuDNN Version|cuDNN Build Version)\s*:\s*(\d[\d.]*)\s*$", re.I)
+
+
+def _build_info(lines: List[str]) -> Dict[str, str]:
+    """The CUDA and cuDNN versions of a framework's build report (CNTK's Build info, CuPy's config), the
+    runtime's first where both are printed."""
+    out: Dict[str, str] = {}
+    start = next((i for i, line in enumerate(lines[:20000]) if BUILD_INFO_START.match(line)), None)
+    if start is None:
+        return out
+    for line in lines[start:start + 60]:
+        for key, pattern in (("cuda_version", BUILD_CUDA), ("cudnn_version", BUILD_CUDNN)):
+            m = pattern.match(line)
+            if m and (key not in out or "Runtime" in line or line.strip().startswith("cuDNN Version")):
+                out[key] = m.group(1)
+    return out
+
+
 def _add_gpu(gpus: List[Dict[str, Any]], item: Dict[str, Any]) -> None:
     """One entry per GPU: merged by index when both have one, else by name."""
     index, name = item.get("index"), item.get("name")
@@ -362,7 +393,7 @@ def _evidence(banners: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
                     "backend": BACKEND_NAMES.get(str(b.get("backend") or ""), b.get("backend")),
                     "name": b.get("name"), "index": b.get("index"), "library": b.get("library"),
                     "cpu_build": bool(b.get("cpu_build")), "says": signal.says if signal else "",
-                    "error": b.get("error")})
+                    "error": b.get("error"), "cause": b.get("cause")})
     return out
 
 
@@ -394,8 +425,10 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
                          "backend": "pytorch", "cpu_build": env.get("CUDA used to build PyTorch") is None
                          and "CUDA used to build PyTorch" in env, "says": "torch.utils.collect_env"})
         evidence.sort(key=lambda e: e["lineno"])
+    build = _build_info(lines)
     cudnn_version = next((b["cudnn_version"] for b in reversed(banners) if b.get("cudnn_version")), None)
-    cudnn_version = cudnn_version or _dll_suffix(env.get("cuDNN version"))
+    cudnn_version = cudnn_version or _dll_suffix(env.get("cuDNN version")) or build.get("cudnn_version") or next(
+        (a["cudnn_version"] for a in asked if a.get("cudnn_version")), None)
     cudnn = next((b["cudnn"] for b in reversed(banners) if "cudnn" in b), None)
     supported = next((b["supported"] for b in banners if b.get("supported")), None)
     errors = [b["error"] for b in banners if b.get("error")]
@@ -430,7 +463,8 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         # the CUDA the build was made with (a PyTorch wheel ships and uses it), else collect_env's "CUDA runtime
         # version" (the system toolkit's nvcc, which such a wheel does not use)
         "cuda_version": env.get("CUDA used to build PyTorch") or _cuda_suffix(env.get("CUDA version"))
-        or env.get("CUDA runtime version"),
+        or env.get("CUDA runtime version") or build.get("cuda_version")
+        or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None),
         "cuda_toolkit": env.get("CUDA runtime version"),
         "driver_version": env.get("Nvidia driver version") or next(
             (b["driver_version"] for b in banners if b.get("driver_version")), None),
@@ -475,6 +509,17 @@ def _framework_traceback(lines: List[str]) -> bool:
     return any(FRAMEWORK_FRAME.match(line) for line in lines[:5000]) and _import_failure(lines[:5000], []) is not None
 
 
+def _framework_log_line(lines: List[str]) -> bool:
+    """A framework's own C++ log line ("I tensorflow/.../cuda_gpu_executor.cc:981] ..."): one is enough to say what
+    printed it, however little it says about the GPU."""
+    for line in lines[:2000]:
+        prefix = log_banners.LOG_PREFIX.match(line)
+        if prefix and MARKER_WORD.search(prefix.group(0).lower()) and any(
+                p.search(prefix.group(0)) for _n, p in FRAMEWORK_MARKERS):
+            return True
+    return False
+
+
 def detect(text: Any) -> float:
     """High when framework lines say something about the device and no epoch is printed."""
     try:
@@ -488,7 +533,7 @@ def detect(text: Any) -> float:
         banners = [b for b in log_banners.scan(lines) if b.get("kind") not in ("dbn-fitting", "dbn-layers")]
         if any(b.get("kind") != "keras-backend" for b in banners) or _asked(lines):
             score = max(score, 0.6)
-        elif banners or _marked(lines) or _framework_traceback(lines):
+        elif banners or _marked(lines) or _framework_traceback(lines) or _framework_log_line(lines):
             score = max(score, 0.35)
         return round(min(score, 0.95), 2)
     except Exception:  # noqa: BLE001 - detect must never raise

@@ -61,8 +61,12 @@ def _torch_arch(line: str) -> Dict[str, Any]:
     """PyTorch's "built without kernels for this GPU" warnings: the GPU and its capability."""
     m = re.search(r"(?:Warning:\s*)?([A-Za-z][^:]*?) with CUDA capability sm_(\d+) is not compatible", line)
     if m:
-        return {"name": m.group(1).strip(), "compute_capability": _sm(m.group(2)), "rejected": True,
-                "backend": "torch", "gpu": "rejected"}
+        out = {"name": m.group(1).strip(), "compute_capability": _sm(m.group(2)), "rejected": True,
+               "backend": "torch", "gpu": "rejected"}
+        supported = re.search(r"supports CUDA capabilities((?:\s+(?:sm|compute)_\d+)+)", line)
+        if supported:
+            out["supported"] = supported.group(1).split()
+        return out
     m = re.search(r"Found GPU(\d+) (.+?) which is of cuda capability (\d+)\.(\d+)", line)
     if m:
         out: Dict[str, Any] = {"index": m.group(1), "name": m.group(2).strip(),
@@ -101,7 +105,8 @@ def _cuinit(line: str) -> Dict[str, Any]:
 
 def _init_error(line: str) -> Dict[str, Any]:
     """CUDA could not start: the framework's words for it (no driver, no device, driver too old)."""
-    m = re.search(r"(Found no NVIDIA driver on your system|driver (?:on your system )?is too old[^.]*|"
+    m = re.search(r"(Found no NVIDIA driver on your system|driver (?:on your system )?is too old[^.]*|No (?:HIP|CUDA) GPUs are available|"
+                  r"The MPS backend is supported on MacOS [\d.]+\+|"
                   r"CUDA driver version is insufficient for CUDA runtime version|"
                   r"no CUDA-capable device is detected|CUDA initialization: .+|error=\d+ : .+)", line, re.I)
     text = m.group(1) if m else line.strip()
@@ -109,8 +114,10 @@ def _init_error(line: str) -> Dict[str, Any]:
         name = "no-driver"
     elif re.search(r"too old|insufficient", text, re.I):
         name = "driver-too-old"
-    elif re.search(r"no CUDA-capable device|error=(?:38|100)\b", text, re.I):
+    elif re.search(r"no CUDA-capable device|error=(?:38|100)\b|No (?:HIP|CUDA) GPUs are available", text, re.I):
         name = "no-device"
+    elif "MPS backend is supported on MacOS" in text:
+        name = "macos-too-old"
     else:
         name = "cuda-init"
     return {"name": name, "message": text[:200]}
@@ -136,6 +143,9 @@ def _cudamat_error(m: re.Match) -> Dict[str, Any]:
 #: "CUDA error: ..." from the runtime (PyTorch's RuntimeError): what it says about the GPU
 NO_KERNELS = re.compile(r"no kernel image is available|invalid device function", re.I)
 NO_DEVICE = re.compile(r"no CUDA-capable device|busy or unavailable|CUDA driver version is insufficient", re.I)
+#: a CUDA, cuDNN or cuBLAS status code in an error's words
+CUDA_CODE = re.compile(r"\b(?:(?:CUDNN|CUBLAS|CUFFT|CUSOLVER|CUSPARSE|CURAND)_STATUS_(?!SUCCESS\b)[A-Z_]+|CUDA_ERROR_[A-Z_]+|"
+                       r"cudaError(?!Success\b)[A-Z]\w+)")
 
 
 def _cuda_runtime_error(m: re.Match) -> Dict[str, Any]:
@@ -183,10 +193,21 @@ RULES: List[tuple] = [
     _table("cudnn-not-available", _no_cudnn_library),
     _table("tf-ignored-gpu", _tf_ignored),
     _table("tf-skip-gpu", _flag(fallback=True, backend="tensorflow")),
+    _table("tf-no-cuda-drivers", _flag(fallback=True, backend="tensorflow")),
+    _table("tf-no-dml-adapter", _flag(fallback=True, device="cpu", backend="tensorflow")),
+    # tensorflow-directml: "DirectML: creating device on adapter 0 (Intel(R) UHD Graphics 620)"
+    ("tf-dml-adapter", re.compile(r"DirectML: creating device on adapter (\d+) \((.+)\)\s*$"),
+     lambda m: {"device": f"dml:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "tensorflow",
+                "gpu": "used"}),
+    # a pluggable GPU (tensorflow-metal, DirectML's plugin) registered its optimizer: TensorFlow places work on it
+    ("tf-plugin-gpu", re.compile(r"Plugin optimizer for device_type GPU is enabled"),
+     lambda m: {"device": "gpu:0", "backend": "tensorflow", "gpu": "used"}),
     ("tf-created-device", re.compile(r"Creat(?:ing|ed) (?:TensorFlow )?device \(?/(?:job:\S+/)?(?:device:)?[gG][pP][uU]:(\d+)\)?"
-                                     r".*?-> (?:physical GPU )?\(?device: (\d+), name: ([^,]+)(?:, pci bus id: [^,)]+)?"
+                                     r".*?-> (?:physical (?:GPU|PluggableDevice) )?\(?device: (\d+), name: ([^,]+)(?:, pci bus id: [^,)]+)?"
                                      r"(?:, compute capability: ([\d.]+))?"),
-     lambda m: {"device": f"cuda:{m.group(2)}", "index": m.group(2), "name": m.group(3).strip(),
+     lambda m: {"device": f"cuda:{m.group(2)}", "index": m.group(2),
+                # a PluggableDevice is named by its plugin ("DML", "METAL"): the GPU's name is on another line
+                "name": None if m.group(3).strip() in ("DML", "METAL") else m.group(3).strip(),
                 "compute_capability": m.group(4), "backend": "tensorflow", "gpu": "used"}),
     ("tf-properties", re.compile(r"(?:Found device (\d+) with properties:\s*|^\s*)(?:pciBusID:?\s*\S+\s+)?name:\s*(.+?)\s+"
                                  r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+))"),
@@ -198,10 +219,15 @@ RULES: List[tuple] = [
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow", "gpu": "used"}),
     ("tf-physical-gpu", re.compile(r"PhysicalDevice\(name='/physical_device:GPU:(\d+)', device_type='GPU'\)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "tensorflow", "gpu": "used"}),
+    # tf.config.list_physical_devices() printing only CPUs (a GPU line, read by the rule above, comes after them)
+    ("tf-physical-cpu-only", re.compile(r"^\W*PhysicalDevice\(name='/physical_device:CPU:\d+', device_type='CPU'\)\W*$"),
+     lambda m: {"device": "cpu", "backend": "tensorflow", "gpu": "none"}),
     ("tf-xla-device", re.compile(r"StreamExecutor device \((\d+)\): (.+?), Compute Capability (\d+\.\d+)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
                 "compute_capability": m.group(3), "backend": "tensorflow", "gpu": "used"}),
-    ("torch-supported-archs", re.compile(r"(?:current PyTorch install|PyTorch installation) supports CUDA capabilities"
+    # (on the warning's own line, when it is one line, the warning's rule reads both)
+    ("torch-supported-archs", re.compile(r"^(?!.*with CUDA capability sm_\d+ is not compatible).*?"
+                                         r"(?:current PyTorch install|PyTorch installation) supports CUDA capabilities"
                                          r"((?:\s+(?:sm|compute)_\d+)+)"),
      lambda m: {"supported": m.group(1).split(), "backend": "torch"}),
     ("jax-gpu-devices", re.compile(r"\[\s*(?:cuda|gpu|rocm)\(id=(\d+)\)|(?:Gpu|Cuda|Rocm)Device\(id=(\d+)"),
@@ -222,9 +248,14 @@ RULES: List[tuple] = [
     ("cntk-invalid-gpu", re.compile(r"Specified GPU device id \((\d+)\) is invalid"),
      lambda m: {"index": m.group(1), "backend": "cntk", "gpu": "none",
                 "error": {"name": "no-device", "message": f"CNTK: GPU device id ({m.group(1)}) is invalid"}}),
+    # JAX warns "CUDA backend failed to initialize: <why>" and goes on on the CPU: a fallback with its cause, no error
+    # (an error only where its cause is a CUDA error code: "... failed: CUDA_ERROR_NOT_INITIALIZED")
     ("jax-cuda-failed", re.compile(r"CUDA backend failed to initiali[sz]e: (.+?)(?:\s*\(Set TF_CPP_MIN_LOG_LEVEL.*)?$"),
-     lambda m: {"backend": "jax", "gpu": "none", "fallback": True,
-                "error": {"name": "cuda-init", "message": m.group(1).strip()[:200]}}),
+     lambda m: dict({"backend": "jax", "gpu": "none", "fallback": True,
+                     ("error" if CUDA_CODE.search(m.group(1)) else "cause"):
+                         {"name": "cuda-init", "message": m.group(1).strip()[:200]}},
+                    **({"cudnn_version": c.group(1), "cudnn": False}
+                       if (c := re.search(r"Found cuDNN version (\d+)", m.group(1))) else {}))),
     # tensorflow.python.client.device_lib: "physical_device_desc: "device: 0, name: ..., compute capability: 7.5"",
     # also printed as a list of such strings; DirectML's desc is JSON with the driver-store version
     ("tf-device-desc", re.compile(r"device: (\d+), name: ([^,]+), pci bus id: [^,]+, compute capability: (\d+\.\d+)"),
@@ -253,6 +284,10 @@ RULES: List[tuple] = [
      lambda m: {"backend": "tensorflow", "gpu": "used",
                 "error": {"name": "out-of-memory", "message": "GPU out of memory"
                           + (f" (tried to allocate {m.group(2)})" if m.group(2) else "")}}),
+    ("xla-oom", re.compile(r"CUDA operation failed: out of memory|RESOURCE_EXHAUSTED: Out of memory (?:while )?trying to allocate "
+                           r"([\d.]+\s?[KMGT]?i?B)?"),
+     lambda m: {"gpu": "used", "error": {"name": "out-of-memory", "message": "GPU out of memory"
+                                         + (f" (tried to allocate {m.group(1)})" if m.group(1) else "")}}),
     ("cuda-oom", re.compile(r"CUDA out of memory\.? ?(?:Tried to allocate ([\d.]+ [KMGT]i?B))?"),
      lambda m: {"backend": "torch", "gpu": "used",
                 "error": {"name": "out-of-memory", "message": f"CUDA out of memory"
@@ -285,7 +320,7 @@ RULES: List[tuple] = [
                 "backend": "torch", "gpu": "found"}),
     ("jax-cudnn-too-old", re.compile(r"The local installation version must be no lower than (\d+)"),
      lambda m: {"backend": "jax", "gpu": "none", "cudnn": False,
-                "error": {"name": "cudnn-too-old", "message": f"the installed cuDNN is older than {m.group(1)}"}}),
+                "cause": {"name": "cudnn-too-old", "message": f"the installed cuDNN is older than {m.group(1)}"}}),
     ("cudnn-installed", re.compile(r"^(?:E\s+)?\W*Installed version: (\d{4,5})\s*$"),  # "E   " : pytest's
      lambda m: {"cudnn_version": m.group(1)}),
     ("cuda-library-not-found", re.compile(r"The (cu[A-Za-z]+) library was not found"),
@@ -324,16 +359,26 @@ RULES: List[tuple] = [
     # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
-    ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?: \(core dumped\))?\s*$"),
+    ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$"),
      lambda m: {"error": {"name": "crash", "message": m.group(0).strip()[:200]}}),
-    ("theano-error", re.compile(r"^\s*ERROR \(theano[\w.]*\): (.+)$|^Apply node that caused the error: (.{1,200})"),
-     lambda m: {"backend": "theano", "error": {"name": "theano-error",
-                                               "message": (m.group(1) or f"a Theano op failed: {m.group(2)}").strip()[:200]}}),
+    ("theano-error", re.compile(r"^\s*ERROR \(theano([\w.]*)\): (.+)$|^Apply node that caused the error: (.{1,200})"),
+     lambda m: dict({"backend": "theano", "error": {"name": "theano-error",
+                                                    "message": (m.group(2) or f"a Theano op failed: {m.group(3)}").strip()[:200]}},
+                    # its GPU back-end could not build its own CUDA code: the run is on the CPU
+                    **({"gpu": "none", "fallback": True} if m.group(1) in (".sandbox.cuda", ".gpuarray") and
+                       re.search(r"Failed to compile|nvcc", m.group(2) or "") else {}))),
     # cuDNN / cuBLAS / cuFFT / cuSOLVER / CUDA status codes in an error's words: "cuDNN error: CUDNN_STATUS_NOT_INITIALIZED",
     # "could not create cudnn handle: CUDNN_STATUS_INTERNAL_ERROR", "CUBLAS_STATUS_EXECUTION_FAILED when calling ..."
-    ("cuda-status-error", re.compile(r"\b((?:CUDNN|CUBLAS|CUFFT|CUSOLVER|CUSPARSE|CURAND)_STATUS_(?!SUCCESS\b)[A-Z_]+|"
-                                     r"CUDA_ERROR_[A-Z_]+|cudaError(?!Success\b)[A-Z]\w+)"),
-     lambda m: {"error": {"name": "cuda-status", "message": LOG_PREFIX.sub("", m.string.strip())[:200]}}),
+    ("cuda-status-error", re.compile(r"(" + CUDA_CODE.pattern + ")"),
+     lambda m: dict({"error": {"name": "cuda-status", "message": LOG_PREFIX.sub("", m.string.strip())[:200]}},
+                    **({"gpu": "none"} if NO_DEVICE.search(m.string) or m.group(1) in ("cudaErrorNoDevice", "CUDA_ERROR_NO_DEVICE")
+                       else {}))),
+    # a script's own device line: "device: cuda:2 n_gpu: 1, distributed training: True" (Hugging Face examples),
+    # "Using device: cuda:0", "Running on device: cpu"
+    ("script-device", re.compile(r"^\s*(?:Using |Running on |Selected |using )?device\s*[:=]\s*(cuda|mps|xpu|cpu)(?::(\d+))?\b"
+                                 r"(?:\s+n_gpu:\s*(\d+))?", re.I),
+     lambda m: {"device": f"{m.group(1).lower()}:{m.group(2) or 0}" if m.group(1).lower() != "cpu" else "cpu",
+                "gpu": "none" if m.group(1).lower() == "cpu" or m.group(3) == "0" else "used"}),
     # PyTorch Lightning's start-up summary: "GPU available: True (cuda), used: True" (older: "GPU available: True, used: True")
     ("lightning-gpu", re.compile(r"^\s*GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
      lambda m: {"backend": "torch", "gpu": "used" if m.group(1) == "True" else "none",
@@ -354,7 +399,8 @@ RULES: List[tuple] = [
 SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cudnn", "tf-created-device", "cntk-gpu",
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
                                        "tf-dml-device", "tf-device-mapping", "tf-cudnn-mismatch", "jax-cudnn-too-old", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error",
-                                       "tf-oom", "lightning-gpu", "tf-visible-gpus"}
+                                       "tf-oom", "lightning-gpu", "tf-visible-gpus", "tf-dml-adapter", "tf-plugin-gpu",
+                                       "tf-physical-cpu-only", "xla-oom", "script-device"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
 EACH_MATCH = {"tf-device-desc"}
 
@@ -404,6 +450,10 @@ MIN_BANNER = 7
 #: a banner joined from several lines is read up to this length (each line is already cut to 2,000)
 MAX_JOINED = 2000
 
+#: jaxlib's XLA sources, "external/xla/xla/..." (TensorFlow's own say "local_xla"; "external/org_tensorflow/" is older
+#: jaxlib's and TF Serving's alike, so it decides nothing here)
+JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
+
 #: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
 #: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
 LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*")
@@ -445,6 +495,8 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
                 except (ValueError, IndexError):
                     continue
                 data = {k: v for k, v in data.items() if v is not None}
+                if data.get("backend") == "tensorflow" and JAXLIB_PATH.search(line):
+                    data["backend"] = "jax"  # jaxlib's XLA logs TensorFlow's file names under its own external/ path
                 banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
                 found = True
             if not found:

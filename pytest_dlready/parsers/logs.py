@@ -154,11 +154,21 @@ def _keras_epochs(lines: List[str]) -> Tuple[List[Dict[str, Any]], bool]:
         found["epoch"] = current
         if pending is not None and found.get("of") != pending.get("of"):
             continue  # model.evaluate()/predict() bars after the epoch are not the epoch
+        found["_line"] = line.strip()
         pending = found  # the last finished line of an epoch is its summary
         saw_progress = False
+    cut_short = False
     if pending is not None:
-        epochs.append(pending)
-    truncated = bool(headers) and (pending is None and current is not None or saw_progress)
+        # the log ends inside the epoch's own summary line ("... - loss: 3.2530 - accuracy: 0.857" where every
+        # earlier epoch went on to "- val_loss: ..."): that epoch did not finish in this text
+        last = next((line for line in reversed(lines) if line.strip()), "")
+        cut_short = (bool(epochs) and all("val_loss" in e for e in epochs) and "val_loss" not in pending
+                     and _keras_line(last) is not None and last.strip() == pending.get("_line"))
+        if not cut_short:
+            epochs.append(pending)
+    for e in epochs:
+        e.pop("_line", None)
+    truncated = cut_short or bool(headers) and (pending is None and current is not None or saw_progress)
     return epochs, truncated
 
 
@@ -321,9 +331,132 @@ def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+# -- epochs told by progress lines: what many scripts print instead of a summary per epoch ----------------
+#: "Epoch: [0] Total time: 1:52:18" (torchvision/timm/DeiT MetricLogger): the epoch's end and its time
+PROGRESS_TOTAL = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+Total time: (\d+(?::\d\d){1,2}(?:\.\d+)?)")
+#: "Epoch: [0]  [1480/1504]  lr: ..." (MetricLogger's step line)
+PROGRESS_STEP_ML = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+\[\s*(\d+)/(\d+)\]")
+#: a tqdm bar of an epoch: "Epoch 0: 100%|██████████| 1875/1875 [00:15<00:00, ...]" (Lightning, many scripts; the bar
+#: itself may be missing: "Epoch 0: 100% 2/2 [00:00<00:00, ...]")
+PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\|[^|]{0,200}\|)?\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
+#: a tqdm bar with no epoch in it (under an "EPOCH: 3" header): progress of the current epoch
+PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
+#: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
+PROGRESS_HEADER = re.compile(r"(?:^\s*|\]\s*)(?:EPOCH|Epoch|epoch):?\s+(\d{1,7})\s*$")
+#: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
+PROGRESS_TOOK = re.compile(r"^\s*Epoch took (\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I)
+PROGRESS_TEST = re.compile(r"^\s*Test set: Average loss:", re.I)
+#: a step of an epoch: "Epoch [1/5], Step [100/600], Loss: 0.2", "epoch 3 iter 200/1000 loss ...",
+#: "Train Epoch: 0, Loss: 0.13, throughput: ..." (a script's own), the tutorial's "[1,  2000] loss: 2.191"
+PROGRESS_STEP = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:Train )?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?"
+                           r"[^\n]{0,80}?\b(?:step|iter(?:ation)?|batch)\b\s*[:=#]?\s*\[?\s*(\d+)\s*/\s*(\d+)", re.I)
+PROGRESS_TRAIN_EPOCH = re.compile(r"^\s*Train Epoch: (\d{1,7}),")
+PROGRESS_TUTORIAL = re.compile(r"^\s*\[\s*(\d{1,7}),\s+(\d+)\]:?\s+loss\b", re.I)
+PROGRESS_TUTORIAL_END = re.compile(r"^\s*\[\s*(\d{1,7})\s*/\s*\d+\s*\]:")
+#: an epoch's one summary line: "epoch 1, loss 0.0423", "Epoch 3/10 - loss: 0.12 - acc: 0.96", "epoch: 2 | loss=0.3"
+PROGRESS_SUMMARY = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
+                              r"(?![^\n]*\b(?:step|iter(?:ation)?|batch)\b)[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
+
+
+def _progress_line(line: str) -> bool:
+    """A line the progress reader takes for an epoch's progress or end."""
+    text = line[:2000]
+    return bool(PROGRESS_TOTAL.search(text) or PROGRESS_STEP_ML.search(text) or PROGRESS_BAR.search(text) or
+                PROGRESS_STEP.search(text) or PROGRESS_TUTORIAL.match(text) or PROGRESS_SUMMARY.match(text) or
+                PROGRESS_TRAIN_EPOCH.match(text) or PROGRESS_TOOK.match(text))
+
+
+def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """Epochs told by progress: an epoch finished when its end is printed (MetricLogger's ``Total time``, a bar at
+    100 %, ``Epoch took ...``, a test pass, its one summary line, the tutorial's ``[N / M]:``) or when a later
+    epoch's progress begins. Times where the text gives them (the bar's elapsed time, the total), else untimed."""
+    done: Dict[int, Optional[float]] = {}
+    order: List[int] = []
+    current: Optional[int] = None
+    progressed = False
+    bar_seconds: Optional[float] = None
+
+    def finish(number: Optional[int], seconds: Optional[float] = None) -> None:
+        nonlocal progressed, bar_seconds
+        if number is None:
+            return
+        if number not in done:
+            order.append(number)
+            done[number] = seconds if seconds is not None else bar_seconds
+        progressed, bar_seconds = False, None
+
+    def begin(number: int) -> None:
+        nonlocal current, progressed, bar_seconds
+        if current is not None and number != current and progressed:
+            finish(current)  # the next epoch's progress began: the last one finished
+        if number != current:
+            current, progressed, bar_seconds = number, False, None
+
+    for raw in lines:
+        line = raw[:2000]
+        m = PROGRESS_TOTAL.search(line)
+        if m:
+            begin(int(m.group(1)))
+            finish(current, _clock(m.group(2)))
+            continue
+        m = PROGRESS_STEP_ML.search(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True
+            continue
+        bars = list(PROGRESS_BAR.finditer(line))
+        if bars:
+            m = bars[-1]  # a line holds every redraw of the bar: the last one is what was shown
+            begin(int(m.group(1)))
+            progressed = True
+            if m.group(2) == "100" or m.group(3) == m.group(4):
+                finish(current, _clock(m.group(5)))
+            continue
+        m = PROGRESS_HEADER.search(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True  # a header with nothing else: the epoch began
+            bar = PROGRESS_BAR_ANY.search(line)
+            if bar is None:
+                continue
+        m = PROGRESS_TUTORIAL.match(line) or PROGRESS_STEP.search(line) or PROGRESS_TRAIN_EPOCH.match(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True
+            if m.re is PROGRESS_STEP and m.group(2) == m.group(3):
+                finish(current)
+            continue
+        m = PROGRESS_TUTORIAL_END.match(line) or PROGRESS_SUMMARY.match(line)
+        if m:
+            begin(int(m.group(1)))
+            timed = re.search(r"\b(?:time|took|elapsed)\b\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", line, re.I)
+            finish(current, float(timed.group(1)) if timed else None)
+            continue
+        bar = PROGRESS_BAR_ANY.search(line)
+        if bar and current is not None:
+            progressed = True
+            if bar.group(1) == "100" and bar.group(2) == bar.group(3):
+                bar_seconds = _clock(bar.group(4))
+            continue
+        m = PROGRESS_TOOK.match(line)
+        if m and current is not None:
+            finish(current, float(m.group(1)))
+            continue
+        if PROGRESS_TEST.match(line) and current is not None and progressed:
+            finish(current)
+    epochs: List[Dict[str, Any]] = []
+    for number in order:
+        seconds = done[number]
+        epoch: Dict[str, Any] = {"epoch": number, "seconds": seconds}
+        if seconds is None:
+            epoch["untimed"] = True
+        epochs.append(epoch)
+    return epochs
+
+
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
            ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
-           ("epoch-lines", _timed_line_epochs))
+           ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -414,7 +547,7 @@ def detect(text: str) -> float:
             score += 0.3
         elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
                 NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line) or \
-                any(p.search(line[:2000]) for p in EPOCH_TIMED):
+                any(p.search(line[:2000]) for p in EPOCH_TIMED) or _progress_line(line):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2

@@ -48,7 +48,7 @@ LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  
 LIST_MIG = re.compile(r"^\s+MIG (\S+)\s+Device\s+(\d+): \(UUID: ?([^)]*)\)")
 #: the command line above a CSV paste: its field list is the header ``noheader`` leaves out
 QUERY_COMMAND = re.compile(r"--query-gpu[= ]([\w.,]+)(?:.*?--format[= ](csv[\w,]*))?")
-GPU_ROW2 = re.compile(r"^\s*\|\s*(N/A|\d+%)\s+(N/A|-?\d+C)\s+(P\d+|N/A)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
+GPU_ROW2 = re.compile(r"^\s*\|\s*(N/A|ERR!|\d+%)\s+(N/A|ERR!|-?\d+C)\s+(P\d+|N/A|ERR!)\s+(.*?)\|\s*(\d+)MiB\s*/\s*(\d+)MiB\s*\|\s*(N/A|\d+%)\s+(.*?)\s*\|")
 PROC_ROW = re.compile(r"^\s*\|\s+(\d+)\s+(?:(\S+)\s+(\S+)\s+)??(\d+)\s+(C\+G|C|G|M|M\+C)\s+(.+?)\s+(\d+MiB|N/A)\s*\|")
 QLINE = re.compile(r"^(\s*)([^:]+?)\s*(?::\s*(.*))?$")
 IDENT = re.compile(r"^[a-z_][a-z0-9_.]*$")
@@ -73,6 +73,8 @@ def detect(text: Any) -> float:
         return 0.9
     if any(QUERY_COMMAND.search(line) and "nvidia-smi" in line for line in head):
         return 0.9
+    if _table_rows(head):  # a table's GPU rows, also without its header (an excerpt, "[...]" for the top)
+        return max(0.7, common.marker_score(text, MARKERS))
     if any("," in line and _csv_header(line) and len(_csv_header(line) or ()) >= 3 for line in head[:5]):
         return 0.8  # a --query-gpu CSV header of three or more query fields
     return common.marker_score(text, MARKERS)
@@ -131,7 +133,7 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
                 gpu = _gpu()
                 out["gpus"].append(gpu)
             power = re.findall(r"(\d+(?:\.\d+)?)W", m.group(4))
-            gpu.update(temperature_c=common.integer(m.group(2)), pstate=m.group(3) if m.group(3) != "N/A" else None,
+            gpu.update(temperature_c=common.integer(m.group(2)), pstate=m.group(3) if m.group(3) not in ("N/A", "ERR!") else None,
                        memory_used_mib=int(m.group(5)), memory_total_mib=int(m.group(6)),
                        utilization_gpu_pct=common.integer(m.group(7)), compute_mode=m.group(8).split()[0] if m.group(8) else None,
                        power_draw_w=float(power[0]) if len(power) == 2 else None,
@@ -406,6 +408,11 @@ def _parse_xml(lines: List[str], out: Dict[str, Any]) -> None:
             gpu["pcie"][XML_PCIE[path[-2:]]] = common.integer(value)
 
 
+def _table_rows(lines: List[str]) -> bool:
+    """A GPU row with its bus id: a table excerpt without its header ("[...]" for the top)."""
+    return any(m and m.group(4) and BUS_ID.match(m.group(4)) for m in (GPU_ROW1.match(line) for line in lines[:5000]))
+
+
 def _parse(text: str) -> Dict[str, Any]:
     lines = common.lines_of(text)
     out: Dict[str, Any] = common.base_result(KIND)
@@ -428,7 +435,7 @@ def _parse(text: str) -> Dict[str, Any]:
     elif QLOG.search(joined) or (q_keys >= 3 and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
-    elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined:
+    elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined or _table_rows(lines):
         out["format"] = "table"
         _parse_table(lines, out)
     elif sum(1 for line in lines[:5000] if LIST_GPU.match(line)):

@@ -50,6 +50,10 @@ SIGNALS = (
             "TensorFlow ignored a GPU it does not support (compute capability or AMDGPU version too old)"),
     _signal("tf-skip-gpu", r"Skipping registering GPU devices|Cannot dlopen some GPU libraries", FALLBACK,
             "TensorFlow could not load its GPU libraries and runs on the CPU"),
+    _signal("tf-no-cuda-drivers", r"Could not find cuda drivers on your machine, GPU will not be used", FALLBACK,
+            "TensorFlow found no CUDA driver (libcuda) and runs on the CPU"),
+    _signal("tf-no-dml-adapter", r"DirectML device enumeration: found 0 compatible adapters", FALLBACK,
+            "TensorFlow-DirectML found no usable GPU adapter and runs on the CPU"),
     _signal("dlopen-failed", r"Could not load dynamic library|Couldn't open CUDA library|"
                              r"\.(?:so(?:\.[\d.]+)?|dylib): cannot open shared object file|Library not loaded: \S*cu|"
                              r"CNTK: Failed to load DLL",
@@ -65,7 +69,8 @@ SIGNALS = (
             FALLBACK, "Theano could not use the GPU and runs on the CPU"),
     _signal("jax-fallback", r"No GPU/TPU found|CUDA-enabled jaxlib is not installed|Unable to initialize backend 'cuda'|"
                             r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
-    _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : ", FALLBACK,
+    _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : |"
+                               r"No (?:HIP|CUDA) GPUs are available|The MPS backend is supported on MacOS \d", FALLBACK,
             "PyTorch could not initialise CUDA"),
     _signal("torch-cpu-build", r"Torch not compiled with C(?:UDA enabled|$)", FALLBACK,
             "this PyTorch is a CPU-only build"),
