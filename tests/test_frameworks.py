@@ -267,3 +267,66 @@ def test_a_cuda_library_of_the_wrong_version_or_missing_is_named_not_called_a_cp
     assert result["gpu_usable"] is False
     first = result["findings"][0]
     assert first["code"] == "DLR-FW-MISSING-LIB" and "runs on the CPU" not in first["message"]
+
+
+# -- blind round 8 (heldout_r7_*): what the new lines say --------------------------------------------------------
+R7 = "heldout_r7_"
+
+
+@pytest.mark.parametrize("rel,usable,gpus,code", [
+    (R7 + "tf/tf_directml_two_adapters_uhd620_rx550x.log", True, ["Intel(R) UHD Graphics 620", "Radeon (TM) RX 550X"], "DLR-FW-OK"),
+    (R7 + "tf/tf_directml_rx6700xt_pluggable_device_blank_lines.log", True, ["AMD Radeon RX 6700 XT"], "DLR-FW-OK"),  # not "DML"
+    (R7 + "tf/tf_directml_wsl_repl_vega8_found_0_adapters_cpu_add.log", False, [], "DLR-FW-CPU"),
+    (R7 + "tf/tf_directml_plugin_2.10_repl_cpu_only_physical_devices.log", False, [], "DLR-FW-CPU"),
+    (R7 + "tf/tf_gt1030_could_not_find_cuda_drivers_pre_double_backtick_cut.log", False, [], "DLR-FW-CPU"),
+    (R7 + "tf/tf_metal_m2_keras_one_epoch_single_backticks_lr.log", True, [], None),  # a training log
+    (R7 + "torch/lightning_ray_ddp_gpu_available_false_pid_prefix.log", False, [], "DLR-FW-CPU"),
+    (R7 + "torch/pytorch_rocm4.2_repl_no_hip_gpus_available.log", False, [], "DLR-FW-NO-DRIVER"),
+    (R7 + "torch/pytorch_2.10_mps_macos13_runtimeerror_traceback.log", False, [], "DLR-FW-NO-DRIVER"),
+    (R7 + "torch/pytorch_2.9.1_mps_built_not_available_indented.log", False, [], "DLR-FW-CPU"),
+    (R7 + "torch/pytorch_sm86_rtx_a6000_userwarning_backticks.log", False, ["NVIDIA RTX A6000"], "DLR-FW-GPU-UNSUPPORTED"),
+    (R7 + "torch/pytorch_bert_squad_8gpu_distributed_device_lines_wrapped_cut.log", True, [], "DLR-FW-OK"),
+    (R7 + "torch/theano_0.8.2_windows_failed_compile_cuda_ndarray_wrapped_cut.log", False, [], "DLR-FW-CPU"),
+    (R7 + "torch/cupy_cuda80_cudaErrorNoDevice_traceback.log", False, [], "DLR-FW-NO-DRIVER"),
+])
+def test_round8_lines_say_whether_the_gpu_is_used(rel, usable, gpus, code):
+    result = _real(rel)
+    assert result["gpu_usable"] is usable
+    assert [g["name"] for g in result["gpus"]] == gpus
+    if code:
+        assert result["findings"][0]["code"] == code, result["findings"][0]
+
+
+def test_supported_architectures_on_the_warnings_own_line_are_read_with_it():
+    result = _real(R7 + "torch/pytorch_sm86_rtx_a6000_userwarning_backticks.log")
+    assert result["compute_capability"] == "8.6" and "sm_75" in result["supported_architectures"]
+    assert "this build supports sm_37" in result["findings"][0]["message"]
+
+
+def test_duplicate_registration_lines_are_errors_printed_and_said_to_be_noise():
+    result = _real("heldout_r6_tf/tf214_xla_register_cudnn_cufft_cublas_factory_three_lines.log")
+    assert [e["name"] for e in result["errors_printed"]] == ["duplicate-registration"] * 3
+    assert result["error"] is None
+    assert result["findings"][0]["status"] == "skip" and "start-up noise, harmless" in result["findings"][0]["message"]
+
+
+def test_jaxlibs_own_xla_path_is_jax_and_tensorflows_is_tensorflow():
+    assert _real(R7 + "tf/jax_xla_cuda_dnn_runtime_cudnn_8.5.0_vs_8.6.0_quoted_line.log")["framework"] == "jax"
+    one = _real(R7 + "tf/tf_2.13_wsl2_numa_node_could_not_open_two_lines.log")  # one TF C++ log line is enough
+    assert one["kind"] == "framework-log" and one["framework"] == "tensorflow"
+    assert one["findings"][0]["code"] == "DLR-FW-UNDECIDED"
+
+
+@pytest.mark.parametrize("rel,cuda,cudnn", [
+    (R7 + "torch/cntk_2.2_selected_cpu_default_device_build_info_cuda9.log", "9.0.0", "6.0.21"),
+    (R7 + "torch/chainer_6.4.0_cupy_show_config_print_runtime_info.log", "10000", "7603"),
+])
+def test_build_reports_give_cuda_and_cudnn_versions(rel, cuda, cudnn):
+    result = _real(rel)
+    assert (result["cuda_version"], result["cudnn_version"]) == (cuda, cudnn)
+
+
+def test_out_of_memory_in_jax_and_an_output_marked_exception():
+    result = _real(R7 + "tf/jax_xla_bridge_get_backend_devices_four_gpudevice_then_oom.log")
+    assert result["gpu_usable"] is True and result["error"]["name"] == "out-of-memory"
+    assert [f["code"] for f in result["findings"]] == ["DLR-FW-OK", "DLR-FW-OOM"]

@@ -245,3 +245,45 @@ def test_one_line_per_epoch_with_its_time():
     plain = "Epoch 01 loss 75.6049 | train 2.6s\nEpoch 02 loss 73.1950 | train 2.1s\n"
     assert [(e["epoch"], e["seconds"], e["loss"]) for e in logs.parse(plain)["epochs"]] == [(1, 2.6, 75.6049), (2, 2.1, 73.195)]
     assert logs.parse("Epoch 1/10 took 3s\n")["formats"] != ["epoch-lines"]  # a Keras header is not a timed line
+
+
+# -- epochs told by progress lines (real logs: tests/data/realworld/heldout_r7_*/ and r6; sources in SOURCES.md) -----
+CORPUS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "realworld")
+
+
+def _real_log(rel):
+    from pytest_dlready.parsers import common
+    with open(os.path.join(CORPUS_DIR, rel), "rb") as fh:
+        return logs.parse(common.unpaste(fh.read()))
+
+
+@pytest.mark.parametrize("rel,count,first_seconds", [
+    ("heldout_r7_torch/pytorch_llama2_accessory_metriclogger_epoch0_done_epoch1_cut.log", 1, 6738.0),  # Total time 1:52:18
+    ("heldout_r7_torch/pytorch_tqdm_mnist_40_epochs_eva4_markdown.log", 40, 14.0),   # EPOCH: N, bar 100 %, Test set
+    ("heldout_r7_torch/theano_keras_cleverhans_indented_one_epoch_no_gpu_line.log", 1, 338.5225307941437),  # Epoch took
+    ("heldout_r6_torch/lightning_sagemaker_mpirank_prefixed_epoch0_done_epoch1_cut.log", 1, 0.0),  # MPI prefix, bar 100 %
+    ("heldout_r5_docs/pytorch_style_mnist_using_cpu_10_epochs_custom_format.log", 10, None),  # "[1 / 10]: Accuracy on ..."
+    ("heldout_r7_torch/lightning_tqdm_epoch0_progress_interleaved_cut.log", 0, None),  # never reaches 100 %
+])
+def test_epochs_told_by_progress_lines(rel, count, first_seconds):
+    result = _real_log(rel)
+    assert len(result["epochs"]) == count, result["epochs"]
+    if count:
+        assert result["epochs"][0]["seconds"] == first_seconds
+        assert result["epochs"][0].get("untimed", False) is (first_seconds is None)
+
+
+def test_a_later_epochs_progress_ends_the_one_before_and_the_last_stays_open():
+    text = "\n".join(["Epoch [1/3], Step [100/600], Loss: 0.21", "Epoch [1/3], Step [600/600], Loss: 0.11",
+                      "Epoch [2/3], Step [100/600], Loss: 0.09", "Epoch [3/3], Step [100/600], Loss: 0.07"])
+    assert [e["epoch"] for e in logs.parse(text)["epochs"]] == [1, 2]  # epoch 1 reached 600/600, 2 was followed by 3
+
+
+def test_a_keras_epoch_cut_inside_its_summary_line_does_not_count():
+    result = _real_log("heldout_r7_tf/tf_keras_mnist_cnn_epochs_11_to_16_done_17_cut.log")
+    assert [e["epoch"] for e in result["epochs"]] == [11, 12, 13, 14, 15, 16] and result["truncated"]
+
+
+def test_summary_lines_without_steps_are_epochs_and_step_lines_are_not():
+    assert len(logs.parse("epoch 1, loss 0.0423\nepoch 2, loss 0.0001\n")["epochs"]) == 2
+    assert logs.parse("epoch 1, batch 20/100, loss 0.3\n")["epochs"] == []

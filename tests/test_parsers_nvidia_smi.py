@@ -115,3 +115,17 @@ def test_a_table_cut_after_the_first_cell_of_a_gpu_row_keeps_the_gpu():
         parsed = smi.parse(fh.read())
     assert [(g["index"], g["name"], g["persistence_mode"]) for g in parsed["gpus"]] == [(0, "GeForce RTX 208...", False)]
     assert parsed["driver_version"] == "435.21" and parsed["cuda_version"] == "10.1"
+
+
+def test_table_rows_without_the_header_and_an_err_cell_keep_their_gpus():
+    # heldout_r7_tools: an excerpt that elides the header ("[...]"), GPUs 13 and 14, a fan reading "ERR!"
+    from pytest_dlready.checks import tool_outputs
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "realworld", "heldout_r7_tools",
+                        "nvidia_smi_elided_fragment_rtx4000_ada_gpus_13_14_fan_err.txt")
+    with open(path, "rb") as fh:
+        result = tool_outputs.read(fh.read(), source="fragment")
+    assert result["kind"] == "nvidia-smi" and result["format"] == "table"
+    assert [(g["index"], g["name"]) for g in result["gpus"]] == [(13, "NVIDIA RTX 4000 Ada Gene..."),
+                                                               (14, "NVIDIA RTX 4000 Ada Gene...")]
+    assert result["gpus"][1]["temperature_c"] == 68 and result["gpus"][1]["utilization_gpu_pct"] == 93
+    assert result["driver_version"] is None

@@ -244,3 +244,49 @@ def test_a_page_rendering_copied_back_is_undone_only_when_every_line_has_it():
     assert unpaste(mixed) == mixed.rstrip("\n") + "\n" or unpaste(mixed).startswith("- one")
     skipped = "  1. a\n  3. b\n  4. c\n"  # not consecutive: a real list, kept
     assert unpaste(skipped).splitlines()[0].endswith("1. a")
+
+
+# -- code marks and process prefixes (blind round 8: heldout_r7_*; sources in their SOURCES.md) ---------------
+LINE = "UserWarning: NVIDIA RTX A6000 with CUDA capability sm_86 is not compatible with the current PyTorch installation."
+
+
+@pytest.mark.parametrize("pasted", [
+    f"`{LINE}`",                      # one inline-code span around the line
+    f"``{LINE}``",
+    f"<pre>``{LINE}",                 # a <pre> with backticks glued to it
+    f"<pre>{LINE}</pre>",
+    f"```\n{LINE}\n```",              # a fence
+    f"`\n{LINE}\n`",                  # lone backticks as a fence
+    f"> `{LINE}`",                    # quoted and in a span
+    f"(train_mnist pid=11589) {LINE}",  # Ray
+    f"[1,mpirank:0,algo-1]<stdout>:{LINE}",  # Open MPI under SageMaker
+    f"[rank0]: {LINE}",               # torchrun
+])
+def test_code_marks_and_process_prefixes_are_undone(pasted):
+    assert common.unpaste(pasted).strip() == LINE
+    assert tool_outputs.read(pasted.encode(), source="x")["gpus"][0]["name"] == "NVIDIA RTX A6000"
+
+
+def test_a_span_opened_on_one_line_and_closed_on_another_is_undone():
+    text = "`nvcc: NVIDIA (R) Cuda compiler driver\nCuda compilation tools, release 9.0, V9.0.176`"
+    assert common.unpaste(text) == "nvcc: NVIDIA (R) Cuda compiler driver\nCuda compilation tools, release 9.0, V9.0.176"
+
+
+def test_backticks_inside_a_line_are_kept():
+    line = "RuntimeError: CUDA error: CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasSgemm( handle, opa)`"
+    assert common.unpaste(line) == line
+
+
+def test_a_bare_command_above_quoted_output_lets_the_quote_go():
+    text = ("nvidia-smi --query-gpu=gpu_name,memory.free --format=csv,noheader,nounits\n"
+            "> NVIDIA GeForce GTX 1050 Ti, 2131\n> NVIDIA GeForce RTX 3080 Ti, 16000\n")
+    result = tool_outputs.read(text.encode(), source="x")
+    assert [g["name"] for g in result["gpus"]] == ["NVIDIA GeForce GTX 1050 Ti", "NVIDIA GeForce RTX 3080 Ti"]
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="`\r\n<>[]()"),
+                        min_size=1, max_size=60).filter(lambda t: t.strip() == t and t), min_size=1, max_size=6),
+       st.sampled_from(["`{}`", "<pre>{}</pre>", "(job pid=7) {}", "[0,1]<stdout>:{}", "[rank3]: {}"]))
+def test_any_text_wrapped_in_a_code_mark_or_prefix_comes_back(lines, wrap):
+    wrapped = "\n".join(wrap.format(line) for line in lines)
+    assert common.unpaste(wrapped).split("\n") == common.unpaste("\n".join(lines)).split("\n")

@@ -211,10 +211,10 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         message = f"{framework} (cudamat) stopped with a CUDA error, so it does not use the GPU: {e['line'][:200]}"
         code = FW_ERROR
     elif kind in ("cuinit-failed", "torch-cuda-init", "cuda-driver-too-old", "cudamat-error", "cntk-invalid-gpu",
-                  "cuda-runtime-error"):
+                  "cuda-runtime-error", "cuda-status-error"):
         error = parsed.get("error") or {}
         detail = f" ({error.get('name')})" if error.get("name") else ""
-        message = f"{framework} found no usable NVIDIA driver or device{detail}: {e['line'][:200]}"
+        message = f"{framework} found no usable GPU driver or device{detail}: {e['line'][:200]}"
         code = FW_NO_DRIVER
     elif driver_too_old(parsed):
         message = f"{framework} cannot use the GPU: {driver_too_old(parsed)} ({e['line'][:120]})"
