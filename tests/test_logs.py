@@ -287,3 +287,44 @@ def test_a_keras_epoch_cut_inside_its_summary_line_does_not_count():
 def test_summary_lines_without_steps_are_epochs_and_step_lines_are_not():
     assert len(logs.parse("epoch 1, loss 0.0423\nepoch 2, loss 0.0001\n")["epochs"]) == 2
     assert logs.parse("epoch 1, batch 20/100, loss 0.3\n")["epochs"] == []
+
+
+# -- the banner scan's prefilter never skips a line a rule matches -------------------------------------------
+def _recorded_lines():
+    import glob
+    from pytest_dlready.parsers import common
+    out = []
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "**", "*.*"),
+                                 recursive=True)):
+        if path.endswith((".json", ".md", ".py")):
+            continue
+        with open(path, "rb") as fh:
+            out += [line for line in common.terminal_lines(common.unpaste(fh.read())) if len(line) >= 7]
+    return out
+
+
+def _skipped_matches(lines):
+    from pytest_dlready.parsers import log_banners as lb
+    missed = []
+    for line in lines:
+        low = line.lower()
+        for (kind, pattern, _extract), needles in zip(lb.RULES, lb.NEEDLES):
+            if needles is not None and not any(n in low for n in needles) and pattern.search(line):
+                missed.append((kind, line))
+    return missed
+
+
+def test_the_prefilter_skips_no_recorded_line_a_rule_matches():
+    lines = _recorded_lines()
+    assert len(lines) > 5000 and _skipped_matches(lines) == []
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_recorded_lines()[::7]), min_size=1, max_size=3),
+       st.text(alphabet="EIWF:.()[]/ _-0123456789abcdefABCDEFcudnCUDNgpuGPU", max_size=30), st.booleans())
+def test_the_prefilter_skips_no_match_in_mixed_or_recased_lines(parts, noise, upper):
+    line = noise.join(parts)
+    assert _skipped_matches([line.upper() if upper else line]) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from . import signals
 
@@ -459,6 +459,53 @@ JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
 LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*")
 
 
+def _needles(items: Any) -> Optional[FrozenSet[str]]:
+    """Lower-case strings one of which every match of the parsed pattern ``items`` contains, or None (unknown).
+
+    Read from the pattern itself (``re._parser``): the longest run of literals it cannot match without, or
+    the needles of a group or branch it cannot match without (one per alternative)."""
+    from re import _constants as C  # noqa: N812 - the parser's own names
+    best: Optional[FrozenSet[str]] = None
+
+    def better(found: Optional[FrozenSet[str]]) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run = ""
+    for op, arg in items:
+        if op is C.LITERAL:
+            run += chr(arg)
+            continue
+        better(frozenset([run.lower()]) if len(run) >= 3 else None)
+        run = ""
+        if op is C.SUBPATTERN:
+            better(_needles(arg[3]))
+        elif op is C.BRANCH:
+            alternatives = [_needles(branch) for branch in arg[1]]
+            if all(alternatives):
+                better(frozenset().union(*alternatives))  # type: ignore[arg-type]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            better(_needles(arg[2]))
+    better(frozenset([run.lower()]) if len(run) >= 3 else None)
+    return best
+
+
+def _rule_needles(pattern: "re.Pattern[str]") -> Optional[FrozenSet[str]]:
+    try:
+        from re import _parser
+        return _needles(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an unreadable pattern is searched on every line
+        return None
+
+
+#: per rule, the strings one of which a line must hold for the rule to match it (None: search every line)
+NEEDLES = [_rule_needles(pattern) for _kind, pattern, _extract in RULES]
+#: a line holding none of the needles can match only the rules without any: one search decides
+ANY_NEEDLE = re.compile("|".join(sorted({re.escape(n) for ns in NEEDLES if ns for n in ns}, key=len, reverse=True)))
+UNFILTERED = [rule for rule, needles in zip(RULES, NEEDLES) if needles is None]
+
+
 def scan(lines: List[str]) -> List[Dict[str, Any]]:
     """Every banner found, in log order, each with its kind, line number and quoted line.
 
@@ -480,7 +527,8 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
             continue
         line, taken = _joined(lines, i)  # type: ignore[arg-type]
         line = line[:MAX_JOINED]
-        for kind, pattern, extract in RULES:
+        rules = RULES if ANY_NEEDLE.search(line.lower()) else UNFILTERED  # no rule's needle: only the others can match
+        for kind, pattern, extract in rules:
             first = pattern.search(line)
             if first is None:
                 continue
