@@ -27,7 +27,9 @@ PARSERS = {"deviceQuery": devicequery.parse, "bandwidthTest": bandwidthtest.pars
 HOSTILE_LINES = ("name: " * 330, "Found GPU0 x which is of cuda capability 3.0 " * 40, "[" * 1999,
                  "2018-06-18 21:54:33.740332: I " + "a/" * 900 + "x.cc:1] y", "x" * 1900 + ".so: cannot open shared object file",
                  "Ignoring visible gpu device (device: 0, name: " * 40, "torch.cuda.is_available()",
-                 "a with CUDA capability sm_86 is not compatible with the current PyTorch " * 25)
+                 "a with CUDA capability sm_86 is not compatible with the current PyTorch " * 25,
+                 # a wide whitespace table row (Chainer's PrintReport) that once split exponentially many ways
+                 "1" + "".join(" " * (3 + i % 9) + ("31.2785" if i % 2 else "main/loss") for i in range(14)) + " ")
 #: seconds per MB that identify+parse may take on any input (the issue's "~1 s per MB", with this VM's swing)
 MAX_SECONDS_PER_MB = 1.5
 

@@ -153,3 +153,31 @@ def test_one_megabyte_random_file_parses_fast():
         check(parse(text))
     # all seven parsers + identification: well under a second each on the 2-core CI VM
     assert time.perf_counter() - start < 8.0
+
+
+#: the cells of logged tables (Chainer's PrintReport, nolearn, fairseq, fastai, nvidia-smi): a regex
+#: whose separators and cells can overlap splits such a row exponentially many ways
+TABLE_CELLS = st.sampled_from(["1", "356", "31.2785", "main/loss", "validation/main/mae", "elapsed_time", "epoch",
+                               "nan", "-", "12.5s", "0.5%", "|", "||", "MiB", "N/A", "0:00:01", "Epoch", "1/10"])
+TABLE_GAPS = st.one_of(st.integers(1, 14).map(lambda n: " " * n), st.sampled_from(["\t", " | ", "|", "  |  "]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 9999), st.lists(st.tuples(TABLE_GAPS, TABLE_CELLS), min_size=8, max_size=40), st.integers(1, 4),
+       st.sampled_from(["", " ", "114.618s", "114.618 "]))
+def test_table_rows_parse_in_linear_time(first, cells, rows, end):
+    """Blind round 9: one 438-byte Chainer report row held a parser for > 30 min (backtracking)."""
+    row = str(first) + "".join(gap + cell for gap, cell in cells) + end
+    text = "epoch  train loss  valid loss  dur\n" + (row + "\n") * rows
+    start = time.process_time()
+    check(identify.parse_any(text))
+    for parse in RAW:
+        check(parse(text))
+    assert time.process_time() - start < 3.0, row  # ~10 ms normally; a backtracking pattern takes minutes
+
+
+def test_chainer_print_report_row_is_read_in_milliseconds():
+    path = os.path.join(REALWORLD, "heldout_r8_train", "chainer_printreport_one_row_elapsed_time_wrapped.log")
+    start = time.process_time()
+    check(identify.parse_any(open(path, encoding="utf-8").read()))
+    assert time.process_time() - start < 3.0

@@ -35,8 +35,12 @@ LASAGNE = re.compile(r"Epoch (\d+) of (\d+) took (\d+(?:\.\d+)?)s")
 # nolearn.lasagne's NeuralNet table: "  epoch    train loss    valid loss    train/val    valid acc  dur" (0.6)
 # or "  Epoch  |  Train loss  |  Valid loss  |  Train / Val  |  Valid acc  |  Dur" (older), one row per epoch
 NOLEARN_TABLE_HEAD = re.compile(r"^\s*epoch\s+\|?\s*train loss\s+\|?\s*valid loss\b", re.I)
-NOLEARN_TABLE_ROW = re.compile(r"^\s*(\d{1,7})\s+\|?\s*(\S{1,40})\s+\|?\s*(\S{1,40})\s+\|?\s*(\S{1,40})"
-                               r"((?:\s+\|?\s*\S{1,40}){0,8}?)\s+\|?\s*(\d{1,9}(?:\.\d+)?)s\s*$")
+# Cells and separators cannot overlap (a cell holds no space or '|'; a separator is spaces around
+# at most one '|'), so a line splits one way only: "\s+\|?\s*" between "\S" cells split a row of
+# 14 wide columns so many ways that one 438-byte Chainer report took > 30 min (blind round 9).
+_CELL, _SEP = r"([^\s|]{1,40})", r"(?:\s*\|\s*|\s+)"
+NOLEARN_TABLE_ROW = re.compile(rf"^\s*(\d{{1,7}}){_SEP}{_CELL}{_SEP}{_CELL}{_SEP}{_CELL}"
+                               rf"((?:{_SEP}[^\s|]{{1,40}}){{0,8}}?){_SEP}(\d{{1,9}}(?:\.\d+)?)s\s*$")
 LASAGNE_VALUE = re.compile(r"^\s*(training loss|validation loss|validation accuracy):\s*(-?\d+(?:\.\d+)?)\s*(%?)")
 DLREADY = re.compile(r"DLREADY-EPOCH\s+(\{.*\})")
 #: pytorch/examples (mnist, imagenet-style loops): progress lines, then the epoch's test line; no times
