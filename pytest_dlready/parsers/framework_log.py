@@ -32,7 +32,9 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
                    r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name=|physical_device_desc|"
                    r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices|\blocal_xla/|tf2tensorrt|cuda_fft\.cc|cuda_blas\.cc"),
     ("pytorch", r"\btorch\b|\bPyTorch\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
-                r"\bv_num=\d"),
+                # ATen/THC's C++ sources, its device-side-assert hint, ComfyUI's and Ultralytics' banners
+                r"\bv_num=\w|\bValidation sanity check\b|\baten/src/|\bTHC\w*\.(?:cpp|cu|h)\b|\bTORCH_USE_\w+_DSA\b|Total VRAM \d+ MB, total RAM|"
+                r"\bUltralytics\b|\bYOLOv\d"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
     ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+"),
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
@@ -44,7 +46,8 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "cuda_diagnostics.cc", "cuda_driver.cc", "physicaldevice(", "physical_device_desc", "device_type:",
                 "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
-                "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "cupy", "chainer", "external/xla/")
+                "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "validation sanity check", "cupy", "chainer", "external/xla/", "aten/src/", "thc",
+                "total vram", "ultralytics", "yolov")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
@@ -91,11 +94,13 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
             if name not in order:
                 order.append(name)
     said: Dict[str, int] = {}
+    judged: Dict[str, int] = {}  # lines that say what the framework did with the GPU ("falling back to CPU")
     for b in banners:
         name = BACKEND_NAMES.get(str(b.get("backend") or ""), b.get("backend"))
         if name:
             said[name] = said.get(name, 0) + 1
-    for name in sorted(said, key=lambda n: -said[n]):
+            judged[name] = judged.get(name, 0) + int(any(b.get(k) for k in ("gpu", "fallback", "error")))
+    for name in sorted(said, key=lambda n: (-judged[n], -said[n])):
         if name not in order:
             order.append(name)
     counts: Dict[str, int] = {}
@@ -329,6 +334,45 @@ def _collect_env(lines: List[str]) -> Dict[str, Any]:
     return env
 
 
+#: detectron2's and OpenMMLab's (mmcv/mmdet) collect_env: a two-column table ("GPU available   True",
+#: "GPU 0,1,2,3   NVIDIA GeForce RTX 3090") or "key: value" lines ("GPU 0,1: Tesla V100-PCIE-32GB"), then
+#: torch.__config__.show()'s "PyTorch built with:" list ("  - CUDA Runtime 11.5", "  - CuDNN 7.6.4")
+ENV_TABLE_START = re.compile(r"^\s*sys\.platform(?::\s*|\s{2,})\w+\s*$")
+ENV_TABLE_ROW = re.compile(r"^\s*(CUDA available|GPU available|GPU ((?:\d+,)*\d+)|Driver version|PyTorch)(?::\s*|\s{2,})(\S.*?)\s*$")
+ENV_TABLE_ARCH = re.compile(r"\s*\(arch=(\d+\.\d+)\)$")
+BUILT_WITH = re.compile(r"^\s*- (CUDA Runtime|CuDNN) (\d[\d.]*)\s*$")
+
+
+def _env_table(lines: List[str]) -> Dict[str, Any]:
+    """The GPU facts of a detectron2 / OpenMMLab collect_env report (empty when there is none)."""
+    start = next((i for i, line in enumerate(lines[:20000]) if ENV_TABLE_START.match(line)), None)
+    if start is None:
+        return {}
+    out: Dict[str, Any] = {"gpus": []}
+    for i in range(start, min(start + 400, len(lines))):
+        line = lines[i]
+        m = ENV_TABLE_ROW.match(line)
+        if m:
+            key, value = m.group(1), m.group(3)
+            if m.group(2) is not None:  # one row names the model of every GPU it lists
+                arch = ENV_TABLE_ARCH.search(value)
+                name = ENV_TABLE_ARCH.sub("", value).strip()
+                for index in m.group(2).split(","):
+                    out["gpus"].append({"index": index, "name": name, "compute_capability": arch.group(1) if arch else None,
+                                        "lineno": i + 1, "backend": "torch", "gpu": "found"})
+            elif key in ("CUDA available", "GPU available") and value in ("True", "False", "Yes", "No"):
+                out.setdefault("available", (value in ("True", "Yes"), i + 1, line.strip()))
+            elif key == "Driver version":
+                out["driver_version"] = value
+            elif key == "PyTorch":
+                out["framework_version"] = value.split(" @")[0]
+            continue
+        b = BUILT_WITH.match(line)
+        if b:
+            out.setdefault("cuda_version" if b.group(1) == "CUDA Runtime" else "cudnn_version", b.group(2))
+    return out
+
+
 #: a build report's versions: CNTK's "Build info:" block ("CUDA version: 9.0.0", "CUDNN version: 6.0.21"),
 #: cupy.show_config() / chainer.print_runtime_info() ("CUDA Runtime Version  : 10000", "cuDNN Version  : 7603")
 BUILD_INFO_START = re.compile(r"^\s*(?:Build info:|CuPy Version\s*:)")
@@ -406,8 +450,9 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         printed = next((m.group(1) for m in (SCRIPT_CUDA.match(line) for line in lines[:20000]) if m), None)
         if printed:
             env["CUDA version"] = printed
+    table = _env_table(lines)
     gpus: List[Dict[str, Any]] = []
-    for item in sorted([dict(b) for b in banners if b.get("name")] + env.get("_gpus", []) +
+    for item in sorted([dict(b) for b in banners if b.get("name")] + env.get("_gpus", []) + table.get("gpus", []) +
                        [a for a in asked if a.get("name")], key=lambda x: x.get("lineno", 0)):
         _add_gpu(gpus, item)
     missing: List[str] = []
@@ -425,9 +470,15 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
                          "backend": "pytorch", "cpu_build": env.get("CUDA used to build PyTorch") is None
                          and "CUDA used to build PyTorch" in env, "says": "torch.utils.collect_env"})
         evidence.sort(key=lambda e: e["lineno"])
+    if "available" in table:
+        usable, line_no, said = table["available"]
+        evidence.append({"lineno": line_no, "gpu": "used" if usable else "none", "line": said, "kind": "collect-env",
+                         "backend": "pytorch", "cpu_build": False, "says": "collect_env (detectron2 / OpenMMLab)"})
+        evidence.sort(key=lambda e: e["lineno"])
     build = _build_info(lines)
     cudnn_version = next((b["cudnn_version"] for b in reversed(banners) if b.get("cudnn_version")), None)
-    cudnn_version = cudnn_version or _dll_suffix(env.get("cuDNN version")) or build.get("cudnn_version") or next(
+    cudnn_version = cudnn_version or _dll_suffix(env.get("cuDNN version")) or build.get("cudnn_version") or \
+        table.get("cudnn_version") or next(
         (a["cudnn_version"] for a in asked if a.get("cudnn_version")), None)
     cudnn = next((b["cudnn"] for b in reversed(banners) if "cudnn" in b), None)
     supported = next((b["supported"] for b in banners if b.get("supported")), None)
@@ -464,11 +515,12 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         # version" (the system toolkit's nvcc, which such a wheel does not use)
         "cuda_version": env.get("CUDA used to build PyTorch") or _cuda_suffix(env.get("CUDA version"))
         or env.get("CUDA runtime version") or build.get("cuda_version")
-        or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None),
+        or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None)
+        or table.get("cuda_version") or next((b["build_cuda"] for b in banners if b.get("build_cuda")), None),
         "cuda_toolkit": env.get("CUDA runtime version"),
-        "driver_version": env.get("Nvidia driver version") or next(
+        "driver_version": env.get("Nvidia driver version") or table.get("driver_version") or next(
             (b["driver_version"] for b in banners if b.get("driver_version")), None),
-        "framework_version": env.get("PyTorch version"),
+        "framework_version": env.get("PyTorch version") or table.get("framework_version"),
         "supported_architectures": supported,
         "collect_env": {k: v for k, v in env.items() if not k.startswith("_")} or None,
         "error": errors[0] if errors else None,
@@ -494,6 +546,8 @@ MARKERS = (("PyTorch version:", 0.3), ("Is CUDA available:", 0.3), ("CUDA used t
 #: environment reports that embed another tool's output (jax.print_environment_info runs nvidia-smi):
 #: the report is what was pasted, so it wins a tie with the embedded tool
 ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
+               (("sys.platform", 0.4), ("PyTorch", 0.3), ("CUDA available", 0.3)),
+               (("sys.platform", 0.4), ("PyTorch", 0.3), ("GPU available", 0.3)),
                (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)))
 
 

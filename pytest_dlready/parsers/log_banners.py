@@ -82,7 +82,8 @@ def _torch_arch(line: str) -> Dict[str, Any]:
 LIBRARY_NAME = re.compile(r"Could not load dynamic library '([^']+)'|Couldn't open CUDA library ([\w.+-]+?)\.?(?:\s|$)|"
                           r"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib)): cannot open shared object file|"
                           r"Library not loaded: (\S+)|Could not load library ([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib))|"
-                          r"Failed to load DLL '([^']+)'")
+                          r"Failed to load DLL '([^']+)'|"
+                          r"\b(lib(?:cu|nv)[\w+-]*\.so(?:\.[\d.]+)?): (?:undefined symbol|symbol \S+,? version \S+ not defined)")
 
 
 def _library(line: str) -> Dict[str, Any]:
@@ -373,6 +374,28 @@ RULES: List[tuple] = [
      lambda m: dict({"error": {"name": "cuda-status", "message": LOG_PREFIX.sub("", m.string.strip())[:200]}},
                     **({"gpu": "none"} if NO_DEVICE.search(m.string) or m.group(1) in ("cudaErrorNoDevice", "CUDA_ERROR_NO_DEVICE")
                        else {}))),
+    # ComfyUI's start-up: "Device: cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync" (the allocator after " : ")
+    ("comfyui-device", re.compile(r"(?:^|\s|\]\s?)Device: (cuda|xpu|privateuseone|mps)(?::(\d+))? (\S.*?) : [\w.-]+\s*$"),
+     lambda m: {"device": f"{m.group(1)}:{m.group(2) or 0}", "index": m.group(2) or "0", "name": m.group(3).strip(),
+                "backend": "torch", "gpu": "used"}),
+    # Ultralytics / YOLOv5's banner: "Ultralytics YOLOv8.0.221 🚀 Python-3.11.6 torch-2.1.1+cu121 CUDA:0 (NVIDIA GeForce
+    # GTX 1650 SUPER, 4096MiB)", further GPUs on their own lines ("  CUDA:1 (Tesla V100, 16160MiB)"); "... torch-2.0 CPU"
+    ("ultralytics-gpu", re.compile(r"(?:\btorch-\S+?(?:\+cu(\d+)(\d))?\s+|^\s*)(?:CUDA|ROCm):(\d+) "
+                                   r"\(([^,()]+(?:\([^()]*\))?[^,()]*), \d+ ?MiB\)"),
+     lambda m: {"device": f"cuda:{m.group(3)}", "index": m.group(3), "name": m.group(4).strip(), "backend": "torch",
+                "gpu": "used", **({"build_cuda": f"{m.group(1)}.{m.group(2)}"} if m.group(1) else {})}),
+    ("ultralytics-cpu", re.compile(r"\bPython-\d[\d.]*\s+torch-\S+\s+(CPU|MPS)\b"),
+     lambda m: {"device": "cpu" if m.group(1) == "CPU" else "mps:0", "backend": "torch",
+                "gpu": "none" if m.group(1) == "CPU" else "used"}),
+    # an MXNet context list: "start training from scratch with (gpu(0),gpu(1),gpu(2),gpu(3))", "ctx=[gpu(0)]"
+    ("mxnet-gpu-context", re.compile(r"(?:[(\[=,]|\bwith )\s*gpu\((\d+)\)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "mxnet", "gpu": "used"}),
+    # stable-diffusion-webui's start-up check (a RuntimeError follows): torch.cuda.is_available() was False
+    ("torch-cannot-use-gpu", re.compile(r"Torch is not able to use GPU"),
+     lambda m: {"backend": "torch", "gpu": "none"}),
+    # openai-whisper on a machine where torch has no GPU: it runs on the CPU in FP32
+    ("whisper-cpu", re.compile(r"FP16 is not supported on CPU; using FP32 instead"),
+     lambda m: {"backend": "torch", "device": "cpu", "gpu": "none", "fallback": True}),
     # a script's own device line: "device: cuda:2 n_gpu: 1, distributed training: True" (Hugging Face examples),
     # "Using device: cuda:0", "Running on device: cpu"
     ("script-device", re.compile(r"^\s*(?:Using |Running on |Selected |using )?device\s*[:=]\s*(cuda|mps|xpu|cpu)(?::(\d+))?\b"

@@ -56,7 +56,9 @@ SIGNALS = (
             "TensorFlow-DirectML found no usable GPU adapter and runs on the CPU"),
     _signal("dlopen-failed", r"Could not load dynamic library|Couldn't open CUDA library|"
                              r"\.(?:so(?:\.[\d.]+)?|dylib): cannot open shared object file|Library not loaded: \S*cu|"
-                             r"CNTK: Failed to load DLL",
+                             r"CNTK: Failed to load DLL|"
+                             # a CUDA library found but not loadable: another version's symbols
+                             r"\blib(?:cu|nv)[\w+-]*\.so(?:\.[\d.]+)?: (?:undefined symbol|symbol \S+,? version \S+ not defined)",
             LIBRARY, "a CUDA/cuDNN library could not be loaded"),
     _signal("cuinit-failed", r"failed call to cuInit", FALLBACK,
             "the CUDA driver API could not start (no driver, or no device visible)"),
