@@ -15,6 +15,7 @@ banners live in ``log_banners`` to keep both modules small.
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 from typing import Any, Dict, List, Optional, Tuple
@@ -287,6 +288,69 @@ def _nolearn_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+#: fastai's fit table: "epoch  train_loss  valid_loss  accuracy  time" then "0  0.360149  0.329587  0.846702  00:04",
+#: also as a Markdown/HTML-to-text table with '|' between cells (notebooks, docs); Chainer's PrintReport:
+#: "epoch  iteration  main/loss  validation/main/loss  elapsed_time" then "1  356  31.2785  26.5542  114.618" (its
+#: epoch column counts epochs completed, its time is cumulative; a wide header wraps: "elapsed_" / "time")
+FASTAI_SPLIT = re.compile(r"\s*\|\s*|\s+")
+FASTAI_CLOCK = re.compile(r"^\d{1,3}:\d\d(?::\d\d)?$")
+TABLE_LOSS_COLUMNS = ("train_loss", "main/loss")
+
+
+def _fastai_cells(line: str) -> List[str]:
+    return [cell for cell in FASTAI_SPLIT.split(line[:2000].strip()) if cell]
+
+
+def _table_header(lines: List[str], i: int) -> Optional[List[str]]:
+    line = lines[i]
+    if "epoch" not in line or not any(column in line for column in TABLE_LOSS_COLUMNS):
+        return None
+    cells = _fastai_cells(line)
+    if cells[-1:] == ["elapsed_"] and i + 1 < len(lines) and lines[i + 1].strip() == "time":
+        cells[-1] = "elapsed_time"
+    if cells[:1] == ["epoch"] and any(c in cells for c in TABLE_LOSS_COLUMNS) and cells[-1] in ("time", "elapsed_time"):
+        return cells
+    return None
+
+
+def _epoch_table_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """One epoch per row of a fastai fit table (its time the row's last cell), or per epoch a Chainer report's
+    rows reach (the time between the elapsed times of two epochs' first rows)."""
+    epochs: List[Dict[str, Any]] = []
+    columns: Optional[List[str]] = None
+    last_elapsed = 0.0
+    for i, line in enumerate(lines):
+        header = _table_header(lines, i)
+        if header:
+            columns, last_elapsed = header, 0.0
+            continue
+        if columns is None:
+            continue
+        cells = _fastai_cells(line)
+        if len(cells) != len(columns) or not cells[0].isdigit():
+            continue
+        row = dict(zip(columns, cells))
+        loss_column = next(c for c in TABLE_LOSS_COLUMNS if c in row)
+        epoch: Dict[str, Any] = {"epoch": int(cells[0]), "loss": _number(row[loss_column])}
+        for key in ("valid_loss", "validation/main/loss"):
+            if key in row:
+                epoch["val_loss"] = _number(row[key])
+        if str(row[loss_column]).lower() == "nan":
+            epoch["loss_nan"] = True
+        if columns[-1] == "time":
+            if not FASTAI_CLOCK.match(cells[-1]):
+                continue
+            epoch["seconds"] = _clock(cells[-1])
+        else:
+            elapsed = _number(cells[-1])
+            if elapsed is None or epoch["epoch"] == 0 or any(e["epoch"] == epoch["epoch"] for e in epochs):
+                continue  # a row of an epoch under way, or another row of one already counted
+            epoch["seconds"] = round(elapsed - last_elapsed, 6)
+            last_elapsed = elapsed
+        epochs.append(epoch)
+    return epochs
+
+
 def _dlready_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     epochs = []
     for line in lines:
@@ -342,13 +406,14 @@ PROGRESS_TOTAL = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+Total time: (\d+(?::\d\d)
 PROGRESS_STEP_ML = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+\[\s*(\d+)/(\d+)\]")
 #: a tqdm bar of an epoch: "Epoch 0: 100%|██████████| 1875/1875 [00:15<00:00, ...]" (Lightning, many scripts; the bar
 #: itself may be missing: "Epoch 0: 100% 2/2 [00:00<00:00, ...]")
-PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\|[^|]{0,200}\|)?\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
+PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\\?\|[^|]{0,200}\|)?\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: a tqdm bar with no epoch in it (under an "EPOCH: 3" header): progress of the current epoch
-PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
+PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\\?\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
 PROGRESS_HEADER = re.compile(r"(?:^\s*|\]\s*)(?:EPOCH|Epoch|epoch):?\s+(\d{1,7})\s*$")
 #: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
-PROGRESS_TOOK = re.compile(r"^\s*Epoch took (\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I)
+PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time taken for (?:1|one) epoch:?)\s*(\d+(?:\.\d+)?)\s*"
+                           r"(?:s|sec|secs|seconds)\b", re.I)
 PROGRESS_TEST = re.compile(r"^\s*Test set: Average loss:", re.I)
 #: a step of an epoch: "Epoch [1/5], Step [100/600], Loss: 0.2", "epoch 3 iter 200/1000 loss ...",
 #: "Train Epoch: 0, Loss: 0.13, throughput: ..." (a script's own), the tutorial's "[1,  2000] loss: 2.191"
@@ -358,8 +423,23 @@ PROGRESS_TRAIN_EPOCH = re.compile(r"^\s*Train Epoch: (\d{1,7}),")
 PROGRESS_TUTORIAL = re.compile(r"^\s*\[\s*(\d{1,7}),\s+(\d+)\]:?\s+loss\b", re.I)
 PROGRESS_TUTORIAL_END = re.compile(r"^\s*\[\s*(\d{1,7})\s*/\s*\d+\s*\]:")
 #: an epoch's one summary line: "epoch 1, loss 0.0423", "Epoch 3/10 - loss: 0.12 - acc: 0.96", "epoch: 2 | loss=0.3"
-PROGRESS_SUMMARY = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
+PROGRESS_SUMMARY = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*|\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
                               r"(?![^\n]*\b(?:step|iter(?:ation)?|batch)\b)[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
+
+#: MXNet's Module.fit ("Epoch[0] Batch [100]  Speed: ...", "Epoch[0] Train-accuracy=...") and scripts in its style
+#: ("Epoch[1] Loss=0.0098, ... 99.88 %"); "Epoch[0] Time cost=28.650" ends the epoch
+PROGRESS_BRACKET = re.compile(r"\bEpoch\[(\d{1,7})\]\s*(?:Batch\s*\[|Loss=|Train-|Validation-|Time cost=(\d+(?:\.\d+)?))")
+#: mmdetection / mmengine: "Epoch [1][15/678]\tlr: ...", "Epoch(train)  [1][ 50/678]  lr: ..."
+PROGRESS_STEP_MM = re.compile(r"\bEpoch(?:\(train\))?\s*\[(\d{1,7})\]\s*\[\s*(\d+)/(\d+)\]")
+#: a step line with no word for it: the TF tutorials' "Epoch 1 Batch 500 Loss 3.6211", fairseq's "| epoch 010  2000 / 8223 loss="
+PROGRESS_STEP_BARE = re.compile(r"^\s*(?:\|\s*)?(?:Epoch (\d{1,7}) Batch \d+ Loss\b|epoch (\d{1,7})\s+\d+ / \d+ loss=)")
+#: a fractional epoch (Hugging Face Trainer's log dicts "{'loss': 5.56, ..., 'epoch': 0.64}", a tqdm description
+#: "Epoch: 7.03e-05 - loss: 133.07"): epoch k is under way until the count reaches k + 1
+PROGRESS_FRACTION = re.compile(r"(?:'epoch':|\bEpoch:)\s*(\d+\.\d*(?:e-\d+)?)(?=[,}\s]| -)")
+#: nntrainer's line per epoch: "#1/1500 - Training Loss: 4.65 - ... >> [ Accuracy: 0.98% - Validation Loss : 4.60 ]"
+PROGRESS_HASH = re.compile(r"^\s*#(\d{1,7})/\d+ - Training Loss:\s*-?[\d.]+(?:e[-+]?\d+)?(?:\s*$|.*\]\s*$)")
+#: an iteration-based run (detectron2's "eta: 0:01:23  iter: 19  total_loss: 1.475"): training, with no epochs to count
+ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s+total_loss: ")
 
 
 def _progress_line(line: str) -> bool:
@@ -367,7 +447,9 @@ def _progress_line(line: str) -> bool:
     text = line[:2000]
     return bool(PROGRESS_TOTAL.search(text) or PROGRESS_STEP_ML.search(text) or PROGRESS_BAR.search(text) or
                 PROGRESS_STEP.search(text) or PROGRESS_TUTORIAL.match(text) or PROGRESS_SUMMARY.match(text) or
-                PROGRESS_TRAIN_EPOCH.match(text) or PROGRESS_TOOK.match(text))
+                PROGRESS_TRAIN_EPOCH.match(text) or PROGRESS_TOOK.search(text) or PROGRESS_BRACKET.search(text) or
+                PROGRESS_STEP_MM.search(text) or PROGRESS_STEP_BARE.match(text) or PROGRESS_FRACTION.search(text) or
+                PROGRESS_HASH.match(text) or ITERATION_LINE.search(text))
 
 
 def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
@@ -403,10 +485,36 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             begin(int(m.group(1)))
             finish(current, _clock(m.group(2)))
             continue
-        m = PROGRESS_STEP_ML.search(line)
+        m = PROGRESS_STEP_ML.search(line) or PROGRESS_STEP_MM.search(line)
         if m:
             begin(int(m.group(1)))
             progressed = True
+            continue
+        m = PROGRESS_BRACKET.search(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True
+            if m.group(2):
+                finish(current, float(m.group(2)))
+            continue
+        m = PROGRESS_STEP_BARE.match(line)
+        if m:
+            begin(int(m.group(1) or m.group(2)))
+            progressed = True
+            continue
+        m = PROGRESS_HASH.match(line)
+        if m:
+            begin(int(m.group(1)))
+            finish(current)
+            continue
+        fractions = list(PROGRESS_FRACTION.finditer(line))
+        if fractions:
+            value = float(fractions[-1].group(1))
+            index = max(int(math.ceil(value)) - 1, 0)
+            begin(index)
+            progressed = True
+            if value > 0 and value == int(value):
+                finish(current)
             continue
         bars = list(PROGRESS_BAR.finditer(line))
         if bars:
@@ -442,7 +550,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             if bar.group(1) == "100" and bar.group(2) == bar.group(3):
                 bar_seconds = _clock(bar.group(4))
             continue
-        m = PROGRESS_TOOK.match(line)
+        m = PROGRESS_TOOK.search(line)
         if m and current is not None:
             finish(current, float(m.group(1)))
             continue
@@ -460,7 +568,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
            ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
-           ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs))
+           ("epoch-table", _epoch_table_epochs), ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -551,7 +659,8 @@ def detect(text: str) -> float:
             score += 0.3
         elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
                 NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line) or \
-                any(p.search(line[:2000]) for p in EPOCH_TIMED) or _progress_line(line):
+                any(p.search(line[:2000]) for p in EPOCH_TIMED) or _progress_line(line) or \
+                (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
