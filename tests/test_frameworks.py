@@ -330,3 +330,66 @@ def test_out_of_memory_in_jax_and_an_output_marked_exception():
     result = _real(R7 + "tf/jax_xla_bridge_get_backend_devices_four_gpudevice_then_oom.log")
     assert result["gpu_usable"] is True and result["error"]["name"] == "out-of-memory"
     assert [f["code"] for f in result["findings"]] == ["DLR-FW-OK", "DLR-FW-OOM"]
+
+
+# -- blind round 9: projects built on the frameworks (real pastes: tests/data/realworld/heldout_r8_issues/, SOURCES.md) --
+@pytest.mark.parametrize("rel,usable,code,words", [
+    ("heldout_r8_issues/comfyui_root_info_rtx2060_cudamallocasync_cogvideox_cut.log", True, "DLR-FW-OK",
+     "NVIDIA GeForce RTX 2060"),   # behind Python logging's "... - root - INFO - " prefix
+    ("heldout_r8_issues/sd_webui_comfyui_prefixed_rtx_a4500_startup_time_joined.log", True, "DLR-FW-OK", "NVIDIA RTX A4500"),
+    ("heldout_r8_issues/detectron2_collect_env_torch1.4_16x_tesla_k80_one_line_c_failed_cut.log", True, "DLR-FW-OK",
+     "16 x Tesla K80 (CUDA available: True)"),   # one table row names sixteen GPUs
+    ("heldout_r8_issues/detectron2_collect_env_arch_no_cuda_runtime_gpu_available_false.log", False, "DLR-FW-CPU",
+     "GPU available: False"),
+    ("heldout_r8_issues/ultralytics_8.3.106_powershell_prompt_rtx4080_super_padded_cut.log", True, "DLR-FW-OK",
+     "NVIDIA GeForce RTX 4080 SUPER"),
+    ("heldout_r8_issues/a1111_webui_launch_utils_356_torch_not_able_to_use_gpu_traceback_only.log", False, "DLR-FW-CPU",
+     "Torch is not able to use GPU"),
+    ("heldout_r8_issues/whisper_fp16_not_supported_on_cpu_userwarning_two_lines.log", False, "DLR-FW-CPU",
+     "UserWarning: FP16 is not supported on CPU"),   # the warning, not the source line echoed under it
+    ("heldout_r8_issues/deepspeed_ds_report_torch_import_oserror_libcublas_symbol_prompt_cut.log", False,
+     "DLR-FW-MISSING-LIB", "libcublas.so.11"),
+    ("heldout_r8_issues/pytorch_thc_cuda_runtime_error_35_driver_insufficient_one_line.log", False, "DLR-FW-NO-DRIVER",
+     "CUDA driver version is insufficient"),
+])
+def test_round9_pastes_get_the_verdict_and_the_reason(rel, usable, code, words):
+    result = _real(rel)
+    assert result["kind"] == "framework-log" and result["framework"] == "pytorch"
+    assert result["gpu_usable"] is usable
+    first = result["findings"][0]
+    assert first["code"] == code and words in first["message"], first
+
+
+def test_collect_env_tables_of_detectron2_and_openmmlab():
+    mmdet = _real("heldout_r8_issues/mmdet_collect_env_2x_v100_pcie_32gb_torch_1.6_cudnn_7.6.4_cut.log")
+    assert [g["name"] for g in mmdet["gpus"]] == ["Tesla V100-PCIE-32GB"] * 2
+    assert (mmdet["cuda_version"], mmdet["cudnn_version"], mmdet["framework_version"]) == ("10.0", "7.6.4", "1.6.0")
+    a100 = _real("heldout_r8_issues/detectron2_collect_env_a100_driver_515_cuda_home_invalid_cut.log")
+    assert [(g["name"], g["compute_capability"]) for g in a100["gpus"]] == [("NVIDIA A100-PCIE-40GB", "8.0")]
+    assert (a100["driver_version"], a100["framework_version"]) == ("515.65.01", "1.10.0")
+    # the same rows without a sys.platform line are not a collect_env report
+    assert framework_log.parse("GPU 0,1   Tesla K80\nCUDA available   True\n")["gpus"] == []
+
+
+def test_ultralytics_banner_lines():
+    parsed = framework_log.parse("YOLOv5 🚀 v7.0-72 Python-3.8.10 torch-1.13.1+cu117 CUDA:0 (Tesla V100-SXM2-16GB, 16160MiB)\n"
+                                 "                                                    CUDA:1 (Tesla V100-SXM2-16GB, 16160MiB)\n")
+    assert [(g["index"], g["name"]) for g in parsed["gpus"]] == [("0", "Tesla V100-SXM2-16GB"), ("1", "Tesla V100-SXM2-16GB")]
+    assert parsed["cuda_version"] == "11.7" and parsed["framework"] == "pytorch"
+    cpu = tool_outputs.read("Ultralytics YOLOv8.0.20 🚀 Python-3.10.9 torch-1.13.1 CPU\n", source="x")
+    assert cpu["gpu_usable"] is False and cpu["findings"][0]["code"] == "DLR-FW-CPU"
+
+
+def test_comfyui_device_line_needs_its_allocator_tail():
+    assert [g["name"] for g in framework_log.parse(
+        "pytorch version: 2.3.1+cu121\nDevice: cuda:0 NVIDIA GeForce RTX 3090 : cudaMallocAsync\n")["gpus"]] == \
+        ["NVIDIA GeForce RTX 3090"]
+    # a script's "Device: <name>" without ComfyUI's allocator names no GPU (a CPU is printed the same way)
+    assert framework_log.parse("torch 2.4\nDevice: AMD Ryzen 9 5900HX with Radeon Graphics\n")["gpus"] == []
+
+
+def test_the_framework_whose_lines_judge_the_gpu_is_named_first():
+    text = ("2022-01-15 13:35:27.686400: I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully "
+            "opened dynamic library libcudart.so.11.0\n"
+            "W0115 13:36:04.032407 47367004878976 xla_bridge.py:248] No GPU/TPU found, falling back to CPU.\n")
+    assert framework_log.parse(text)["frameworks"][0] == "jax"

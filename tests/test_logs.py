@@ -328,3 +328,63 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_the_prefilter_skips_no_match_in_mixed_or_recased_lines(parts, noise, upper):
     line = noise.join(parts)
     assert _skipped_matches([line.upper() if upper else line]) == []
+
+
+# -- blind round 9's training logs (real: tests/data/realworld/heldout_r8_train/, sources in SOURCES.md) --------------
+@pytest.mark.parametrize("rel,fmt,count,seconds", [
+    ("heldout_r8_train/mxnet_module_mnist_gpus_epoch0_tail_epoch2_cut.log", "progress", 2, [28.65, 4.611]),  # Time cost=
+    ("heldout_r8_train/tf2_transformer_tutorial_custom_loop_7_epochs_epoch8_cut.log", "progress", 7, None),
+    ("heldout_r8_train/nnunet_run_training_epochs_0_to_2_done_epoch3_cut.log", "progress", 3,
+     [661.806423, 634.078703, 632.031318]),   # "This epoch took ... s" behind a timestamp
+    ("heldout_r8_train/fairseq_epoch010_done_valid_epoch011_partial_cut.log", "progress", 1, [None]),
+    ("heldout_r8_train/nntrainer_vgg_epochs_1_to_10_line11_cut.log", "progress", 10, None),  # #11 is cut
+    ("heldout_r8_train/fastai_r_fit_one_cycle_command_2_epochs_error_rate.log", "epoch-table", 2, [35.0, 36.0]),
+    ("heldout_r8_train/chainer_printreport_one_row_elapsed_time_wrapped.log", "epoch-table", 1, [114.618]),
+    ("heldout_r8_train/mmdet_cascade_mask_epoch1_iter15_of_678_cut.log", None, 0, []),
+    ("heldout_r8_train/hf_tf_trainer_running_training_3_epochs_epoch0.64_cut.log", None, 0, []),
+    ("heldout_r8_train/lightning_hydra_timestamped_table_paste_epoch0_41pct_cut.log", None, 0, []),  # '\|' bars
+])
+def test_round9_epochs(rel, fmt, count, seconds):
+    result = _real_log(rel)
+    assert len(result["epochs"]) == count, result["epochs"]
+    if fmt:
+        assert fmt in result["formats"]
+    if seconds is not None:
+        assert [e["seconds"] for e in result["epochs"]] == seconds
+
+
+def test_round9_logs_are_recognised_as_training_logs():
+    from pytest_dlready.parsers import common, identify
+    for rel in ("heldout_r8_train/detectron2_d2go_starting_training_iterations_no_epochs_cut.log",
+                "heldout_r8_train/deepdanbooru_epoch1_99.9pct_progress_lines_cut.log",
+                "heldout_r8_train/tqdm_twitter_cnn_fractional_epoch_glued_carriage_cut.log",
+                "heldout_r8_train/mxnet_cornernet_4_gpu_contexts_epoch0_batches_cut.log"):
+        with open(os.path.join(CORPUS_DIR, rel), "rb") as fh:
+            assert identify.identify(common.unpaste(fh.read()))[0] == "training-log", rel
+
+
+def test_fractional_epochs_finish_when_the_count_reaches_the_next_whole():
+    text = "\n".join(f"{{'loss': 1.0, 'epoch': {e}, 'step': {i}}}" for i, e in enumerate([0.5, 1.0, 1.5, 2.02, 2.5]))
+    assert [e["epoch"] for e in logs.parse(text)["epochs"]] == [0, 1]  # 1.0 ends epoch 0; 2.02 shows epoch 1 ended
+
+
+def test_a_fastai_table_pasted_as_markdown():
+    text = ("| epoch | train_loss | valid_loss | accuracy | time |\n|---|---|---|---|---|\n"
+            "| 0 | 0.360149 | 0.329587 | 0.846702 | 00:04 |\n| 1 | 0.352106 | 0.345761 | 0.828877 | 01:04 |\n")
+    assert [(e["epoch"], e["seconds"], e["loss"]) for e in logs.parse(text)["epochs"]] == [(0, 4.0, 0.360149),
+                                                                                         (1, 64.0, 0.352106)]
+
+
+def test_a_chainer_report_counts_completed_epochs_and_their_time_apart():
+    text = ("epoch       main/loss   validation/main/loss  elapsed_time\n"
+            "0           2.1         2.0                   5.5\n"       # iteration-trigger row: no epoch done yet
+            "1           1.2         1.1                   10.0\n2           0.9         0.8                   25.0\n")
+    assert [(e["epoch"], e["seconds"]) for e in logs.parse(text)["epochs"]] == [(1, 10.0), (2, 15.0)]
+
+
+def test_log_bytes_are_decoded_not_read_as_their_repr():
+    """Found in round 9: logs.detect(bytes) searched str(b'...'), one line with literal '\\n's."""
+    text = "Epoch[0] Batch [0-20]\tSpeed: 6.31 samples/sec\nEpoch[0] Time cost=28.650\n"
+    for data in (text.encode(), text.encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
+        assert logs.detect(data) == logs.detect(text) > 0
+        assert [e["seconds"] for e in logs.parse(data)["epochs"]] == [28.65]

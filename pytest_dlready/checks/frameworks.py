@@ -144,6 +144,18 @@ def _gpu_text(gpu: Dict[str, Any]) -> str:
     return f"{gpu.get('name')}{cc}"
 
 
+def _gpus_text(gpus: List[Dict[str, Any]]) -> str:
+    """The GPUs in order, a run of one model said once with its count: "16 x Tesla K80"."""
+    texts = [_gpu_text(g) for g in gpus]
+    runs: List[List[Any]] = []
+    for text in texts:
+        if runs and runs[-1][0] == text:
+            runs[-1][1] += 1
+        else:
+            runs.append([text, 1])
+    return ", ".join(text if count == 1 else f"{count} x {text}" for text, count in runs)
+
+
 def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
     """The framework log's verdict as findings: PASS (GPU used), FAIL with the reason and a fix, or SKIP."""
     source = parsed.get("source") or "the log"
@@ -172,7 +184,7 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
     out: List[Finding] = []
     if usable:
         used = [g for g in gpus if not g.get("rejected")]
-        named = ", ".join(_gpu_text(g) for g in used) or "a GPU"
+        named = _gpus_text(used) or "a GPU"
         cudnn = f", cuDNN {parsed['cudnn_version']}" if parsed.get("cudnn_version") else ""
         out.append(Finding(check, Status.PASS, f"{framework} uses the GPU: {named}{cudnn} ({e['line'][:160]}){aside}",
                            code=FW_GPU, observed=observed))

@@ -190,8 +190,7 @@ def terminal_lines(text: Any) -> List[str]:
     segment is a state of a progress bar), ANSI codes and backspaces undone, right-stripped; each
     line keeps its last ``MAX_LINE`` characters (what the terminal showed last), so a
     16,000-digit line costs what a normal one does."""
-    if not isinstance(text, str):
-        text = str(text or "")
+    text = to_text(text)  # bytes decoded (BOM, UTF-16), never their repr
     text = LOG_ANSI.sub("", text.replace("\r\n", "\n"))
     lines: List[str] = []
     for raw in text.split("\n"):

@@ -361,7 +361,7 @@ def _env_table(lines: List[str]) -> Dict[str, Any]:
                     out["gpus"].append({"index": index, "name": name, "compute_capability": arch.group(1) if arch else None,
                                         "lineno": i + 1, "backend": "torch", "gpu": "found"})
             elif key in ("CUDA available", "GPU available") and value in ("True", "False", "Yes", "No"):
-                out.setdefault("available", (value in ("True", "Yes"), i + 1, line.strip()))
+                out.setdefault("available", (value in ("True", "Yes"), i + 1, f"{key}: {value}"))
             elif key == "Driver version":
                 out["driver_version"] = value
             elif key == "PyTorch":

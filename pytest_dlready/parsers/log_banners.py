@@ -394,7 +394,7 @@ RULES: List[tuple] = [
     ("torch-cannot-use-gpu", re.compile(r"Torch is not able to use GPU"),
      lambda m: {"backend": "torch", "gpu": "none"}),
     # openai-whisper on a machine where torch has no GPU: it runs on the CPU in FP32
-    ("whisper-cpu", re.compile(r"FP16 is not supported on CPU; using FP32 instead"),
+    ("whisper-cpu", re.compile(r"(?<!warn\(\")FP16 is not supported on CPU; using FP32 instead"),
      lambda m: {"backend": "torch", "device": "cpu", "gpu": "none", "fallback": True}),
     # a script's own device line: "device: cuda:2 n_gpu: 1, distributed training: True" (Hugging Face examples),
     # "Using device: cuda:0", "Running on device: cpu"
