@@ -65,6 +65,11 @@ def _driver(text: Any) -> str:
     return re.sub(r"^(\d+\.\d+)\.0$", r"\1", _version(text))
 
 
+def _cuda_printed(text: Any) -> str:
+    """deviceQuery's CUDA version as a version: '2.30' (CUDA 2.3 printed as version % 100) is '2.3'."""
+    return re.sub(r"^(\d+)\.(\d)0$", r"\1.\2", _version(text))
+
+
 def _gpu_names(result: Dict[str, Any]) -> Optional[List[str]]:
     kind = result.get("kind")
     if kind == "deviceQuery":
@@ -133,6 +138,10 @@ def same(key: str, want: Any, got: Any, expect: Optional[Dict[str, Any]] = None,
     if key in ("driver_version", "cuda_version", "cudnn_version", "compute_capability"):
         if _norm(want) in ("n/a", "[n/a]", "none"):  # printed as "not available": the parse has no value either
             return got is None
+        if (expect or {}).get("tool") == "deviceQuery":
+            # CUDA 2.x/3.x deviceQuery printed version % 100 as the minor: "2.30" / "3.20" are CUDA 2.3 / 3.2,
+            # which parse reports as such
+            return got is not None and _cuda_printed(want) == _cuda_printed(got)
         if key == "driver_version":  # TF prints the kernel module's "370.28.0" for the driver nvidia-smi calls 370.28
             return got is not None and _driver(want) == _driver(got)
         return got is not None and _version(want) == _version(got)

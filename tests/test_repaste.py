@@ -45,6 +45,18 @@ def indent(text, prefix):
     return "\n".join(prefix + line if line.strip() else line for line in text.split("\n"))
 
 
+def html_escaped(text):
+    """What a web page's source or a mail in HTML holds (blind round 10: an nvidia-smi -q -x paste in an issue):
+    '<' and '>' as entities, the indentation as '&nbsp; ' pairs."""
+    import html
+    out = []
+    for line in html.escape(text, quote=False).split("\n"):
+        body = line.lstrip(" ")
+        spaces = len(line) - len(body)
+        out.append("&nbsp; " * (spaces // 2) + "&nbsp;" * (spaces % 2) + body)
+    return "\n".join(out)
+
+
 TEXT_WAYS = {
     "4 spaces": lambda t: indent(t, "    "),
     "tab": lambda t: indent(t, "\t"),
@@ -53,6 +65,7 @@ TEXT_WAYS = {
     "nbsp": lambda t: t.replace(" ", "\u00a0"),
     "crlf": lambda t: t.replace("\n", "\r\n"),
     "prompt + indent": lambda t: "$ ./tool\n" + indent(t, "    "),
+    "html-escaped": html_escaped,
 }
 BYTE_WAYS = {
     "utf-8 bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
@@ -290,3 +303,28 @@ def test_a_bare_command_above_quoted_output_lets_the_quote_go():
 def test_any_text_wrapped_in_a_code_mark_or_prefix_comes_back(lines, wrap):
     wrapped = "\n".join(wrap.format(line) for line in lines)
     assert common.unpaste(wrapped).split("\n") == common.unpaste("\n".join(lines)).split("\n")
+
+
+def test_html_entities_are_undone_to_a_fixed_point():
+    assert common.unpaste("<gpu&gt;\n&nbsp; &nbsp; <name&gt;Tesla K80</name&gt;") == "<gpu>\n    <name>Tesla K80</name>"
+    twice = "&amp;lt;a&amp;gt; &amp;amp;"
+    assert common.unpaste(twice) == "<a> &" and common.unpaste(common.unpaste(twice)) == "<a> &"
+    assert common.unpaste("GPU:0 -&gt; device: 0") == "GPU:0 -> device: 0"  # no tool prints an entity itself
+
+
+def test_nvidia_smi_from_another_driver_is_its_own_failure(tmp_path):
+    result = _read_file(tmp_path, "Mismatch in versions between nvidia-smi and NVML. \n"
+                                  "Are you sure you are using nvidia-smi provided with the driver?\n")
+    assert result["kind"] == "nvidia-smi" and result["error"]["name"] == "binary-mismatch"
+    assert [f["code"] for f in result["findings"]] == ["DLR-SMI-WRONG-BINARY"]
+    assert "/usr/lib/wsl/lib/nvidia-smi" in result["findings"][0]["fix"]
+
+
+def test_the_cuda_emulation_device_is_not_a_gpu():
+    """The CUDA 2.x SDK's emurelease deviceQuery (blind round 10) describes the CPU it emulates a device on."""
+    path = os.path.join(os.path.dirname(TOOLS), "realworld", "heldout_r9_tools",
+                        "devicequery_cuda_2.3_emurelease_no_device_device_emulation_cpu_prompt_cut.txt")
+    result = parse_cli.parse_file(path)
+    assert result["kind"] == "deviceQuery" and result["devices"] == [] and result["device_count"] == 0
+    assert result["emulation_device"] == "Device Emulation (CPU)" and result["driver_version"] == "2.3"
+    assert "DLR-DEV-NO-GPU" in [f["code"] for f in result["findings"]]

@@ -241,6 +241,11 @@ SMI_MISMATCH = catalogue.define(
     "DLR-SMI-VERSION-MISMATCH", "NVIDIA driver and library versions differ",
     "reboot after a driver upgrade (the old kernel module is still loaded), or reinstall one driver version",
 )
+SMI_WRONG_BINARY = catalogue.define(
+    "DLR-SMI-WRONG-BINARY", "this nvidia-smi is not the loaded driver's",
+    "run the nvidia-smi installed with the driver (`which -a nvidia-smi` lists every one on PATH); under WSL 2 that "
+    "is /usr/lib/wsl/lib/nvidia-smi, and a Linux NVIDIA driver installed inside the distribution should be removed",
+)
 SMI_PARTIAL = catalogue.define(
     "DLR-SMI-PARTIAL", "nvidia-smi output cut before its GPU list",
     "paste the whole output of nvidia-smi (or nvidia-smi -L for the GPU list alone)")
@@ -268,7 +273,8 @@ SMI_OTHER_PROCESSES = catalogue.alias("DLR-SMI-PROCESSES", "DLR-GPU-SHARED", "ot
 SMI_OK = catalogue.define("DLR-SMI-OK", "nvidia-smi sees the driver and GPUs", "")
 #: the parser's error names -> codes
 SMI_FAILURE_CODES = {"no-driver": SMI_NO_DRIVER, "version-mismatch": SMI_MISMATCH, "no-devices": SMI_NO_DEVICES,
-                     "nvml-init": SMI_ERROR, "device-handle": SMI_ERROR, "not-found": SMI_NO_DRIVER}
+                     "nvml-init": SMI_ERROR, "device-handle": SMI_ERROR, "not-found": SMI_NO_DRIVER,
+                     "binary-mismatch": SMI_WRONG_BINARY}
 SMI_BAD_THROTTLE = ("HW Slowdown", "HW Thermal Slowdown", "HW Power Brake Slowdown", "SW Thermal Slowdown")
 
 

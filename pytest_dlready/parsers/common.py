@@ -9,6 +9,7 @@ and ``unread_count`` fields, judged in ``checks.tool_outputs``).
 """
 from __future__ import annotations
 
+import html
 import re
 from typing import Any, Callable, Dict, List, Optional
 
@@ -148,10 +149,14 @@ def _dedent(lines: List[str]) -> List[str]:
     return [line[indent:] if line[:indent].strip() == "" else line for line in expanded]
 
 
+_ENTITY = re.compile(r"&(?:gt|lt|amp|nbsp|quot|apos|#\d{1,6}|#x[0-9A-Fa-f]{1,6});")
+
+
 def unpaste(data: Any) -> str:
     """Text as the tool printed it, from text as people paste it.
 
-    Undone, in order: the encoding (``decode``), a BOM, look-alike spaces (NBSP) and smart quotes, CRLF/CR line
+    Undone, in order: the encoding (``decode``), HTML entities (``&gt;``, ``&nbsp;``: a page's or a mail's escaped
+    text; no tool prints one), a BOM, look-alike spaces (NBSP) and smart quotes, CRLF/CR line
     ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
     nested too) when every non-blank line has it, and the indentation common to the non-blank lines
     (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin, and a web
@@ -161,6 +166,12 @@ def unpaste(data: Any) -> str:
     indentation (nvidia-smi -q's nesting) is kept. Idempotent: unpaste(unpaste(x)) == unpaste(x).
     """
     text = to_text(data)
+    if "&" in text and _ENTITY.search(text[:1_000_000]):  # a page's or a mail's escaped text: "&lt;gpu&gt;", "-&gt;", "&nbsp;"
+        for _ in range(10):  # escaped twice ("&amp;gt;") too: to a fixed point, so unpaste stays idempotent
+            unescaped = html.unescape(text)
+            if unescaped == text:
+                break
+            text = unescaped
     if _SPACE_RE.search(text[:1_000_000]):
         text = _SPACE_RE.sub(lambda m: _SPACES[m.group(0)], text)
     if text.count("#015") + text.count("#033[") >= 2:  # syslog's octal escapes of CR and ESC (SageMaker, journald)

@@ -43,6 +43,7 @@ STARTING = R(r"deviceQuery\S* Starting\.\.\.")
 HEADER = R(r"CUDA Device Query \((Runtime|Driver) API\)")
 DETECTED = R(r"^\s*(?:Detected|Found) (\d+) CUDA Capable device")
 THERE_IS = R(r"^\s*There (?:is|are) (\d+) devices? supporting CUDA")
+EMULATED = re.compile(r"^Device Emulation \(CPU\)$")
 NO_DEVICES = R(r"There (?:are no available device\(s\) that support|is no device supporting) CUDA")
 ERROR_NUM = R(r"(?:cudaGetDeviceCount|cuDeviceGetCount|cuInit)\S* returned (-?\d+)|Driver API error = (\d+)")
 ERROR_MSG = R(r"^\s*->\s*(.+?)\s*$")
@@ -286,7 +287,14 @@ def _finish(out: Dict[str, Any], lines: List[str], known: List[int], unknown: Li
             device["from_summary"] = True
             out["devices"].append(device)
     out["devices"].sort(key=lambda d: d.get("index") or 0)
-    first = out["devices"][0] if out["devices"] else {}
+    # the CUDA SDK's emulation build (before CUDA 3.0) describes the CPU it emulates a device on: not a GPU
+    emulated = [d for d in out["devices"] if EMULATED.match(d.get("name") or "")]
+    if emulated:
+        out["devices"] = [d for d in out["devices"] if d not in emulated]
+        out["emulation_device"] = emulated[0].get("name")
+        if out["device_count"] == len(emulated):
+            out["device_count"] = 0
+    first = out["devices"][0] if out["devices"] else (emulated[0] if emulated else {})
     out["driver_version"] = _version(summary.get("CUDA Driver Version", "")) or first.get("driver_version")
     out["runtime_version"] = _version(summary.get("CUDA Runtime Version", "")) or first.get("runtime_version")
     # Lines inside the tool's output that we could not place are reported; prompts around it are not.

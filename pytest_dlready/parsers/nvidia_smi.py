@@ -28,6 +28,8 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
     (re.compile(r"FATAL: Module nvidia\S* not found"), "no-driver"),
     (re.compile(r"couldn't find libnvidia-ml\.so"), "nvml-init"),
+    # this nvidia-smi is not the one of the loaded driver (WSL 2 with a Linux driver's nvidia-smi in the distribution)
+    (re.compile(r"Mismatch in versions between nvidia-smi and NVML"), "binary-mismatch"),
 ]
 #: ``nvidia-smi --version`` (drivers >= ~525): under WSL the DRIVER version (Windows') differs from NVIDIA-SMI's
 VERSION_LINE = re.compile(r"^\s*(NVIDIA-SMI|NVML|DRIVER|CUDA(?: UMD)?|KMD)\s+[Vv]ersion\s*:\s*(\S+)")
