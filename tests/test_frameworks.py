@@ -393,3 +393,52 @@ def test_the_framework_whose_lines_judge_the_gpu_is_named_first():
             "opened dynamic library libcudart.so.11.0\n"
             "W0115 13:36:04.032407 47367004878976 xla_bridge.py:248] No GPU/TPU found, falling back to CPU.\n")
     assert framework_log.parse(text)["frameworks"][0] == "jax"
+
+
+# -- blind round 10 (tests/data/realworld/heldout_r9_frameworks/, sources in SOURCES.md) ---------------------------
+@pytest.mark.parametrize("rel,usable,code,words", [
+    ("heldout_r9_frameworks/easyocr_cuda_not_available_defaulting_to_cpu_downloading_models_trailing_space.log", False,
+     "DLR-FW-CPU", "CUDA not available - defaulting to CPU"),
+    ("heldout_r9_frameworks/diffusers_0.4.0_cli_env_wsl1_torch_1.12.1_cu116_gpu_false.log", False, "DLR-FW-CPU",
+     "PyTorch version (GPU?): 1.12.1+cu116 (False)"),
+    ("heldout_r9_frameworks/kohya_ss_v23.0.5_gui_startup_rtx4060_laptop_cudnn8905_windows.log", True, "DLR-FW-OK",
+     "NVIDIA GeForce RTX 4060 Laptop GPU, compute capability 8.9, cuDNN 8905"),
+    ("heldout_r9_frameworks/invokeai_6.14.0rc1_rtx5090_laptop_cudnn91900_console_wrapped_cut.log", True, "DLR-FW-OK",
+     "NVIDIA GeForce RTX 5090 Laptop GPU, cuDNN 91900"),
+    ("heldout_r9_frameworks/a1111_v1.6.0_sysinfo_json_torch_env_info_2.0.1_cu118_cuda_available_true_cut.log", True,
+     "DLR-FW-OK", "Is CUDA available: True"),
+    ("heldout_r9_frameworks/transpixeler_windows_cmd_tqdm_assertionerror_torch_not_compiled_with_cuda_cut.log", False,
+     "DLR-FW-CPU-BUILD", "Torch not compiled with CUDA enabled"),   # the cut message completed from its raise
+    ("heldout_r9_frameworks/textgen_webui_bat_torch_cuda_is_available_false_falling_back_to_cpu_mode.log", False,
+     "DLR-FW-CPU", "the program says it falls back to the CPU"),    # not JAX's words
+    ("heldout_r9_frameworks/ray_torchtrainer_deferredcudacallerror_redacted_paths_get_device_capability_cut.log", None,
+     "DLR-FW-ERROR", "RayTaskError(DeferredCudaCallError)"),        # Ray: the exception first, its frames under it
+])
+def test_round10_pastes_get_the_verdict_and_the_reason(rel, usable, code, words):
+    result = _real(rel)
+    assert result["kind"] == "framework-log" and result["gpu_usable"] is usable
+    first = result["findings"][0]
+    assert first["code"] == code and words in first["message"], first
+
+
+def test_a_crash_after_the_gpu_was_taken_is_a_fail_not_only_a_pass():
+    result = _real("heldout_r9_frameworks/nerfstudio_tiny_cuda_nn_illegal_memory_access_terminate_chinese_core_dumped.log")
+    assert [(f["code"], f["status"]) for f in result["findings"]] == [("DLR-FW-OK", "pass"), ("DLR-FW-ERROR", "fail")]
+    assert "illegal memory access" in result["findings"][1]["message"]
+    assert {p["name"] for p in result["errors_printed"]} == {"crash"}  # terminate, what(), 已放弃 (核心已转储)
+    # an error about something else after the GPU was taken stays the PASS alone
+    ok = tool_outputs.read("I tensorflow/core/common_runtime/gpu/gpu_device.cc:1] Created TensorFlow device (/device:GPU:0 "
+                           "with 10 MB memory) -> physical GPU (device: 0, name: Tesla K80, pci bus id: 0000:00:1e.0)\n"
+                           "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                           "ValueError: shapes (2,3) and (4,) not aligned\n", source="x")
+    assert [f["code"] for f in ok["findings"]] == ["DLR-FW-OK"]
+
+
+def test_collect_env_as_json_and_exceptions_named_by_their_cause():
+    parsed = framework_log.parse('"Torch env info": {\n  "torch_version": "2.0.1+cu118",\n  "cuda_compiled_version": "11.8",\n'
+                                 '  "cuda_runtime_version": "12.3.52\\r",\n  "is_cuda_available": "False",\n')
+    assert (parsed["framework_version"], parsed["cuda_version"], parsed["cuda_toolkit"]) == ("2.0.1+cu118", "11.8", "12.3.52")
+    assert frameworks.gpu_usable(parsed)[0] is False
+    assert framework_log._exception_name("ray.exceptions.RayTaskError(DeferredCudaCallError)") == "DeferredCudaCallError"
+    assert framework_log.parse("Exception: Open3D was not built with PyTorch support!\n"
+                               "  File \"x.py\", line 1\n")["error"]["name"] == "Exception"

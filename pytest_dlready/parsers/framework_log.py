@@ -205,7 +205,8 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
 
 IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|RuntimeError): (.+)$")
 #: the exception line that ends a traceback: ``SyntaxError: ...``, ``cudamat.cudamat.CUDAMatException: ...``
-EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception)): (.+)$")
+#: (also bare ``Exception: ...``, and Ray's ``ray.exceptions.RayTaskError(RuntimeError): ray::...`` with its cause)
+EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception)(?:\(\w+\))?): (.+)$")
 #: a traceback frame in a framework's own files: the framework itself stopped
 FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
                              re.I)
@@ -246,7 +247,8 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
 
 
 def _exception_name(dotted: str) -> str:
-    name = dotted.rsplit(".", 1)[-1]
+    cause = re.search(r"\((\w+)\)$", dotted)  # Ray: RayTaskError(DeferredCudaCallError) is the cause's
+    name = cause.group(1) if cause else dotted.rsplit(".", 1)[-1]
     return "syntax-error" if name == "SyntaxError" else name
 
 
@@ -258,6 +260,12 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
     m = EXCEPTION_LINE.match(end)
     if m:
         error = {"name": _exception_name(m.group(1)), "message": end.strip()[:300]}
+        # the paste cut inside the message ("AssertionError: Torch not compiled with CU"): the frame's own raise says it
+        raised = next((r for r in (RAISE_LINE.match(line) for line in reversed(block[:-1])) if r), None)
+        if raised and raised.group(1).rsplit(".", 1)[-1] == m.group(1).rsplit(".", 1)[-1]:
+            said = raised.group(2).rstrip(")").strip("\"'")
+            if len(said) > len(m.group(2).strip()) and said.startswith(m.group(2).strip()):
+                error.update(message=f"{m.group(1)}: {said}"[:300], cut=True)
         loaded = [c.group(1) for c in (CTYPES_LOAD.search(line) for line in block) if c]
         if loaded and LOAD_FAILED.search(end):
             error.update(name="library-not-found", library=loaded[-1])
@@ -295,11 +303,21 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
             errors.append((any(FRAMEWORK_FRAME.match(line) for line in block), error))
     if errors:
         return next((e for in_framework, e in errors if in_framework), errors[0][1])
-    for line in lines:
+    for i, line in enumerate(lines):
         m = EXCEPTION_LINE.match(line)
-        if m and not line.startswith((" ", "\t")) and GPU_EXCEPTION.search(m.group(2)):
+        if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or (
+                # Ray prints the exception first and its frames under it
+                i + 1 < len(lines) and log_banners.TRACEBACK_FRAME.match(lines[i + 1]))):
             return {"name": _exception_name(m.group(1)), "message": line.strip()[:300]}
     return None
+
+
+#: collect_env's fields as JSON (stable-diffusion-webui's sysinfo "Torch env info": torch's SystemEnv as a dict)
+ENV_JSON = re.compile(r'^\s*"(torch_version|is_cuda_available|cuda_compiled_version|cuda_runtime_version|'
+                      r'nvidia_driver_version|cudnn_version)"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(null|true|false))\s*,?\s*$')
+ENV_JSON_KEYS = {"torch_version": "PyTorch version", "is_cuda_available": "Is CUDA available",
+                 "cuda_compiled_version": "CUDA used to build PyTorch", "cuda_runtime_version": "CUDA runtime version",
+                 "nvidia_driver_version": "Nvidia driver version", "cudnn_version": "cuDNN version"}
 
 
 def _collect_env(lines: List[str]) -> Dict[str, Any]:
@@ -307,6 +325,13 @@ def _collect_env(lines: List[str]) -> Dict[str, Any]:
     env: Dict[str, Any] = {}
     gpus: List[Dict[str, Any]] = []
     for i, line in enumerate(lines):
+        j = ENV_JSON.match(line) if '"' in line else None
+        if j:
+            value = j.group(2) if j.group(2) is not None else j.group(3)
+            value = re.sub(r"(?:\\[rn])+$", "", value or "").strip()  # "12.3.52\r": Windows' line end kept in JSON
+            env[ENV_JSON_KEYS[j.group(1)]] = None if value in ("", "null") or NOT_COLLECTED.match(value) else \
+                {"true": "True", "false": "False"}.get(value, value)
+            continue
         m = COLLECT_ENV.match(line.strip())
         if not m:
             continue
@@ -464,7 +489,8 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     if env.get("Is CUDA available") in ("Yes", "No"):  # collect_env before PyTorch 1.6 said Yes/No
         env["Is CUDA available"] = "True" if env["Is CUDA available"] == "Yes" else "False"
     if env.get("Is CUDA available") in ("True", "False"):
-        line_no = next((i + 1 for i, line in enumerate(lines) if line.strip().startswith("Is CUDA available:")), 0)
+        line_no = next((i + 1 for i, line in enumerate(lines) if line.strip().startswith(("Is CUDA available:",
+                                                                                           '"is_cuda_available"'))), 0)
         evidence.append({"lineno": line_no, "gpu": "used" if env["Is CUDA available"] == "True" else "none",
                          "line": f"Is CUDA available: {env['Is CUDA available']}", "kind": "collect-env",
                          "backend": "pytorch", "cpu_build": env.get("CUDA used to build PyTorch") is None
@@ -546,6 +572,7 @@ MARKERS = (("PyTorch version:", 0.3), ("Is CUDA available:", 0.3), ("CUDA used t
 #: environment reports that embed another tool's output (jax.print_environment_info runs nvidia-smi):
 #: the report is what was pasted, so it wins a tie with the embedded tool
 ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
+               (('"torch_version"', 0.4), ('"is_cuda_available"', 0.4), ('"cuda_compiled_version"', 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("CUDA available", 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("GPU available", 0.3)),
                (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)))

@@ -76,7 +76,13 @@ def _torch_arch(line: str) -> Dict[str, Any]:
         if low:
             out["minimum"] = low.group(1)
         return out
-    return {"rejected": True, "backend": "torch", "gpu": "rejected"}
+    out = {"rejected": True, "backend": "torch", "gpu": "rejected"}
+    said = re.search(r"\b(?:CUDA|HIP) error: (.+?)\s*$", line)
+    # "... (flux_text_encoder): CUDA error: no kernel image is available ...": the error an application's line reports
+    # (an exception line, "RuntimeError: CUDA error: ...", is read as the exception it is)
+    if said and not re.match(r"^\s*[\w.]*(?:Error|Exception)(?:\(\w+\))?:", line):
+        out["error"] = {"name": "cuda-error", "message": f"CUDA error: {said.group(1)}"[:200]}
+    return out
 
 
 LIBRARY_NAME = re.compile(r"Could not load dynamic library '([^']+)'|Couldn't open CUDA library ([\w.+-]+?)\.?(?:\s|$)|"
@@ -333,6 +339,7 @@ RULES: List[tuple] = [
                 "gpu": "used"}),
     _table("cntk-cpu", _flag(device="cpu", backend="cntk", gpu="none")),
     _table("jax-fallback", _flag(device="cpu", fallback=True, backend="jax")),
+    _table("cpu-fallback", _flag(device="cpu", fallback=True)),
     _table("mps-fallback", _flag(partial_fallback=True, backend="torch")),
     _table("float64-input", _flag(dtype="float64")),
     _table("theano-no-gpu", _theano_no_gpu),
@@ -343,7 +350,15 @@ RULES: List[tuple] = [
     _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
     _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
     _table("dlopen-failed", _library),
-    ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
+    # (also inside an application's own error line: "Error while invoking session ... (flux_text_encoder): CUDA error: ...")
+    ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*|\):\s+)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
+    # a C++ exception nobody caught: "terminate called after throwing an instance of 'std::runtime_error'" and its
+    # "  what():  ... cudaEventRecord(...) failed with error an illegal memory access was encountered"
+    ("cpp-terminate", re.compile(r"^\s*(?:terminate called after throwing an instance of '([^']{1,120})'|what\(\):\s+(\S.{0,300}))"),
+     # (the what() line says why: it is the error; the terminate line is an error printed)
+     lambda m: ({"printed_error": {"name": "crash", "message": f"uncaught C++ exception {m.group(1)}"[:200]}} if m.group(1)
+                else dict({"error": {"name": "crash", "message": m.group(2).strip()[:200]}},
+                          **({"gpu": "used"} if re.search(r"\bcuda\w*\(|illegal memory access", m.group(2), re.I) else {})))),
     # TF 2.14+'s duplicate-registration E lines ("Unable to register cuDNN factory: Attempting to register factory
     # for plugin cuDNN when one has already been registered"): printed at the error level, so read as an error line
     # printed; what it means for the verdict (nothing: TF starts normally) is checks.frameworks' call
@@ -360,7 +375,9 @@ RULES: List[tuple] = [
     # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
-    ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$"),
+    # (a Chinese locale's shell: 已放弃 / 段错误 (核心已转储) = Aborted / Segmentation fault (core dumped))
+    ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$|"
+                                 r"^\s*(?:已放弃|段错误|总线错误|非法指令) \(核心已转储\)\s*$"),
      lambda m: {"error": {"name": "crash", "message": m.group(0).strip()[:200]}}),
     ("theano-error", re.compile(r"^\s*ERROR \(theano([\w.]*)\): (.+)$|^Apply node that caused the error: (.{1,200})"),
      lambda m: dict({"backend": "theano", "error": {"name": "theano-error",
@@ -390,6 +407,32 @@ RULES: List[tuple] = [
     # an MXNet context list: "start training from scratch with (gpu(0),gpu(1),gpu(2),gpu(3))", "ctx=[gpu(0)]"
     ("mxnet-gpu-context", re.compile(r"(?:[(\[=,]|\bwith )\s*gpu\((\d+)\)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "mxnet", "gpu": "used"}),
+    # EasyOCR: "CUDA not available - defaulting to CPU.", "Neither CUDA nor MPS are available - defaulting to CPU."
+    ("easyocr-cpu", re.compile(r"(?:Neither CUDA nor MPS are|CUDA not) available - defaulting to CPU"),
+     lambda m: {"backend": "torch", "device": "cpu", "gpu": "none", "fallback": True}),
+    # transformers-cli env / diffusers-cli env: "- PyTorch version (GPU?): 1.12.1+cu116 (False)"
+    ("hf-env-gpu", re.compile(r"^\W*(PyTorch|Tensorflow|TensorFlow) version \(GPU\?\): (\S+) \((True|False)\)"),
+     lambda m: {"backend": "torch" if m.group(1) == "PyTorch" else "tensorflow", "gpu": "used" if m.group(3) == "True" else "none",
+                **({"build_cuda": f"{c.group(1)}.{c.group(2)}"} if (c := re.search(r"\+cu(\d+)(\d)$", m.group(2))) else {})}),
+    # kohya_ss: "Torch detected GPU: NVIDIA GeForce RTX 4060 Laptop GPU VRAM 8188 Arch (8, 9) Cores 24",
+    # "Torch backend: nVidia CUDA 11.8 cuDNN 8905"
+    ("kohya-gpu", re.compile(r"Torch detected GPU: (.+?) VRAM \d+(?: Arch \((\d+), (\d+)\))?"),
+     lambda m: {"device": "cuda:0", "index": "0", "name": m.group(1).strip(), "backend": "torch", "gpu": "used",
+                "compute_capability": f"{m.group(2)}.{m.group(3)}" if m.group(2) else None}),
+    ("kohya-backend", re.compile(r"Torch backend: nVidia CUDA (\d+\.\d+) cuDNN (\d+)"),
+     lambda m: {"backend": "torch", "build_cuda": m.group(1), "cudnn_version": m.group(2), "cudnn": True}),
+    # InvokeAI: "Using torch device: NVIDIA GeForce RTX 5090 Laptop GPU", older ">> Using device_type CPU"
+    ("invokeai-device", re.compile(r"Using torch device: (\S.*?)\s*$|Using device_type (cuda|mps|cpu)\b", re.I),
+     lambda m: ({"device": "cuda:0", "index": "0", "name": m.group(1), "backend": "torch", "gpu": "used"}
+                if m.group(1) and m.group(1).lower() not in ("cpu", "mps", "cuda")
+                else {"backend": "torch", "device": (m.group(1) or m.group(2)).lower(),
+                      "gpu": "none" if (m.group(1) or m.group(2)).lower() == "cpu" else "used"})),
+    ("cudnn-version-said", re.compile(r"\bcuDNN version: (\d{3,6})\s*$"),
+     lambda m: {"cudnn_version": m.group(1), "cudnn": True}),
+    # text-generation-webui: "Warning: torch.cuda.is_available() returned False."; a checkpoint saved on a GPU loaded
+    # where there is none: "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is False"
+    ("torch-said-no-cuda", re.compile(r"torch\.cuda\.is_available\(\) (?:returned|is) False"),
+     lambda m: {"backend": "torch", "gpu": "none"}),
     # stable-diffusion-webui's start-up check (a RuntimeError follows): torch.cuda.is_available() was False
     ("torch-cannot-use-gpu", re.compile(r"Torch is not able to use GPU"),
      lambda m: {"backend": "torch", "gpu": "none"}),

@@ -70,7 +70,9 @@ SIGNALS = (
                              r"pygpu was configured but could not be imported|device gpu is not available",
             FALLBACK, "Theano could not use the GPU and runs on the CPU"),
     _signal("jax-fallback", r"No GPU/TPU found|CUDA-enabled jaxlib is not installed|Unable to initialize backend 'cuda'|"
-                            r"falling back to cpu\b", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
+                            r"falling back to cpu\b(?=.*(?:jax|GPU/TPU))", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
+    # any program's own words ("Falling back to CPU mode." -- text-generation-webui after torch found no GPU)
+    _signal("cpu-fallback", r"\bfalling back to (?:the )?cpu\b", FALLBACK, "the program says it falls back to the CPU"),
     _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|THCudaCheck FAIL .*error=(?:3[0158]|100) : |"
                                r"No (?:HIP|CUDA) GPUs are available|The MPS backend is supported on MacOS \d", FALLBACK,
             "PyTorch could not initialise CUDA"),
