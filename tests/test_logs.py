@@ -388,3 +388,27 @@ def test_log_bytes_are_decoded_not_read_as_their_repr():
     for data in (text.encode(), text.encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
         assert logs.detect(data) == logs.detect(text) > 0
         assert [e["seconds"] for e in logs.parse(data)["epochs"]] == [28.65]
+
+
+# -- blind round 10's training logs (tests/data/realworld/heldout_r9_train/, sources in SOURCES.md) ----------------
+@pytest.mark.parametrize("rel,count", [
+    ("heldout_r9_train/paddle_fluid_pass_batch_cost_accuracy_test_lines_3_passes_pass3_partial.log", 3),  # Test:N ends
+    ("heldout_r9_train/paddle_v1_glog_trainerinternal_pass23_end_saving_params_next_pass_dots_cut.log", 1),
+    ("heldout_r9_train/yolov5_results_txt_rows_epochs_0_to_8_of_89_no_header_cut.log", 9),
+    ("heldout_r9_train/ultralytics_yolov8_epochs_70_to_72_of_1000_val_rows_epoch73_cut.log", 3),
+    ("heldout_r9_train/cltr_training_epoch_423_to_434_of_1500_tabs_timestamps_cut.log", 12),   # epoch_time=
+    ("heldout_r9_train/tqdm_bar_glued_timestamped_epoch_lines_adgcl_epochs_15_to_19_cut.log", 5),   # ====epoch N
+    ("heldout_r9_train/ignite_bts_eval_bar_epoch1_complete_engine_run_complete.log", 1),
+    ("heldout_r9_train/cntk_2.0_transferlearning_build_info_gpu_finished_epoch1_of_20_backtick_prompt_cut.log", 1),
+    ("heldout_r9_train/lightning_rvt_epoch2_wandb_glued_max_steps_400000_reached.log", 0),   # an iterable bar is not an end
+    ("heldout_r9_train/tf2_windows_fit_progbar_glued_no_carriage_return_mid_epoch_wrapped_cut.log", 0),  # redraws glued
+])
+def test_round10_epochs(rel, count):
+    assert len(_real_log(rel)["epochs"]) == count
+
+
+def test_ignite_and_cltr_epoch_times():
+    assert [e["seconds"] for e in _real_log(
+        "heldout_r9_train/ignite_bts_eval_bar_epoch1_complete_engine_run_complete.log")["epochs"]] == [1.491]
+    assert _real_log("heldout_r9_train/cltr_training_epoch_423_to_434_of_1500_tabs_timestamps_cut.log")["epochs"][0][
+        "seconds"] == 58.716

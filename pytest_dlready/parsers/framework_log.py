@@ -53,7 +53,7 @@ BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat":
 
 #: keras's "Using X backend." names the framework that did the work
 KERAS_BACKEND = re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend", re.I)
-EPOCH_LINE = re.compile(r"^\s*Epoch \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]")
+EPOCH_LINE = re.compile(r"^\s*Epoch \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]|^\s*Finished Epoch ?\[\s*\d+ of \d+\]")
 
 # python -m torch.utils.collect_env (and the similar lines of jax.print_environment_info)
 COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|CUDA version|"

@@ -441,7 +441,7 @@ RULES: List[tuple] = [
      lambda m: {"backend": "torch", "device": "cpu", "gpu": "none", "fallback": True}),
     # a script's own device line: "device: cuda:2 n_gpu: 1, distributed training: True" (Hugging Face examples),
     # "Using device: cuda:0", "Running on device: cpu"
-    ("script-device", re.compile(r"^\s*(?:Using |Running on |Selected |using )?device\s*[:=]\s*(cuda|mps|xpu|cpu)(?::(\d+))?\b"
+    ("script-device", re.compile(r"^\s*(?:Using |Running on |Selected |using )?device(?: used)?\s*[:=]\s*(cuda|mps|xpu|cpu)(?::(\d+))?\b"
                                  r"(?:\s+n_gpu:\s*(\d+))?", re.I),
      lambda m: {"device": f"{m.group(1).lower()}:{m.group(2) or 0}" if m.group(1).lower() != "cpu" else "cpu",
                 "gpu": "none" if m.group(1).lower() == "cpu" or m.group(3) == "0" else "used"}),

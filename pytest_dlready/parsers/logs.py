@@ -77,6 +77,11 @@ def _keras_line(line: str) -> Optional[Dict[str, Any]]:
     """One finished Keras progress line (1/2/3, verbose 1 or 2) -> epoch dict, else None."""
     if "ETA" in line or "loss" not in line:
         return None
+    if len(PER_STEP.findall(line)) > 1:  # a bar's redraws run together (carriage returns lost): its last one counts
+        counts = re.findall(r"(\d+)/(\d+) \[", line)
+        if not counts or counts[-1][0] != counts[-1][1]:
+            return None
+        line = line[line.rfind(f"{counts[-1][0]}/{counts[-1][1]} ["):]
     metrics = _metrics(line)
     raw = dict(METRIC.findall(line))
     if not any("loss" in k for k in raw):  # a NaN loss is still an epoch (the run diverged; its time is real)
@@ -228,6 +233,8 @@ def _lasagne_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 #    epochTime=12.3s" (CNTK)
 #   "Epoch 01 loss 75.6049 | train 2.6s", "Epoch 3: loss=0.12 time=4.1s", "epoch 2 took 3.2 s"
 EPOCH_TIMED = (
+    # "Training Epoch:[423/1500]\t loss=2.85125\t lr=0.0001\t epoch_time=58.716" (behind a logging prefix)
+    re.compile(r"\bEpoch\s*:?\s*\[\s*(\d{1,9})\s*/\s*\d+\s*\][^\n]{0,300}?\bepoch_time\s*[:=]\s*(\d+(?:\.\d+)?)s?\b", re.I),
     re.compile(r"End of epoch (\d{1,9})(?: / \d+)?\s+Time Taken:\s*(\d+(?:\.\d+)?)\s*sec", re.I),
     re.compile(r"Finished Epoch ?\[\s*(\d{1,9})(?: of \d+)?\]:.{0,400}?(?:epochTime\s*=\s*(\d+(?:\.\d+)?)s?\b|"
                r"\s(\d+(?:\.\d+)?)s\b)", re.I),
@@ -417,25 +424,37 @@ PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time take
 PROGRESS_TEST = re.compile(r"^\s*Test set: Average loss:", re.I)
 #: a step of an epoch: "Epoch [1/5], Step [100/600], Loss: 0.2", "epoch 3 iter 200/1000 loss ...",
 #: "Train Epoch: 0, Loss: 0.13, throughput: ..." (a script's own), the tutorial's "[1,  2000] loss: 2.191"
-PROGRESS_STEP = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:Train )?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?"
+PROGRESS_STEP = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:Train )?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?"
                            r"[^\n]{0,80}?\b(?:step|iter(?:ation)?|batch)\b\s*[:=#]?\s*\[?\s*(\d+)\s*/\s*(\d+)", re.I)
 PROGRESS_TRAIN_EPOCH = re.compile(r"^\s*Train Epoch: (\d{1,7}),")
 PROGRESS_TUTORIAL = re.compile(r"^\s*\[\s*(\d{1,7}),\s+(\d+)\]:?\s+loss\b", re.I)
 PROGRESS_TUTORIAL_END = re.compile(r"^\s*\[\s*(\d{1,7})\s*/\s*\d+\s*\]:")
 #: an epoch's one summary line: "epoch 1, loss 0.0423", "Epoch 3/10 - loss: 0.12 - acc: 0.96", "epoch: 2 | loss=0.3"
-PROGRESS_SUMMARY = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*|\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
-                              r"(?![^\n]*\b(?:step|iter(?:ation)?|batch)\b)[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
+PROGRESS_SUMMARY = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
+                              # (not a tqdm bar: "Epoch 2: : 17671it [1:05:34, 4.49it/s, loss=2.15]" is under way)
+                              r"(?![^\n]*(?:\b(?:step|iter(?:ation)?|batch)\b|\d(?:it|s)/(?:s|it)\b|\d+it \[))[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
 
 #: MXNet's Module.fit ("Epoch[0] Batch [100]  Speed: ...", "Epoch[0] Train-accuracy=...") and scripts in its style
 #: ("Epoch[1] Loss=0.0098, ... 99.88 %"); "Epoch[0] Time cost=28.650" ends the epoch
-PROGRESS_BRACKET = re.compile(r"\bEpoch\[(\d{1,7})\]\s*(?:Batch\s*\[|Loss=|Train-|Validation-|Time cost=(\d+(?:\.\d+)?))")
+PROGRESS_BRACKET = re.compile(r"\bEpoch\[(\d{1,7})\]\s*(?:Batch\s*\[|Loss=|Train-|Validation-|Time cost=(\d+(?:\.\d+)?)|"
+                              # Ignite: "Epoch[1] Complete. Time taken: 00:00:01.491"
+                              r"Complete\. Time taken: (\d+:\d\d:\d\d(?:\.\d+)?))")
+#: PaddlePaddle: fluid's "Pass:0, Batch:100, Cost:0.40671" ended by "Test:0, Cost:0.26778", v1's glog
+#: "TrainerInternal.cpp:180]  Pass=23 Batch=565 samples=904000 AvgCost=2.51811" (the pass's end)
+PROGRESS_PASS = re.compile(r"^\s*Pass[:=]\s*(\d{1,7}),?\s+Batch[:=]\s*\d+")
+PROGRESS_PASS_END = re.compile(r"^\s*Test[:=]\s*(\d{1,7}),\s+Cost[:=]|\bPass=(\d{1,7}) Batch=\d+ samples=\d+ AvgCost=")
+#: YOLO: "70/1000  6.73G  1.081  0.4706 ... 640: 100%|███| 16/16 [00:05<00:00]" (a bar under way is progress), and
+#: YOLOv5's results.txt rows "0/89  5.61G  0.07745 ..." (one per finished epoch, no bar)
+PROGRESS_YOLO = re.compile(r"^\s*(\d{1,6})/\d{1,6}\s+\d+(?:\.\d+)?G\s+\d")
+#: "====epoch 15 SupervisedLoss 15.53" (a script's line at an epoch's end)
+PROGRESS_MARKED = re.compile(r"={2,}\s*epoch\s+(\d{1,7})\s+\w*loss\b", re.I)
 #: mmdetection / mmengine: "Epoch [1][15/678]\tlr: ...", "Epoch(train)  [1][ 50/678]  lr: ..."
 PROGRESS_STEP_MM = re.compile(r"\bEpoch(?:\(train\))?\s*\[(\d{1,7})\]\s*\[\s*(\d+)/(\d+)\]")
 #: a step line with no word for it: the TF tutorials' "Epoch 1 Batch 500 Loss 3.6211", fairseq's "| epoch 010  2000 / 8223 loss="
 PROGRESS_STEP_BARE = re.compile(r"^\s*(?:\|\s*)?(?:Epoch (\d{1,7}) Batch \d+ Loss\b|epoch (\d{1,7})\s+\d+ / \d+ loss=)")
 #: a fractional epoch (Hugging Face Trainer's log dicts "{'loss': 5.56, ..., 'epoch': 0.64}", a tqdm description
 #: "Epoch: 7.03e-05 - loss: 133.07"): epoch k is under way until the count reaches k + 1
-PROGRESS_FRACTION = re.compile(r"(?:'epoch':|\bEpoch:)\s*(\d+\.\d*(?:e-\d+)?)(?=[,}\s]| -)")
+PROGRESS_FRACTION = re.compile(r"(?:['\"]epoch['\"]:|\bEpoch:)\s*(\d+\.\d*(?:e-\d+)?)(?=[,}\s]| -)")
 #: nntrainer's line per epoch: "#1/1500 - Training Loss: 4.65 - ... >> [ Accuracy: 0.98% - Validation Loss : 4.60 ]"
 PROGRESS_HASH = re.compile(r"^\s*#(\d{1,7})/\d+ - Training Loss:\s*-?[\d.]+(?:e[-+]?\d+)?(?:\s*$|.*\]\s*$)")
 #: an iteration-based run (detectron2's "eta: 0:01:23  iter: 19  total_loss: 1.475"): training, with no epochs to count
@@ -449,7 +468,8 @@ def _progress_line(line: str) -> bool:
                 PROGRESS_STEP.search(text) or PROGRESS_TUTORIAL.match(text) or PROGRESS_SUMMARY.match(text) or
                 PROGRESS_TRAIN_EPOCH.match(text) or PROGRESS_TOOK.search(text) or PROGRESS_BRACKET.search(text) or
                 PROGRESS_STEP_MM.search(text) or PROGRESS_STEP_BARE.match(text) or PROGRESS_FRACTION.search(text) or
-                PROGRESS_HASH.match(text) or ITERATION_LINE.search(text))
+                PROGRESS_HASH.match(text) or ITERATION_LINE.search(text) or PROGRESS_PASS.match(text) or
+                PROGRESS_PASS_END.search(text) or PROGRESS_YOLO.match(text) or PROGRESS_MARKED.search(text))
 
 
 def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
@@ -494,8 +514,32 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m:
             begin(int(m.group(1)))
             progressed = True
-            if m.group(2):
-                finish(current, float(m.group(2)))
+            if m.group(2) or m.group(3):
+                finish(current, float(m.group(2)) if m.group(2) else _clock(m.group(3)))
+            continue
+        m = PROGRESS_PASS.match(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True
+            continue
+        m = PROGRESS_PASS_END.search(line)
+        if m:
+            begin(int(m.group(1) or m.group(2)))
+            finish(current)
+            continue
+        m = PROGRESS_YOLO.match(line)
+        if m:
+            begin(int(m.group(1)))
+            progressed = True
+            bar = re.search(r"(\d{1,3})%\|", line)
+            if bar is None or bar.group(1) == "100":
+                timed = PROGRESS_BAR_ANY.search(line)
+                finish(current, _clock(timed.group(4)) if timed and bar else None)
+            continue
+        m = PROGRESS_MARKED.search(line)
+        if m:
+            begin(int(m.group(1)))
+            finish(current)
             continue
         m = PROGRESS_STEP_BARE.match(line)
         if m:
@@ -657,7 +701,7 @@ def detect(text: str) -> float:
     for line in lines:
         if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
             score += 0.3
-        elif _keras_line(line) is not None or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
+        elif _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000])) or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
                 NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line) or \
                 any(p.search(line[:2000]) for p in EPOCH_TIMED) or _progress_line(line) or \
                 (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]):
