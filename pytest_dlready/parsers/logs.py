@@ -461,15 +461,20 @@ PROGRESS_HASH = re.compile(r"^\s*#(\d{1,7})/\d+ - Training Loss:\s*-?[\d.]+(?:e[
 ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s+total_loss: ")
 
 
+#: lines that say an epoch is under way ("step") or ended ("end"), and nothing else; the epoch's number is the
+#: first group that matched
+EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS_PASS, "step"), (PROGRESS_PASS_END, "end"),
+               (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"))
+#: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
+PROGRESS_LINES = (PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
+                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE) + \
+    tuple(pattern for pattern, _role in EPOCH_MARKS)
+
+
 def _progress_line(line: str) -> bool:
     """A line the progress reader takes for an epoch's progress or end."""
     text = line[:2000]
-    return bool(PROGRESS_TOTAL.search(text) or PROGRESS_STEP_ML.search(text) or PROGRESS_BAR.search(text) or
-                PROGRESS_STEP.search(text) or PROGRESS_TUTORIAL.match(text) or PROGRESS_SUMMARY.match(text) or
-                PROGRESS_TRAIN_EPOCH.match(text) or PROGRESS_TOOK.search(text) or PROGRESS_BRACKET.search(text) or
-                PROGRESS_STEP_MM.search(text) or PROGRESS_STEP_BARE.match(text) or PROGRESS_FRACTION.search(text) or
-                PROGRESS_HASH.match(text) or ITERATION_LINE.search(text) or PROGRESS_PASS.match(text) or
-                PROGRESS_PASS_END.search(text) or PROGRESS_YOLO.match(text) or PROGRESS_MARKED.search(text))
+    return any(pattern.search(text) for pattern in PROGRESS_LINES)
 
 
 def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
@@ -505,27 +510,12 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             begin(int(m.group(1)))
             finish(current, _clock(m.group(2)))
             continue
-        m = PROGRESS_STEP_ML.search(line) or PROGRESS_STEP_MM.search(line)
-        if m:
-            begin(int(m.group(1)))
-            progressed = True
-            continue
         m = PROGRESS_BRACKET.search(line)
         if m:
             begin(int(m.group(1)))
             progressed = True
             if m.group(2) or m.group(3):
                 finish(current, float(m.group(2)) if m.group(2) else _clock(m.group(3)))
-            continue
-        m = PROGRESS_PASS.match(line)
-        if m:
-            begin(int(m.group(1)))
-            progressed = True
-            continue
-        m = PROGRESS_PASS_END.search(line)
-        if m:
-            begin(int(m.group(1) or m.group(2)))
-            finish(current)
             continue
         m = PROGRESS_YOLO.match(line)
         if m:
@@ -536,20 +526,13 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
                 timed = PROGRESS_BAR_ANY.search(line)
                 finish(current, _clock(timed.group(4)) if timed and bar else None)
             continue
-        m = PROGRESS_MARKED.search(line)
-        if m:
-            begin(int(m.group(1)))
-            finish(current)
-            continue
-        m = PROGRESS_STEP_BARE.match(line)
-        if m:
-            begin(int(m.group(1) or m.group(2)))
+        mark = next(((m, role) for pattern, role in EPOCH_MARKS for m in (pattern.search(line),) if m), None)
+        if mark:
+            m, role = mark
+            begin(int(next(group for group in m.groups() if group is not None)))
             progressed = True
-            continue
-        m = PROGRESS_HASH.match(line)
-        if m:
-            begin(int(m.group(1)))
-            finish(current)
+            if role == "end":
+                finish(current)
             continue
         fractions = list(PROGRESS_FRACTION.finditer(line))
         if fractions:
