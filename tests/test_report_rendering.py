@@ -84,6 +84,15 @@ def test_quiet_table_prints_each_failure_once_in_one_line():
     assert len(lines) == 1 and lines[0].endswith("…") and "fix:" not in lines[0]
 
 
+def test_quiet_table_keeps_a_long_label_on_its_row():
+    """A wrapped label's second line read as a row of its own ('speedup' / 'dbn-mnist[pyopencl]')."""
+    rows = [{"check": "speedup dbn-mnist[pyopencl] against numpy", "status": "warn",
+             "message": "stand-in, not a GPU: pthread-skylake-avx512 is slower than numpy " * 3}]
+    lines = terminal.table_lines(rows, 70, compact=True)
+    assert len(lines) == 1 and lines[0].startswith("speedup dbn-mnist[pyopencl] against numpy  WARN  stand-in")
+    assert lines[0].endswith("…") and len(lines[0]) <= 70
+
+
 def test_the_toolkit_clause_does_not_read_as_another_failure():
     line = terminal.verdict_line({"status": "NOT READY", "reasons": ["numpy is not installed", "no NVIDIA driver"],
                                   "driver_missing": True}, {"cuda": {"toolkit_version": "13.0"}})

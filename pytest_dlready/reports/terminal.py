@@ -161,6 +161,17 @@ def table_lines(rows: Sequence[Mapping[str, Any]], width: int, compact: bool = F
         body = body or [""]
         if compact:
             body = [body[0] + (" …" if len(body) > 1 else "")]
+            if len(labels) > 1:
+                # one line a row: a label longer than its column is written whole (wrapped, its second line read as
+                # a row of its own: "speedup" then "dbn-mnist[pyopencl]"), the message cut to what is left
+                room = max(width - len(check) - status_w - 4, 12)
+                text = " ".join(body[0].split()[:-1]) if body[0].endswith(" …") else body[0]
+                if len(text) > room:
+                    text = text[:room - 2].rsplit(" ", 1)[0] + " …"
+                elif body[0].endswith(" …"):
+                    text += " …"
+                lines.append(f"{check}  {status:<{status_w}}  {text}".rstrip())
+                continue
         lines.append(f"{labels[0]:<{check_w}}  {status:<{status_w}}  {body[0]}")
         for i in range(1, max(len(labels), len(body))):
             label = labels[i] if i < len(labels) else ""
