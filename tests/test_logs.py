@@ -412,3 +412,73 @@ def test_ignite_and_cltr_epoch_times():
         "heldout_r9_train/ignite_bts_eval_bar_epoch1_complete_engine_run_complete.log")["epochs"]] == [1.491]
     assert _real_log("heldout_r9_train/cltr_training_epoch_423_to_434_of_1500_tabs_timestamps_cut.log")["epochs"][0][
         "seconds"] == 58.716
+
+
+# -- how a run ended: the error after its last training line --------------------------------
+KERAS_TWO_EPOCHS = ("Epoch 1/3\n469/469 [==============================] - 5s 10ms/step - loss: 0.3\n"
+                    "Epoch 2/3\n469/469 [==============================] - 4s 9ms/step - loss: 0.2\nEpoch 3/3\n")
+
+
+def _judge(text):
+    from pytest_dlready.checks import tool_outputs
+
+    return tool_outputs.read(text, "training-log")
+
+
+def _stopped(parsed):
+    return [(f["status"], f["message"]) for f in parsed["findings"] if f["code"] == "DLR-LOG-STOPPED"]
+
+
+def test_an_error_after_the_last_epoch_ended_the_run_and_is__judge():
+    oom = KERAS_TWO_EPOCHS + (
+        " 120/469 [=====>........................] - ETA: 3s - loss: 0.1Traceback (most recent call last):\n"
+        '  File "train.py", line 40, in <module>\n    model.fit(x, y, epochs=3)\n'
+        "tensorflow.python.framework.errors_impl.ResourceExhaustedError: OOM when allocating tensor with shape[64]\n")
+    parsed = _judge(oom)
+    assert len(parsed["epochs"]) == 2 and parsed["error_after_epochs"] == 2
+    assert parsed["error"]["lineno"] == 9 and parsed.get("startup_error") is None
+    [(status, message)] = _stopped(parsed)
+    assert status == "warn" and "out of GPU memory after 2 finished epoch(s) (line 9)" in message
+    assert "DLR-LOG-TRUNCATED" not in codes(parsed)  # the stop explains the unfinished epoch
+    fault = KERAS_TWO_EPOCHS + ("Traceback (most recent call last):\n  File \"t.py\", line 1, in <module>\n"
+                                "RuntimeError: CUDA error: an illegal memory access was encountered\n")
+    [(status, message)] = _stopped(_judge(fault))
+    assert status == "fail" and "GPU error after 2 finished epoch(s)" in message
+    own = KERAS_TWO_EPOCHS + ("Traceback (most recent call last):\n  File \"t.py\", line 9, in <module>\n"
+                              "FileNotFoundError: [Errno 2] No such file or directory: 'model.h5'\n")
+    [(status, message)] = _stopped(_judge(own))
+    assert status == "warn" and "FileNotFoundError" in message
+
+
+def test_a_start_up_error_with_training_after_it_is_not_the_runs_end():
+    log = ("Traceback (most recent call last):\n  File \"t.py\", line 1, in <module>\n"
+           "RuntimeError: CUDA error: no kernel image is available for execution on the device\n") + KERAS_TWO_EPOCHS \
+        + "469/469 [==============================] - 4s 9ms/step - loss: 0.1\n"
+    parsed = _judge(log)
+    assert len(parsed["epochs"]) == 3 and parsed["error"] is None and parsed["startup_error"]["name"] == "RuntimeError"
+    assert _stopped(parsed) == [] and "DLR-LOG-TRUNCATED" not in codes(parsed)
+
+
+def test_stopped_by_hand_is_a_warn_not_an_error():
+    bare = KERAS_TWO_EPOCHS + ("   3/469 [..............................] - ETA: 1s - loss: 0.4^CTraceback (most recent"
+                               " call last):\n  File \"t.py\", line 3, in <module>\n    model.fit(x)\nKeyboardInterrupt\n")
+    parsed = _judge(bare)
+    assert parsed["error"]["name"] == "KeyboardInterrupt"
+    [(status, message)] = _stopped(parsed)
+    assert status == "warn" and "stopped by hand (KeyboardInterrupt) after 2 finished epoch(s)" in message
+    # a real paste: PyTorch's mnist example cut with ^C at 4 % of epoch 1 (only the terminal's echo, no traceback)
+    path = os.path.join(HERE, "data", "realworld", "heldout_mix", "torch_mnist_thcudacheck_error38_train_epoch1_ctrl_c.log")
+    parsed = _judge(read(path))
+    assert parsed["error"] is None and parsed["stopped_by_hand"] == 9
+    [(status, message)] = _stopped(parsed)
+    assert status == "warn" and "(^C) before the first epoch finished" in message
+
+
+@pytest.mark.parametrize("rel,status,says", [
+    ("heldout_r6_tf/keras_xception_epoch1_of_10_cudnn_internal_error_traceback_cut.log", "fail", "on a GPU error"),
+    ("heldout_r9_train/finetune_tf_tqdm_validation_epoch1_of_5_2pct_resourceexhaustederror_traceback_cut.log",
+     "warn", "ran out of GPU memory"),
+])
+def test_real_runs_that_died_in_their_first_epoch(rel, status, says):
+    [(got, message)] = _stopped(_judge(read(os.path.join(HERE, "data", "realworld", rel))))
+    assert got == status and says in message and "before the first epoch finished" in message

@@ -159,7 +159,7 @@ def _gpus_text(gpus: List[Dict[str, Any]]) -> str:
 GPU_FAULT = re.compile(r"CUDA|cuDNN|CUBLAS|NCCL|\bGPU\b|illegal memory access|\bdevice\b", re.I)
 
 
-def _gpu_fault(error: Dict[str, Any]) -> bool:
+def gpu_fault(error: Dict[str, Any]) -> bool:
     """An error that ended a run on the GPU (not the script's own bug, not a harmless E-level log line)."""
     if error.get("name") in ("crash", "fatal", "cuda-error", "cuda-status", "nccl-error"):
         return True
@@ -204,7 +204,7 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         if error.get("name") == "out-of-memory":
             out.append(Finding(check, Status.WARN, f"{framework} ran out of GPU memory: {error.get('message')}",
                                code=FW_OOM, fix=catalogue.fix_for(FW_OOM), observed=observed))
-        elif error and _gpu_fault(error):
+        elif error and gpu_fault(error):
             # the GPU was taken, then the run died on it: an illegal memory access, a crash, a CUDA/NCCL error
             out.append(Finding(check, Status.FAIL, f"{framework} used the GPU, then stopped with an error{_error_hint(error)}: "
                                f"{error.get('message') or error.get('name')}"[:400],

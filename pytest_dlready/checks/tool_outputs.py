@@ -417,6 +417,12 @@ LOG_NAN = catalogue.define(
     "DLR-LOG-NAN", "the loss is NaN: training diverged",
     "a diverged run says nothing about the machine's speed or correctness until it trains: lower the learning "
     "rate, check the input scaling and labels, and for float16 use loss scaling; then time it again")
+LOG_STOPPED = catalogue.define(
+    "DLR-LOG-STOPPED", "the training run stopped with an error",
+    "read the quoted error: a CUDA error, an illegal memory access or a crash is the GPU, its driver or the "
+    "framework's CUDA build failing (re-run with CUDA_LAUNCH_BLOCKING=1 to see the call, check dmesg for Xid "
+    "lines); out of memory: a smaller batch or model; the script's own exception: its own bug, the epochs "
+    "before it are still read")
 LOG_FALLBACK = catalogue.alias("DLR-LOG-FALLBACK", "DLR-SPEED-GPU-ON-CPU", "the log says the framework fell back to the CPU",
     "install the GPU build of the framework and a driver/toolkit it supports, then re-run "
     "(see the quoted line for what it could not load)",
@@ -458,12 +464,48 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
             where = f" from epoch {nan_at}" if nan_at else ""
             findings.append(Finding(check, Status.WARN, f"{source}: the loss is NaN{where}: training diverged",
                                     code=LOG_NAN, fix=catalogue.fix_for(LOG_NAN), observed={"epoch": nan_at or None}))
-    if parsed.get("truncated"):
+    stopped = _stopped_finding(parsed, epochs, source, check)
+    if stopped:
+        findings.append(stopped)
+    elif parsed.get("truncated"):
         findings.append(Finding(check, Status.WARN, f"{source} ends in the middle of an epoch; "
                                 f"{len(epochs)} complete epoch(s) used", code=LOG_TRUNCATED,
                                 fix=catalogue.fix_for(LOG_TRUNCATED), observed={"epochs": len(epochs)}))
     findings.extend(_fallback_findings(parsed.get("banners") or [], check))
     return findings
+
+
+OUT_OF_MEMORY = re.compile(r"\bout of memory\b|\bOOM when allocating\b|CUDA_ERROR_OUT_OF_MEMORY", re.I)
+
+
+def _stopped_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], source: str,
+                     check: str) -> Optional[Finding]:
+    """The error that ended the run, judged: a GPU fault is a FAIL; out of memory, a ^C or the script's own
+    exception a WARN (the epochs before it still count). None when the run did not stop on an error."""
+    error = parsed.get("error")
+    if not isinstance(error, Mapping) and parsed.get("stopped_by_hand"):  # a ^C echo, no traceback printed
+        error = {"name": "KeyboardInterrupt", "message": "^C", "lineno": parsed["stopped_by_hand"]}
+    if not isinstance(error, Mapping) or not (epochs or parsed.get("formats") or parsed.get("kind") == "training-log"):
+        return None
+    name = str(error.get("name") or "")
+    said = str(error.get("line") or error.get("message") or name).strip()[:300]
+    where = (f" after {len(epochs)} finished epoch(s)" if epochs else " before the first epoch finished") + (
+        f" (line {error['lineno']})" if error.get("lineno") else "")
+    observed = {"error": name or None, "message": said, "lineno": error.get("lineno"), "epochs": len(epochs)}
+    if name == "KeyboardInterrupt":
+        how = "^C" if error.get("message") == "^C" else "KeyboardInterrupt"
+        return Finding(check, Status.WARN, f"{source}: the run was stopped by hand ({how}){where}",
+                       code=LOG_STOPPED, fix="let the run finish before judging it; the epochs before the stop "
+                       "are read", observed=observed)
+    if name in ("out-of-memory", "ResourceExhaustedError", "OutOfMemoryError") or OUT_OF_MEMORY.search(said):
+        return Finding(check, Status.WARN, f"{source}: the run ran out of GPU memory{where}: {said}",
+                       code=LOG_STOPPED, fix=catalogue.fix_for(frameworks.FW_OOM), observed=observed)
+    # the run ended on it, so an E-level line's words count too ("Could not create cudnn handle: CUDNN_STATUS_...")
+    if frameworks.gpu_fault(error) or (name == "logged-error" and frameworks.GPU_FAULT.search(said)):
+        return Finding(check, Status.FAIL, f"{source}: the run stopped on a GPU error{where}: {said}",
+                       code=LOG_STOPPED, fix=catalogue.fix_for(LOG_STOPPED), observed=observed)
+    return Finding(check, Status.WARN, f"{source}: the run stopped with an error{where}: {said}",
+                   code=LOG_STOPPED, fix=catalogue.fix_for(LOG_STOPPED), observed=observed)
 
 
 def _epochs_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], source: str, check: str) -> Finding:

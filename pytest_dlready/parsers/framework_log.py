@@ -207,6 +207,8 @@ IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|Runtime
 #: the exception line that ends a traceback: ``SyntaxError: ...``, ``cudamat.cudamat.CUDAMatException: ...``
 #: (also bare ``Exception: ...``, and Ray's ``ray.exceptions.RayTaskError(RuntimeError): ray::...`` with its cause)
 EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception)(?:\(\w+\))?): (.+)$")
+#: the last line of a traceback whose exception has no message ("KeyboardInterrupt", "MemoryError", "SystemExit: ")
+BARE_EXCEPTION = re.compile(r"^\s*((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration)):?\s*$")
 #: a traceback frame in a framework's own files: the framework itself stopped
 FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
                              re.I)
@@ -233,7 +235,9 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
     out: List[Tuple[int, int]] = []
     start: Optional[int] = None
     for i, line in enumerate(lines):
-        if line.startswith("Traceback (most recent call last)") or IPYTHON_HEADER.match(line):
+        # also a header glued to the end of a progress bar's last redraw ("- loss: 0.1Traceback (most recent ...")
+        if line.startswith("Traceback (most recent call last)") or IPYTHON_HEADER.match(line) or (
+                len(line) > 34 and line.endswith("Traceback (most recent call last):")):
             if start is not None:
                 out.append((start, i - 1))
             start = i
@@ -270,6 +274,9 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
         if loaded and LOAD_FAILED.search(end):
             error.update(name="library-not-found", library=loaded[-1])
         return error
+    bare = BARE_EXCEPTION.match(end)
+    if bare:  # an exception raised without a message: "KeyboardInterrupt", "MemoryError"
+        return {"name": _exception_name(bare.group(1)), "message": bare.group(1)}
     header = IPYTHON_HEADER.match(block[0])
     if header:
         return {"name": _exception_name(header.group(1)),
@@ -289,18 +296,19 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
 def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """Where a start-up stopped: an import of a CUDA library, else the error of a traceback (one raised in a
     framework's own files first: gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error), else a
-    GPU exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``)."""
+    GPU exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``). Its
+    ``lineno`` (1-based) is the line that says it."""
     errors: List[Tuple[bool, Dict[str, Any]]] = []
     for first, last in _tracebacks(lines):
         block = lines[first:last + 1]
         while len(block) > 1 and not block[-1].strip():  # a paste's trailing blank lines are not its end
             block = block[:-1]
-        for line in block:
+        for j, line in enumerate(block):
             if IMPORT_ERROR.match(line) and log_banners.LIBRARY_NAME.search(line):
-                return {"name": "import-failed", "message": line.strip()[:300]}
+                return {"name": "import-failed", "message": line.strip()[:300], "lineno": first + j + 1}
         error = _traceback_error(block)
         if error:
-            errors.append((any(FRAMEWORK_FRAME.match(line) for line in block), error))
+            errors.append((any(FRAMEWORK_FRAME.match(line) for line in block), dict(error, lineno=first + len(block))))
     if errors:
         return next((e for in_framework, e in errors if in_framework), errors[0][1])
     for i, line in enumerate(lines):
@@ -308,7 +316,7 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
         if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or (
                 # Ray prints the exception first and its frames under it
                 i + 1 < len(lines) and log_banners.TRACEBACK_FRAME.match(lines[i + 1]))):
-            return {"name": _exception_name(m.group(1)), "message": line.strip()[:300]}
+            return {"name": _exception_name(m.group(1)), "message": line.strip()[:300], "lineno": i + 1}
     return None
 
 
@@ -515,6 +523,7 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
                if b.get("error") or b.get("printed_error")]
     crashed = _import_failure(lines, banners)
     if crashed:
+        crashed.pop("lineno", None)
         errors.append(crashed)
         printed.append(dict(crashed, lineno=len(lines)))
         if crashed.get("library") and crashed["library"] not in missing:

@@ -673,6 +673,43 @@ def parse_time_block(lines: List[str]) -> Dict[str, Any]:
     return found
 
 
+def _training_line(line: str) -> bool:
+    """A line of the training itself: an epoch header, a step or summary line, a progress bar, a table row."""
+    return bool(KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line)
+                or _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000]))
+                or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or NOLEARN_TABLE_HEAD.match(line)
+                or NOLEARN_TABLE_ROW.match(line) or any(p.search(line[:2000]) for p in EPOCH_TIMED)
+                or _progress_line(line)
+                or (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]))
+
+
+def _run_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The error that ended the run: the first one printed after its last training line (a CUDA error, an out-of-
+    memory, a crash, a ^C), with ``lineno``. An error with training after it was the start-up's, not the run's."""
+    last = next((i for i in range(len(lines) - 1, -1, -1) if _training_line(lines[i])), None)
+    if last is None:
+        return None
+    after = [b for b in banners if b.get("error") and b["lineno"] > last]
+    if after:
+        return dict(after[0]["error"], lineno=after[0]["lineno"], line=after[0]["line"][:300])
+    crashed = framework_log._import_failure(lines[last:], [])
+    if crashed:
+        crashed["lineno"] = crashed.get("lineno", len(lines) - last) + last
+        return crashed
+    return None
+
+
+def _stopped_by_hand(lines: List[str]) -> Optional[int]:
+    """The line (1-based) of a terminal's ``^C`` echo after the last training line: the run was stopped by hand,
+    which is no error of the machine's (a KeyboardInterrupt traceback, when printed, is the run's error)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip() == "^C":
+            return i + 1
+        if _training_line(lines[i]):
+            return None
+    return None
+
+
 # -- public interface ------------------------------------------------------------------
 def detect(text: str) -> float:
     """Confidence (0..1) that ``text`` is a training log this module understands."""
@@ -682,12 +719,7 @@ def detect(text: str) -> float:
         return 0.0
     score = 0.0
     for line in lines:
-        if KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line):
-            score += 0.3
-        elif _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000])) or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or \
-                NOLEARN_TABLE_HEAD.match(line) or NOLEARN_TABLE_ROW.match(line) or \
-                any(p.search(line[:2000]) for p in EPOCH_TIMED) or _progress_line(line) or \
-                (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]):
+        if _training_line(line):
             score += 0.3
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
@@ -750,6 +782,17 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
     # a NaN loss, as each epoch parser marks it (Keras "loss: nan", PyTorch examples "Loss: nan", a nolearn
     # table's nan cell, a timed line's "loss nan"): the run diverged. 0 when that epoch has no number.
     result["loss_nan_epoch"] = next(((e.get("epoch") or 0) for e in epochs if e.get("loss_nan")), None)
-    if formats and result.get("error"):  # training went on after it: the framework's start-up error, not the run's
-        result["startup_error"] = result.pop("error")
+    if formats:
+        # an error with training after it was the framework's start-up error, not the run's; the first error after
+        # the last training line ended the run
+        startup = result.pop("error", None)
+        ended = _run_error(lines, banners)
+        result["error"] = ended
+        if ended:
+            result["error_after_epochs"] = len(epochs)
+        hand = None if ended else _stopped_by_hand(lines)
+        if hand:
+            result["stopped_by_hand"] = hand
+        if startup and (not ended or {k: v for k, v in ended.items() if k not in ("lineno", "line")} != startup):
+            result["startup_error"] = startup
     return result
