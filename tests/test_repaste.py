@@ -66,6 +66,9 @@ TEXT_WAYS = {
     "crlf": lambda t: t.replace("\n", "\r\n"),
     "prompt + indent": lambda t: "$ ./tool\n" + indent(t, "    "),
     "html-escaped": html_escaped,
+    # output kept as comments in a script or notebook (blind round 11: nvidia-smi -q in a MATLAB file, "% ")
+    "# comments": lambda t: "\n".join("# " + line if line.strip() else "#" for line in t.split("\n")),
+    "% comments": lambda t: "\n".join("% " + line for line in t.split("\n")),
 }
 BYTE_WAYS = {
     "utf-8 bom": lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),

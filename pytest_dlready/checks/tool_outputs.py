@@ -323,7 +323,9 @@ def nvidia_smi_findings(parsed: Dict[str, Any]) -> List[Finding]:
                         fix=catalogue.fix_for(SMI_OTHER_PROCESSES), code=catalogue.canonical(SMI_OTHER_PROCESSES), count=len(procs)))
     if gpus and not any(f.status == Status.FAIL for f in out):
         names = ", ".join(sorted({str(g.get("name") or "?") for g in gpus}))
-        out.append(passed("nvidia-smi", f"driver {parsed.get('driver_version') or '?'} sees {len(gpus)} GPU(s): {names}",
+        driver = f"driver {parsed['driver_version']}" if parsed.get("driver_version") else \
+            "the driver (its version is not in this output)"
+        out.append(passed("nvidia-smi", f"{driver} sees {len(gpus)} GPU(s): {names}",
                           code=SMI_OK, driver_version=parsed.get("driver_version"), cuda_version=parsed.get("cuda_version")))
     return out
 

@@ -70,6 +70,9 @@ _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
 _LIST_ITEM = re.compile(r"^- ")
 _LINE_NUMBER = re.compile(r"^[ \t]*(\d{1,6})\.(?: |$)")
 _CELL_END = " | |"
+#: output kept as comments in a script or notebook (MATLAB's "% ", Python's and shell's "# ", C's "// "): the marker
+#: then a space, or alone on a blank line
+_COMMENT = re.compile(r"^(%|#|//)(?: |$)")
 #: Markdown/HTML code marks left in a paste: a line of backticks alone (a fence: blank), ``<pre>``/``<code>`` tags
 #: (and backticks glued to them) at a line's ends, and one inline-code span around a whole line
 #: (`` `E tensorflow/...` ``), or opened on one line and closed on a later one
@@ -81,7 +84,7 @@ _SPAN = re.compile(r"^(`{1,2})(?!`)(.*?)(?<!`)\1\s*$")
 _PROCESS_PREFIX = re.compile(r"^(?:\((?:[\w.-]{1,80} )?pid=\d+(?:, ip=[\d.]+)?\) |\[\d{1,5},[\w:,.-]{1,80}\]<std(?:out|err)>:|"
                              r"\[(?:rank|default)\d{1,5}\]: ?)")
 #: a bare command above its output ("nvidia-smi --query-gpu=... ", "python3 -c ..."): a prompt without the prompt
-_COMMAND = re.compile(r"^\s*(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|deviceQuery|bandwidthTest|python[\d.]*|"
+_COMMAND = re.compile(r"^\s*!?(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|deviceQuery|bandwidthTest|python[\d.]*|"
                       r"ipython|pip3?|conda|docker|nvtop|gpustat|jupyter)(?:\.exe)?(?:\s|$)")
 
 
@@ -121,6 +124,10 @@ def is_command(line: str) -> bool:
 def _unrender(lines: List[str]) -> List[str]:
     """Undo one layer of a page's rendering when every non-blank line (at least three) carries it."""
     body = [line for line in lines if line.strip()]
+    marked = [line for line in body if _COMMENT.match(line) or not (is_command(line) or is_prompt(line))]
+    marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
+    if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
+        return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
     rest = [line for line in body if not is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
     body = rest or body
     if len(body) < 3:

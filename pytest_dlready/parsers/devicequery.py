@@ -47,7 +47,8 @@ EMULATED = re.compile(r"^Device Emulation \(CPU\)$")
 NO_DEVICES = R(r"There (?:are no available device\(s\) that support|is no device supporting) CUDA")
 ERROR_NUM = R(r"(?:cudaGetDeviceCount|cuDeviceGetCount|cuInit)\S* returned (-?\d+)|Driver API error = (\d+)")
 ERROR_MSG = R(r"^\s*->\s*(.+?)\s*$")
-DEVICE = R(r'^\s*(?:[*+\-\u2022]\s+)?Device (\d+): "(.*)"\s*$')  # markdown bullets: "*  Device 0:"
+# markdown bullets ("*  Device 0:"); a blog's note after the name ('Device 0: "Tesla T4"   显卡型号')
+DEVICE = R(r'^\s*(?:[*+\-\u2022]\s+)?Device (\d+): "([^"]*)"(?:\s+[^"\s][^"]*)?\s*$')
 PEER = R(r"^\s*> Peer access from (.+) \(GPU(\d+)\) -> (.+) \(GPU(\d+)\) : (\w+)")
 SUMMARY = R(r"^\s*deviceQuery(?:Drv)?, CUDA Driver = (.*)$")
 RESULT = R(r"^\s*Result = (\S*)")
@@ -61,6 +62,9 @@ DEVICE_FIELDS: List[Tuple[str, "re.Pattern[str]"]] = [
     ("driver_only", R(r"CUDA Driver Version:\s+([\d.]+)")),
     ("runtime_only", R(r"CUDA Runtime Version:\s+([\d.]+)")),
     ("cc", R(r"CUDA Capability Major/Minor version number:\s+(\d+)\.(\d+)")),
+    # the CUDA 2.x-3.x SDK's two lines ("CUDA Capability Major revision number:  1", "... Minor ...:  3")
+    ("cc_major", R(r"^\s*(?:CUDA Capability )?Major revision number:\s+(\d+)\s*$")),
+    ("cc_minor", R(r"^\s*(?:CUDA Capability )?Minor revision number:\s+(\d+)\s*$")),
     ("memory", R(r"Total amount of global memory:\s+(\d+(?:\.\d+)?) (MBytes|GBytes|bytes)(?: \((\d+) bytes\))?")),
     ("cores", R(r"\(\s*(\d+)\)\s*Multiprocessors\s*[,x]\s*\(\s*(\d+)\)\s*CUDA Cores/MP:\s+(\d+)")),
     ("cores_old", R(r"Multiprocessors x Cores/MP = Cores:\s+(\d+) \(MP\) x (\d+) \(Cores/MP\) = (\d+)")),
@@ -109,6 +113,10 @@ def _apply(device: Dict[str, Any], key: str, m: "re.Match[str]") -> None:
         device["runtime_version"] = _version(g[0])
     elif key == "cc":
         device["compute_capability"] = f"{int(g[0])}.{int(g[1])}"
+    elif key == "cc_major":
+        device["_cc_major"] = int(g[0])
+    elif key == "cc_minor" and device.get("_cc_major") is not None:
+        device["compute_capability"] = f"{device.pop('_cc_major')}.{int(g[0])}"
     elif key == "memory":
         amount, unit, exact = float(g[0]), g[1], g[2]
         total = int(exact) if exact else (common.whole(amount) if unit == "bytes" else None)
@@ -287,6 +295,8 @@ def _finish(out: Dict[str, Any], lines: List[str], known: List[int], unknown: Li
             device["from_summary"] = True
             out["devices"].append(device)
     out["devices"].sort(key=lambda d: d.get("index") or 0)
+    for d in out["devices"]:
+        d.pop("_cc_major", None)  # a major revision line whose minor was cut off
     # the CUDA SDK's emulation build (before CUDA 3.0) describes the CPU it emulates a device on: not a GPU
     emulated = [d for d in out["devices"] if EMULATED.match(d.get("name") or "")]
     if emulated:

@@ -18,12 +18,15 @@ RELEASE = re.compile(r"Cuda compilation tools, release (\d+\.\d+), V(\d+(?:\.\d+
 BUILT = re.compile(r"^\s*Built on (\S+)")
 BUILD = re.compile(r"^\s*Build (cuda_\S+)")
 COPYRIGHT = re.compile(r"Copyright \(c\) (\d{4})-(\d{4}) NVIDIA Corporation")
-MISSING = re.compile(r"nvcc: (?:command )?not found|'nvcc' is not recognized|No such file or directory.*nvcc")
+MISSING = re.compile(r"nvcc: (?:command )?not found|'nvcc' is not recognized|No such file or directory.*nvcc|"
+                     r"Command 'nvcc' not found|command not found: nvcc|The term 'nvcc' is not recognized")
 NVCC_FATAL = re.compile(r"nvcc fatal\s*:\s*(.+)")
 
 
 MARKERS = (("Cuda compilation tools", 0.9), ("NVIDIA (R) Cuda compiler driver", 0.8),
-    ("nvcc fatal", 0.5), ("nvcc: command not found", 0.6), ("'nvcc' is not recognized", 0.6))
+    ("nvcc fatal", 0.5), ("nvcc: command not found", 0.6), ("'nvcc' is not recognized", 0.6),
+    # Ubuntu's command-not-found handler, zsh, PowerShell
+    ("Command 'nvcc' not found", 0.7), ("command not found: nvcc", 0.6), ("The term 'nvcc' is not recognized", 0.6))
 
 
 def detect(text: Any) -> float:

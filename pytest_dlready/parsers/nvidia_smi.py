@@ -43,10 +43,19 @@ QLOG = re.compile(r"=+NVSMI LOG=+")
 GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|\s*(\S+)\s+(On|Off|N/A)\s*\|\s*(.*?)\s*\|")
 #: a first row cut after its first cell (a paste that stops there, an excerpt)
 GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+([^|]+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|"
-                          r"(?:\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f:.]*)(?:\s+(\w+))?\s*\|?)?\s*$")
+                          r"(?:\s*([0-9A-Fa-f]{1,8}(?::[0-9A-Fa-f:.]*)?)(?:\s+(\w+))?\s*\|?)?\s*$")
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
+#: ``nvidia-smi -L`` of drivers before the UUID was printed (or a paste that left it out): read under its command line
+LIST_GPU_BARE = re.compile(r"^\s*GPU (\d+): ([A-Za-z][^()]*?)\s*$")
+LIST_COMMAND = re.compile(r"nvidia-smi(?:\.exe)?\s+(?:-L|--list-gpus)\s*$")
+#: a GPU row with the table's borders taken away by hand ("0  Orin (nvgpu)" under the version line)
+BARE_ROW = re.compile(r"^\s*(\d{1,2})\s{2,}((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Orin|Xavier|Jetson|RTX|GRID|[AHLBT]\d{1,4}\b)"
+                      r"[^|]*?)(?:\s{2,}(?:On|Off|WDDM|TCC)\b.*)?\s*$")
+#: the command's echo, then its first line (the date): a table cut before its version line
+DATE_LINE = re.compile(r"^\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d "
+                       r"\d\d:\d\d:\d\d \d{4}\s*$")
 LIST_MIG = re.compile(r"^\s+MIG (\S+)\s+Device\s+(\d+): \(UUID: ?([^)]*)\)")
 #: the command line above a CSV paste: its field list is the header ``noheader`` leaves out
 QUERY_COMMAND = re.compile(r"--query-gpu[= ]([\w.,]+)(?:.*?--format[= ](csv[\w,]*))?")
@@ -75,11 +84,18 @@ def detect(text: Any) -> float:
         return 0.9
     if any(QUERY_COMMAND.search(line) and "nvidia-smi" in line for line in head):
         return 0.9
+    if any(LIST_COMMAND.search(line) for line in head) and any(LIST_GPU_BARE.match(line) for line in head):
+        return 0.9
     if _table_rows(head):  # a table's GPU rows, also without its header (an excerpt, "[...]" for the top)
         return max(0.7, common.marker_score(text, MARKERS))
     if any("," in line and _csv_header(line) and len(_csv_header(line) or ()) >= 3 for line in head[:5]):
         return 0.8  # a --query-gpu CSV header of three or more query fields
-    return common.marker_score(text, MARKERS)
+    score = common.marker_score(text, MARKERS)
+    body = [line for line in head if line.strip()]  # (a paste's doubled line ends put blank lines between)
+    if score < 0.6 and any(line.rstrip().endswith("nvidia-smi") and DATE_LINE.match(nxt) and after.lstrip().startswith("+-")
+                           for line, nxt, after in zip(body, body[1:], body[2:])):
+        return 0.6  # the command, its date line and the top border: a table cut before anything was printed
+    return score
 
 
 def _gpu() -> Dict[str, Any]:
@@ -151,6 +167,15 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
             continue
         if line.startswith(("|", "+")) or not line.strip() or "No running processes found" in line:
             known.append(i)
+    if not out["gpus"]:  # no bordered row: rows whose borders were taken away by hand, just under the version line
+        head = next((i for i, line in enumerate(lines) if HEAD.search(line)), None)
+        for i in range(head + 1, min(head + 8, len(lines))) if head is not None else ():
+            m = BARE_ROW.match(lines[i])
+            if m:
+                gpu = _gpu()
+                gpu.update(index=int(m.group(1)), name=m.group(2).strip())
+                out["gpus"].append(gpu)
+                known.append(i)
     return known
 
 
@@ -440,13 +465,16 @@ def _parse(text: str) -> Dict[str, Any]:
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined or _table_rows(lines):
         out["format"] = "table"
         _parse_table(lines, out)
-    elif sum(1 for line in lines[:5000] if LIST_GPU.match(line)):
+    elif sum(1 for line in lines[:5000] if LIST_GPU.match(line)) or (
+            any(LIST_COMMAND.search(line) for line in lines[:5000]) and any(LIST_GPU_BARE.match(line) for line in lines)):
         out["format"] = "list"
+        bare = any(LIST_COMMAND.search(line) for line in lines[:5000])
         for line in lines:
-            m = LIST_GPU.match(line)
+            m = LIST_GPU.match(line) or (LIST_GPU_BARE.match(line) if bare else None)
             if m:
                 gpu = _gpu()
-                gpu.update(index=int(m.group(1)), name=m.group(2).strip(), uuid=m.group(3).strip() or None, mig=[])
+                uuid = m.group(3).strip() if m.re is LIST_GPU else ""
+                gpu.update(index=int(m.group(1)), name=m.group(2).strip(), uuid=uuid or None, mig=[])
                 out["gpus"].append(gpu)
                 continue
             m = LIST_MIG.match(line)
