@@ -36,7 +36,7 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
                 r"\bv_num=\w|\bValidation sanity check\b|\baten/src/|\bTHC\w*\.(?:cpp|cu|h)\b|\bTORCH_USE_\w+_DSA\b|Total VRAM \d+ MB, total RAM|"
                 r"\bUltralytics\b|\bYOLOv\d"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
-    ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+"),
+    ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+|^\s*With 1bit-SGD:|^\s*Build target: (?:GPU|CPU)|\bEpoch\[\s*\d+ of \d+\]-Minibatch\["),
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
     ("cupy", r"\bcupy\b|\bCuPy Version\b|\bchainer\b"),
@@ -47,17 +47,17 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "validation sanity check", "cupy", "chainer", "external/xla/", "aten/src/", "thc",
-                "total vram", "ultralytics", "yolov")
+                "total vram", "ultralytics", "yolov", "with 1bit-sgd:", "build target:", "]-minibatch[")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
 #: keras's "Using X backend." names the framework that did the work
 KERAS_BACKEND = re.compile(r"^Using (Theano|TensorFlow|CNTK|JAX|PyTorch) backend", re.I)
-EPOCH_LINE = re.compile(r"^\s*Epoch \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]|^\s*Finished Epoch ?\[\s*\d+ of \d+\]")
+EPOCH_LINE = re.compile(r"^\s*Epoch:? \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]|^\s*Finished Epoch ?\[\s*\d+ of \d+\]")
 
 # python -m torch.utils.collect_env (and the similar lines of jax.print_environment_info)
 COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|CUDA version|"
-                         r"Is CUDA available|CUDA runtime version|CUDA_MODULE_LOADING set to|"
+                         r"Is CUDA available(?: \(PyTorch\))?|CUDA runtime version|CUDA_MODULE_LOADING set to|"
                          r"GPU models and configuration|Nvidia driver version|cuDNN version|HIP runtime version|"
                          r"MIOpen runtime version|Is XNNPACK available|OS|Python version):\s*(.*)$")
 NOT_COLLECTED = re.compile(r"^(?:Could not collect|N/A|None|No CUDA)\s*$", re.I)
@@ -76,6 +76,7 @@ ASKS = (
     ("cudnn_version", re.compile(r"torch\.backends\.cudnn\.version\(\)")),
 )
 ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=?]\s*)?(True|False)\s*$")
+TF_DEVICE_NAME = re.compile(r"^\s*(?:>>>\s*|Out\[\d+\]:\s*)?['\"]?/device:GPU:(\d+)['\"]?\s*$")
 NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
 
 
@@ -117,7 +118,28 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
     for name in sorted(counts, key=lambda n: (-counts[n], first_seen.get(n, 0))):
         if name not in order:
             order.append(name)
+    if "jax" in order and "tensorflow" in order and order.index("tensorflow") < order.index("jax") and \
+            _jax_not_tensorflow(lines):
+        order.remove("jax")
+        order.insert(order.index("tensorflow"), "jax")
     return order
+
+
+JAX_OWN_WORDS = re.compile(r"\bjax(?:lib)?\b(?!/)")
+
+
+def _jax_not_tensorflow(lines: List[str]) -> bool:
+    """Older jaxlib logs TensorFlow's file names under "external/org_tensorflow/" (so does TF Serving): they are
+    JAX's when JAX is named in its own words ("import jax", "jax.device_count()") and every TensorFlow mention is
+    such a path."""
+    named = tf_elsewhere = False
+    for line in lines[:20000]:
+        low = line[:500].lower()
+        if "jax" in low and JAX_OWN_WORDS.search(low.replace("external/org_tensorflow/", "")):
+            named = True
+        if "tensorflow" in low and "org_tensorflow/" not in low:
+            tf_elsewhere = True
+    return named and not tf_elsewhere
 
 
 def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
@@ -132,6 +154,7 @@ def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
 #: a check script's own key/value prints: "cuda_available: True", "gpu: NVIDIA GeForce RTX 4090", "torch.cuda: 12.4"
 SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?(?:backends\.)?(?:cuda|mps)[ _.]?(?:is_)?available(?:\(\))?\??\s*[:=]\s*(True|False)\s*$", re.I)
 SCRIPT_GPU = re.compile(r"^\s*(?:gpu|device)(?:[ _]name)?\s*[:=]\s*([A-Za-z].{2,80}?)\s*$", re.I)
+SCRIPT_BACKEND = re.compile(r"^\s*(?:jax\s+)?(?:default[ _])?backend\s*[:=]?\s*['\"]?(gpu|cuda|rocm|cpu|tpu)['\"]?\s*$", re.I)
 SCRIPT_CUDA = re.compile(r"^\s*torch\.(?:version\.)?cuda\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
 
 
@@ -139,6 +162,11 @@ def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
     """Evidence from a check script's prints: its CUDA-available line, and the GPU it names next to it."""
     found: List[Dict[str, Any]] = []
     for i, line in enumerate(lines[:20000]):
+        b = SCRIPT_BACKEND.match(line) if "backend" in line.lower() else None
+        if b:  # print(xla_bridge.get_backend().platform), jax.default_backend(): the platform JAX computes on
+            found.append({"lineno": i + 1, "gpu": "used" if b.group(1).lower() in ("gpu", "cuda", "rocm") else "none",
+                          "line": line.strip()[:300], "kind": "script-print", "says": line.strip()[:80]})
+            continue
         m = SCRIPT_AVAILABLE.match(line)
         if m:
             found.append({"lineno": i + 1, "gpu": "used" if m.group(1).lower() == "true" else "none",
@@ -156,6 +184,11 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
     """Answers to the usual "is the GPU there?" calls, each as evidence with its line."""
     found: List[Dict[str, Any]] = _script_prints(lines)
     for i, line in enumerate(lines):
+        d = TF_DEVICE_NAME.match(line) if "/device:GPU:" in line else None
+        if d:  # what tf.test.gpu_device_name() prints when TensorFlow has a GPU, wherever its call was
+            found.append({"lineno": i + 1, "gpu": "used", "line": line.strip(), "kind": "gpu_device_name",
+                          "says": f"tf.test.gpu_device_name(): /device:GPU:{d.group(1)}"})
+            continue
         m = NUM_GPUS.search(line)
         if m:
             n = int(m.group(1))
@@ -227,7 +260,7 @@ LOAD_FAILED = re.compile(r"\[(?:Win)?Error 126\]|The specified module could not 
 #: IPython frames at the margin: "~/lib/x.py in f(a)", "<ipython-input-8-...> in <module>", "---> 12 code"
 IPYTHON_FRAME = re.compile(r"^(?:~|/|[A-Za-z]:\\|<ipython-input|-+> \d|\S+\.py in )")
 #: IPython/Jupyter's traceback header names the exception: "InternalError     Traceback (most recent call last)"
-IPYTHON_HEADER = re.compile(r"^((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception))\s+Traceback \(most recent call last\)")
+IPYTHON_HEADER = re.compile(r"^((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Interrupt|Exit))\s+Traceback \(most recent call last\)")
 
 
 def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
@@ -308,7 +341,9 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
                 return {"name": "import-failed", "message": line.strip()[:300], "lineno": first + j + 1}
         error = _traceback_error(block)
         if error:
-            errors.append((any(FRAMEWORK_FRAME.match(line) for line in block), dict(error, lineno=first + len(block))))
+            said_at_end = bool(EXCEPTION_LINE.match(block[-1]) or BARE_EXCEPTION.match(block[-1]))
+            errors.append((any(FRAMEWORK_FRAME.match(line) for line in block),
+                           dict(error, lineno=first + len(block) if said_at_end else first + 1)))
     if errors:
         return next((e for in_framework, e in errors if in_framework), errors[0][1])
     for i, line in enumerate(lines):
@@ -343,7 +378,7 @@ def _collect_env(lines: List[str]) -> Dict[str, Any]:
         m = COLLECT_ENV.match(line.strip())
         if not m:
             continue
-        key, value = m.group(1), m.group(2).strip()
+        key, value = m.group(1).replace(" (PyTorch)", ""), m.group(2).strip()  # docTR's copy asks both frameworks
         if key == "GPU models and configuration":
             entries = [value] if value else []
             entries += [lines[j] for j in range(i + 1, min(i + 17, len(lines))) if GPU_MODEL.match(lines[j])]
@@ -408,7 +443,7 @@ def _env_table(lines: List[str]) -> Dict[str, Any]:
 
 #: a build report's versions: CNTK's "Build info:" block ("CUDA version: 9.0.0", "CUDNN version: 6.0.21"),
 #: cupy.show_config() / chainer.print_runtime_info() ("CUDA Runtime Version  : 10000", "cuDNN Version  : 7603")
-BUILD_INFO_START = re.compile(r"^\s*(?:Build info:|CuPy Version\s*:)")
+BUILD_INFO_START = re.compile(r"^\s*(?:Build info:|CuPy Version\s*:|PyTorch built with:)")
 BUILD_CUDA = re.compile(r"^\s*(?:CUDA version|CUDA Runtime Version|CUDA Build Version)\s*:\s*(\d[\d.]*)\s*$")
 BUILD_CUDNN = re.compile(r"^\s*(?:CUDNN version|cuDNN Version|cuDNN Build Version)\s*:\s*(\d[\d.]*)\s*$", re.I)
 
@@ -425,6 +460,9 @@ def _build_info(lines: List[str]) -> Dict[str, str]:
             m = pattern.match(line)
             if m and (key not in out or "Runtime" in line or line.strip().startswith("cuDNN Version")):
                 out[key] = m.group(1)
+        m = BUILT_WITH.match(line)  # torch.__config__.show(): "  - CUDA Runtime 10.1", "  - CuDNN 7.6.3"
+        if m:
+            out.setdefault("cuda_version" if m.group(1) == "CUDA Runtime" else "cudnn_version", m.group(2))
     return out
 
 
@@ -497,7 +535,7 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     if env.get("Is CUDA available") in ("Yes", "No"):  # collect_env before PyTorch 1.6 said Yes/No
         env["Is CUDA available"] = "True" if env["Is CUDA available"] == "Yes" else "False"
     if env.get("Is CUDA available") in ("True", "False"):
-        line_no = next((i + 1 for i, line in enumerate(lines) if line.strip().startswith(("Is CUDA available:",
+        line_no = next((i + 1 for i, line in enumerate(lines) if line.strip().startswith(("Is CUDA available:", "Is CUDA available (PyTorch):",
                                                                                            '"is_cuda_available"'))), 0)
         evidence.append({"lineno": line_no, "gpu": "used" if env["Is CUDA available"] == "True" else "none",
                          "line": f"Is CUDA available: {env['Is CUDA available']}", "kind": "collect-env",
@@ -538,6 +576,10 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     cc = next((g["compute_capability"] for g in gpus if g.get("compute_capability")), None) or next(
         (b["compute_capability"] for b in banners if b.get("compute_capability")), None)
     frameworks = _frameworks(lines, banners)
+    if "PyTorch version" in env and "pytorch" in frameworks and not any(b.get("backend") for b in banners):
+        # torch.utils.collect_env's report (also a copy that lists other frameworks' versions): PyTorch's
+        frameworks.remove("pytorch")
+        frameworks.insert(0, "pytorch")
     return {
         "framework": frameworks[0] if frameworks else None,
         "frameworks": frameworks,
@@ -581,6 +623,8 @@ MARKERS = (("PyTorch version:", 0.3), ("Is CUDA available:", 0.3), ("CUDA used t
 #: environment reports that embed another tool's output (jax.print_environment_info runs nvidia-smi):
 #: the report is what was pasted, so it wins a tie with the embedded tool
 ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
+               (("PyTorch built with:", 0.6), ("- CUDA Runtime ", 0.2), ("- CuDNN ", 0.2), ("- Build settings:", 0.2)),
+               (("Build info:", 0.3), ("With 1bit-SGD:", 0.4), ("Build target:", 0.3), ("With ASGD:", 0.2)),  # CNTK
                (('"torch_version"', 0.4), ('"is_cuda_available"', 0.4), ('"cuda_compiled_version"', 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("CUDA available", 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("GPU available", 0.3)),

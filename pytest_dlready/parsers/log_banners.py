@@ -88,7 +88,7 @@ def _torch_arch(line: str) -> Dict[str, Any]:
 LIBRARY_NAME = re.compile(r"Could not load dynamic library '([^']+)'|Couldn't open CUDA library ([\w.+-]+?)\.?(?:\s|$)|"
                           r"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib)): cannot open shared object file|"
                           r"Library not loaded: (\S+)|Could not load library ([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib))|"
-                          r"Failed to load DLL '([^']+)'|"
+                          r"Failed to load DLL '([^']+)'|Could not load \"([\w.+-]+\.(?:so(?:\.[\d.]+)?|dll|dylib))\"|"
                           r"\b(lib(?:cu|nv)[\w+-]*\.so(?:\.[\d.]+)?): (?:undefined symbol|symbol \S+,? version \S+ not defined)")
 
 
@@ -224,12 +224,17 @@ RULES: List[tuple] = [
      lambda m: {"index": m.group(1), "backend": "tensorflow"}),
     ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),  # cuDNN is loaded when a GPU op runs
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow", "gpu": "used"}),
+    # a JAX application's own backend line (DESC's print_backend_info): "Using device: NVIDIA GeForce RTX 4060 Laptop
+    # GPU (id=0), with 7.01 GB available memory"
+    ("app-using-device", re.compile(r"^\s*Using device: ((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Radeon|AMD)\b.+?) \(id=(\d+)\)"
+                                    r"(?:, with [\d.]+ GB available memory)?"),
+     lambda m: {"device": f"cuda:{m.group(2)}", "index": m.group(2), "name": m.group(1).strip(), "gpu": "used"}),
     ("tf-physical-gpu", re.compile(r"PhysicalDevice\(name='/physical_device:GPU:(\d+)', device_type='GPU'\)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "tensorflow", "gpu": "used"}),
     # tf.config.list_physical_devices() printing only CPUs (a GPU line, read by the rule above, comes after them)
     ("tf-physical-cpu-only", re.compile(r"^\W*PhysicalDevice\(name='/physical_device:CPU:\d+', device_type='CPU'\)\W*$"),
      lambda m: {"device": "cpu", "backend": "tensorflow", "gpu": "none"}),
-    ("tf-xla-device", re.compile(r"StreamExecutor device \((\d+)\): (.+?), Compute Capability (\d+\.\d+)"),
+    ("tf-xla-device", re.compile(r"StreamExecutor device \((\d+)\): (.+?), Compute Capability(?: (\d+\.\d+))?"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
                 "compute_capability": m.group(3), "backend": "tensorflow", "gpu": "used"}),
     # (on the warning's own line, when it is one line, the warning's rule reads both)

@@ -170,9 +170,11 @@ def _keras_epochs(lines: List[str]) -> Tuple[List[Dict[str, Any]], bool]:
     cut_short = False
     if pending is not None:
         # the log ends inside the epoch's own summary line ("... - loss: 3.2530 - accuracy: 0.857" where every
-        # earlier epoch went on to "- val_loss: ..."): that epoch did not finish in this text
+        # earlier epoch went on to "- val_loss: ...", "... - val_loss: 0.72 - va"): that epoch did not finish in this text
         last = next((line for line in reversed(lines) if line.strip()), "")
-        cut_short = (bool(epochs) and all("val_loss" in e for e in epochs) and "val_loss" not in pending
+        shown = [_metric_names(e) for e in epochs]
+        every = set.intersection(*shown) if shown else set()
+        cut_short = (bool(epochs) and bool(every - _metric_names(pending))
                      and _keras_line(last) is not None and last.strip() == pending.get("_line"))
         if not cut_short:
             epochs.append(pending)
@@ -180,6 +182,12 @@ def _keras_epochs(lines: List[str]) -> Tuple[List[Dict[str, Any]], bool]:
         e.pop("_line", None)
     truncated = cut_short or bool(headers) and (pending is None and current is not None or saw_progress)
     return epochs, truncated
+
+
+def _metric_names(epoch: Dict[str, Any]) -> set:
+    """The metrics a Keras summary line printed, by name (a NaN value is printed too)."""
+    line = epoch.get("_line")
+    return set(re.findall(r" - (\w+): ", line[:2000])) if line else set(epoch.get("metrics") or ())
 
 
 def _nolearn_epochs(lines: List[str]) -> List[Dict[str, Any]]:
@@ -417,11 +425,13 @@ PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\\?\|[^|
 #: a tqdm bar with no epoch in it (under an "EPOCH: 3" header): progress of the current epoch
 PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\\?\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
-PROGRESS_HEADER = re.compile(r"(?:^\s*|\]\s*)(?:EPOCH|Epoch|epoch):?\s+(\d{1,7})\s*$")
+PROGRESS_HEADER = re.compile(r"(?:^\s*|\]\s*)(?:EPOCH|Epoch|epoch):?\s+(\d{1,7})(?:\s*/\s*\d{1,7})?\s*$")
 #: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
 PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time taken for (?:1|one) epoch:?)\s*(\d+(?:\.\d+)?)\s*"
                            r"(?:s|sec|secs|seconds)\b", re.I)
 PROGRESS_TEST = re.compile(r"^\s*Test set: Average loss:", re.I)
+#: a script's line after its last epoch: "Training completed.", "Finished Training", "Training finished"
+RUN_END = re.compile(r"^\s*(?:Training (?:is )?(?:completed?|finished|done)|Finished [Tt]raining)\b[.!]?", re.I)
 #: a step of an epoch: "Epoch [1/5], Step [100/600], Loss: 0.2", "epoch 3 iter 200/1000 loss ...",
 #: "Train Epoch: 0, Loss: 0.13, throughput: ..." (a script's own), the tutorial's "[1,  2000] loss: 2.191"
 PROGRESS_STEP = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:Train )?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?"
@@ -430,7 +440,7 @@ PROGRESS_TRAIN_EPOCH = re.compile(r"^\s*Train Epoch: (\d{1,7}),")
 PROGRESS_TUTORIAL = re.compile(r"^\s*\[\s*(\d{1,7}),\s+(\d+)\]:?\s+loss\b", re.I)
 PROGRESS_TUTORIAL_END = re.compile(r"^\s*\[\s*(\d{1,7})\s*/\s*\d+\s*\]:")
 #: an epoch's one summary line: "epoch 1, loss 0.0423", "Epoch 3/10 - loss: 0.12 - acc: 0.96", "epoch: 2 | loss=0.3"
-PROGRESS_SUMMARY = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,:|-]"
+PROGRESS_SUMMARY = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,;:|-]"
                               # (not a tqdm bar: "Epoch 2: : 17671it [1:05:34, 4.49it/s, loss=2.15]" is under way)
                               r"(?![^\n]*(?:\b(?:step|iter(?:ation)?|batch)\b|\d(?:it|s)/(?:s|it)\b|\d+it \[))[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
 
@@ -457,6 +467,14 @@ PROGRESS_STEP_BARE = re.compile(r"^\s*(?:\|\s*)?(?:Epoch (\d{1,7}) Batch \d+ Los
 PROGRESS_FRACTION = re.compile(r"(?:['\"]epoch['\"]:|\bEpoch:)\s*(\d+\.\d*(?:e-\d+)?)(?=[,}\s]| -)")
 #: nntrainer's line per epoch: "#1/1500 - Training Loss: 4.65 - ... >> [ Accuracy: 0.98% - Validation Loss : 4.60 ]"
 PROGRESS_HASH = re.compile(r"^\s*#(\d{1,7})/\d+ - Training Loss:\s*-?[\d.]+(?:e[-+]?\d+)?(?:\s*$|.*\]\s*$)")
+#: CNTK's minibatch line inside an epoch: "Epoch[ 1 of 20]-Minibatch[   1-  10, 0.00%]: ce = ...", also under its
+#: learning-rate search ("AdaptiveLearnRateSearch: Epoch[1002 of 5000]-Minibatch[ 61- 70, ...]")
+PROGRESS_CNTK_MB = re.compile(r"\bEpoch\[\s*(\d{1,7}) of \d+\]-Minibatch\[")
+#: pytorch-template's (victoresque) summary after an epoch: "    epoch          : 1" then "    loss  : 1.07" lines
+PROGRESS_KEYED = re.compile(r"^\s*epoch\s{2,}:\s*(\d{1,7})\s*$")
+#: a Chinese training loop's line ("训练步数:0, 损失值:32250.6,运行时间:5.13", "第3轮 ... 损失"): training, though what it
+#: counts (步 steps, 轮 rounds) is the script's own, so no epoch is read from it
+PROGRESS_ZH = re.compile(r"(?:训练|迭代|第\s*\d+\s*[轮步次])[^\n]{0,30}?损失")
 #: an iteration-based run (detectron2's "eta: 0:01:23  iter: 19  total_loss: 1.475"): training, with no epochs to count
 ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s+total_loss: ")
 
@@ -464,10 +482,13 @@ ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s
 #: lines that say an epoch is under way ("step") or ended ("end"), and nothing else; the epoch's number is the
 #: first group that matched
 EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS_PASS, "step"), (PROGRESS_PASS_END, "end"),
-               (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"))
+               (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"),
+               (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"))
+#: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
+EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
-PROGRESS_LINES = (PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
-                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE) + \
+PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
+                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH) + \
     tuple(pattern for pattern, _role in EPOCH_MARKS)
 
 
@@ -526,7 +547,9 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
                 timed = PROGRESS_BAR_ANY.search(line)
                 finish(current, _clock(timed.group(4)) if timed and bar else None)
             continue
-        mark = next(((m, role) for pattern, role in EPOCH_MARKS for m in (pattern.search(line),) if m), None)
+        low = line.lower()
+        mark = next(((m, role) for pattern, role in EPOCH_MARKS for m in (pattern.search(line),) if m), None) \
+            if any(word in low for word in EPOCH_MARK_WORDS) else None
         if mark:
             m, role = mark
             begin(int(next(group for group in m.groups() if group is not None)))
@@ -581,8 +604,8 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m and current is not None:
             finish(current, float(m.group(1)))
             continue
-        if PROGRESS_TEST.match(line) and current is not None and progressed:
-            finish(current)
+        if (PROGRESS_TEST.match(line) or RUN_END.match(line)) and current is not None and progressed:
+            finish(current)  # a test pass, or the script's own "Training completed.": the epoch under way ended
     epochs: List[Dict[str, Any]] = []
     for number in order:
         seconds = done[number]

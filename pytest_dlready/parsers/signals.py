@@ -57,6 +57,8 @@ SIGNALS = (
     _signal("dlopen-failed", r"Could not load dynamic library|Couldn't open CUDA library|"
                              r"\.(?:so(?:\.[\d.]+)?|dylib): cannot open shared object file|Library not loaded: \S*cu|"
                              r"CNTK: Failed to load DLL|"
+                             # libgpuarray (Theano's pygpu): 'Could not load "nvrtc64_70.dll": The specified module ...'
+                             r"Could not load \"(?:lib)?(?:cu|nv)[\w.+-]*\.(?:so(?:\.[\d.]+)?|dll|dylib)\"|"
                              # a CUDA library found but not loadable: another version's symbols
                              r"\blib(?:cu|nv)[\w+-]*\.so(?:\.[\d.]+)?: (?:undefined symbol|symbol \S+,? version \S+ not defined)",
             LIBRARY, "a CUDA/cuDNN library could not be loaded"),

@@ -1,0 +1,186 @@
+"""Formats and paste styles first met in blind round 11 (tests/data/realworld/heldout_r10_*), each rule with a case
+it must not take. The real pastes themselves are checked by test_realworld.py; these pin the rule behind each."""
+from __future__ import annotations
+
+from pytest_dlready.checks import tool_outputs
+from pytest_dlready.parsers import common, devicequery, framework_log, logs, nvcc, nvidia_smi
+from pytest_dlready.parsers.identify import parse_any
+
+
+def names(result):
+    return [g.get("name") for g in result.get("gpus") or result.get("devices") or []]
+
+
+# -- nvidia-smi --------------------------------------------------------------------------------
+def test_list_without_uuid_is_read_under_its_command_only():
+    assert names(parse_any("$ nvidia-smi -L\nGPU 0: GeForce GT 710\nGPU 1: GeForce GT 710\n")) == ["GeForce GT 710"] * 2
+    # the same words with no command above them are not nvidia-smi -L (a script prints "GPU 0: ..." too)
+    assert parse_any("GPU 0: GeForce GT 710\n")["kind"] != "nvidia-smi"
+
+
+def test_a_row_with_its_borders_taken_away_under_the_version_line():
+    text = "$ nvidia-smi\nNVIDIA-SMI 540.4.0     Driver Version: 540.4.0      CUDA Version: 12.6\n0  Orin (nvgpu)\n"
+    assert names(nvidia_smi.parse(text)) == ["Orin (nvgpu)"]
+    # a process row (GPU index, N/A cells) is not a GPU
+    procs = "NVIDIA-SMI 540.4.0     Driver Version: 540.4.0      CUDA Version: 12.6\n0   N/A  N/A  1234  C  python  100MiB\n"
+    assert names(nvidia_smi.parse(procs)) == []
+
+
+def test_a_table_cut_inside_the_bus_id_keeps_its_gpu():
+    row = "|   2  NVIDIA GeForce RTX 3090        On  | 0"
+    head = "| NVIDIA-SMI 535.103                Driver Version: 537.13       CUDA Version: 12.2     |\n"
+    assert names(nvidia_smi.parse(head + row)) == ["NVIDIA GeForce RTX 3090"]
+
+
+def test_the_command_its_date_and_top_border_are_a_table_cut_before_anything():
+    text = "[jr@login1 dir]$ nvidia-smi\nThu Jun  2 10:48:48 2022\n+-----------------------------------\n"
+    result = tool_outputs.read(text)
+    assert result["kind"] == "nvidia-smi" and result["gpus"] == []
+    assert [f["code"] for f in result["findings"]] == ["DLR-SMI-PARTIAL"]  # unknown, not "no GPU"
+    assert parse_any("Thu Jun  2 10:48:48 2022\n+------\n")["kind"] == "unknown"  # no command: nothing says nvidia-smi
+
+
+def test_a_driver_version_not_in_the_output_is_said_so():
+    message = tool_outputs.read("$ nvidia-smi -L\nGPU 0: GeForce GT 710\n")["findings"][0]["message"]
+    assert message.startswith("the driver (its version is not in this output) sees 1 GPU(s)") and "?" not in message
+
+
+# -- output kept as comments ---------------------------------------------------------------------
+def test_output_kept_as_comments_is_uncommented():
+    q = "% ==============NVSMI LOG============== \n% Driver Version : 369.30 \n%\n% Attached GPUs : 1\n" \
+        "% GPU 0000:06:00.0 \n%     Product Name : GeForce GTX TITAN Z \n"
+    assert common.unpaste("!nvidia-smi -q\n" + q).splitlines()[1].strip() == "==============NVSMI LOG=============="
+    assert names(parse_any("!nvidia-smi -q\n" + q)) == ["GeForce GTX TITAN Z"]
+    # lines of which only some are comments are left alone, and nntrainer's "#1/10 - ..." is no comment
+    assert common.unpaste("# a note\nreal output\n") == "# a note\nreal output\n"
+    assert common.unpaste("#1/2 - Training Loss: 4.6\n#2/2 - Training Loss: 4.1") == \
+        "#1/2 - Training Loss: 4.6\n#2/2 - Training Loss: 4.1"
+
+
+# -- deviceQuery, nvcc ---------------------------------------------------------------------------
+def test_old_sdk_revision_lines_give_the_compute_capability():
+    text = ('There are 2 devices supporting CUDA\n\nDevice 0: "Tesla C1060"\n  CUDA Capability Major revision number: 1\n'
+            '  CUDA Capability Minor revision number: 3\n\nDevice 1: "Quadro FX 580"\n  Major revision number: 1\n')
+    devices = devicequery.parse(text)["devices"]
+    assert [d["compute_capability"] for d in devices] == ["1.3", None]  # the second one's minor was cut off
+    assert all("_cc_major" not in d for d in devices)
+
+
+def test_a_note_after_the_device_name_keeps_the_device():
+    text = ('Detected 1 CUDA Capable device(s)\nDevice 0: \u201cTesla T4\u201d   显卡型号\n'
+            'CUDA Capability Major/Minor version number: 7.5 CUDA 计算能力\n')
+    result = parse_any(text)
+    assert names(result) == ["Tesla T4"] and result["devices"][0]["compute_capability"] == "7.5"
+
+
+def test_nvcc_missing_in_the_words_of_ubuntu_zsh_and_powershell():
+    for said in ("Command 'nvcc' not found, but can be installed with:\n\nsudo apt install nvidia-cuda-toolkit\n",
+                 "zsh: command not found: nvcc\n",
+                 "nvcc : The term 'nvcc' is not recognized as the name of a cmdlet, function, script file\n"):
+        result = parse_any(said)
+        assert result["kind"] == "nvcc" and result["error"]["name"] == "not-found", said
+
+
+# -- framework logs ------------------------------------------------------------------------------
+def test_gpu_device_name_answer_says_tensorflow_has_the_gpu():
+    result = tool_outputs.read("tf version 2.0.0-beta1\n/device:GPU:0\n", kind="framework-log")
+    assert result["gpu_usable"] is True
+    assert tool_outputs.read(">>> tf.test.gpu_device_name()\n''\n", kind="framework-log")["gpu_usable"] is None
+
+
+def test_an_xla_device_line_cut_in_its_capability_still_names_the_gpu():
+    text = ("I tensorflow/compiler/xla/service/service.cc:175]   StreamExecutor device (0): Tesla T4, Compute Capability 7.5\n"
+            "I tensorflow/compiler/xla/service/service.cc:175]   StreamExecutor device (1): Tesla T4, Compute Capability 7")
+    result = framework_log.parse(text)
+    assert names(result) == ["Tesla T4", "Tesla T4"] and result["compute_capability"] == "7.5"
+    # XLA's CPU platform line is no GPU
+    assert names(framework_log.parse("I service.cc:175]   StreamExecutor device (0): Host, Default Version\n")) == []
+
+
+def test_build_reports_pytorch_config_and_cntk_build_info():
+    torch = ("PyTorch built with:\n  - GCC 7.3\n  - CUDA Runtime 10.1\n  - CuDNN 7.6.3\n"
+             "  - Build settings: BLAS=MKL, BUILD_TYPE=Release\n")
+    result = parse_any(torch)
+    assert (result["kind"], result["framework"], result["cuda_version"], result["cudnn_version"]) == \
+        ("framework-log", "pytorch", "10.1", "7.6.3")
+    cntk = ("Build info: \n\n        Built time: Dec  5 2017 18:13:09\n        Build target: GPU \n"
+            "        With 1bit-SGD: no\n        CUDA version: 9.0.0\n        CUDNN version: 6.0.21\n")
+    result = parse_any(cntk)
+    assert (result["kind"], result["framework"], result["cuda_version"], result["cudnn_version"]) == \
+        ("framework-log", "cntk", "9.0.0", "6.0.21")
+
+
+def test_collect_env_copy_asking_two_frameworks_is_pytorchs_report():
+    text = ("Collecting environment information...\n\nTensorFlow version: 2.5.0\nPyTorch version: 1.8.0\n"
+            "Is CUDA available (TensorFlow): No\nIs CUDA available (PyTorch): No\n")
+    result = tool_outputs.read(text)
+    assert result["framework"] == "pytorch" and result["gpu_usable"] is False
+
+
+def test_old_jaxlib_paths_are_jax_when_jax_is_named_and_tensorflow_is_not():
+    line = ("2020-10-14 00:38:37.5: I external/org_tensorflow/tensorflow/stream_executor/platform/default/"
+            "dso_loader.cc:48] Successfully opened dynamic library libcudart.so.10.0\n")
+    assert framework_log.parse(">>> import jax\n" + line * 2 + ">>> jax.device_count()\n")["framework"] == "jax"
+    # the same path under TensorFlow Serving (TensorFlow named in its own words) stays TensorFlow's
+    assert framework_log.parse("import tensorflow as tf\n" + line * 2)["framework"] == "tensorflow"
+
+
+def test_an_applications_using_device_line_and_a_printed_backend():
+    result = tool_outputs.read("Using JAX backend: jax version=0.6.2, jaxlib version=0.6.2, dtype=float64.\n"
+                               "Using device: NVIDIA GeForce RTX 4060 Laptop GPU (id=0), with 7.01 GB available memory.\n")
+    assert names(result) == ["NVIDIA GeForce RTX 4060 Laptop GPU"] and result["gpu_usable"] is True
+    assert tool_outputs.read("jax version 0.1.39\njax backend gpu\n", kind="framework-log")["gpu_usable"] is True
+    assert tool_outputs.read("jax version 0.4.1\njax backend cpu\n", kind="framework-log")["gpu_usable"] is False
+
+
+def test_libgpuarray_could_not_load_names_the_library():
+    text = ('ERROR (theano.gpuarray): Could not initialize pygpu, support disabled\n'
+            'GpuArrayException: Could not load "nvrtc64_70.dll": The specified module could not be found.\n')
+    assert framework_log.parse(text)["missing_libraries"] == ["nvrtc64_70.dll"]
+
+
+# -- training logs -------------------------------------------------------------------------------
+def test_a_keras_summary_cut_before_a_metric_every_earlier_epoch_printed_is_unfinished():
+    line = "45000/45000 [==============================] - 6s 128us/step - loss: 0.04 - acc: 0.99 - val_loss: 0.05"
+    text = "".join(f"Epoch {i}/50\n{line} - val_acc: 0.99\n" for i in (1, 2)) + f"Epoch 3/50\n{line} - va"
+    assert len(logs.parse(text)["epochs"]) == 2
+    assert len(logs.parse(text + "l_acc: 0.99\n")["epochs"]) == 3
+
+
+def test_cntk_minibatch_lines_are_training_of_cntk():
+    text = "".join(f"> AdaptiveLearnRateSearch: Epoch[1002 of 5000]-Minibatch[ {i}1- {i+1}0, 0.00%]: error = 1.5; "
+                   f"time = 0.0162s; samplesPerSecond = 61762.7\n" for i in range(1, 5))
+    result = parse_any(text)
+    assert result["kind"] == "training-log" and result["framework"] == "cntk" and result["epochs"] == []
+
+
+def test_pytorch_template_summary_ends_its_epoch():
+    text = ("Train Epoch: 1 [45056/54000 (83%)] Loss: 0.523107\n    epoch          : 1\n    loss           : 1.07\n"
+            "    val_loss       : 0.24\nTrain Epoch: 2 [0/54000 (0%)] Loss: 0.4\n")
+    assert [e["epoch"] for e in logs.parse(text)["epochs"]] == [1]
+
+
+def test_epoch_headers_with_their_total_and_the_scripts_training_completed():
+    bar = "Training: 100%|##########| 938/938 [00:15<00:00, 60.22it/s]\nTrain Loss: 0.19\n"
+    text = "Device: cuda\n" + "".join(f"Epoch: {i}/3\n{bar}" for i in (1, 2, 3))
+    assert len(parse_any(text)["epochs"]) == 2  # the last stays open: nothing says it ended
+    result = parse_any(text + "\nTraining completed.\n")
+    assert result["kind"] == "training-log" and len(result["epochs"]) == 3
+
+
+def test_epoch_summary_with_a_semicolon():
+    text = "".join(f"epoch: {i}; loss: 0.0000{i}\n" for i in range(298, 302))
+    assert [e["epoch"] for e in parse_any(text)["epochs"]] == [298, 299, 300, 301]
+
+
+def test_a_chinese_training_loop_is_a_training_log_without_epochs_read():
+    text = "use cpu device\n" + "".join(f"训练步数:{i}, 损失值:{20000 - i}.5,运行时间:5.{i}\n" for i in range(4))
+    result = parse_any(text)
+    assert result["kind"] == "training-log" and result["epochs"] == []  # steps (步) are not epochs
+
+
+def test_every_epoch_mark_needs_a_word_of_its_prefilter():
+    # the progress reader searches EPOCH_MARKS only on lines holding one of EPOCH_MARK_WORDS
+    for pattern, _role in logs.EPOCH_MARKS:
+        source = pattern.pattern.lower().replace("\\", "")
+        assert any(word in source for word in logs.EPOCH_MARK_WORDS), pattern.pattern
