@@ -59,9 +59,6 @@ KNOWN_MISSES = {
     "heldout_r9_frameworks/isaacgym_legged_gym_pytorch_1.10.0_cu113_device_count_1_physics_device_cuda0_traceback_cut.log":
         "Isaac Gym's own 'Physics Device: cuda:0' / '+++ Using GPU PhysX' say the simulator uses the GPU; nothing "
         "PyTorch prints says it does (blind round 10, open)",
-    "heldout_r9_train/fastai_tsai_fit_one_cycle_4_of_25_epochs_nan_tabs_keyboardinterrupt_cut.log":
-        "the run was stopped by the user (an IPython KeyboardInterrupt traceback): a training log's own error is "
-        "read from its start-up lines only (blind round 10, open)",
     "heldout_r9_train/chainermn_batchai_2_process_hierarchical_progressbar_interleaved_elided_20_epochs.log":
         "ChainerMN's progress bar overwrote the report's epoch column and the middle is elided; only '20 epoch / 20 "
         "epochs' on the final bar says how far it got (blind round 10, open)",
