@@ -487,7 +487,7 @@ def _stopped_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], sourc
     error = parsed.get("error")
     if not isinstance(error, Mapping) and parsed.get("stopped_by_hand"):  # a ^C echo, no traceback printed
         error = {"name": "KeyboardInterrupt", "message": "^C", "lineno": parsed["stopped_by_hand"]}
-    if not isinstance(error, Mapping) or not (epochs or parsed.get("formats") or parsed.get("kind") == "training-log"):
+    if not isinstance(error, Mapping):
         return None
     name = str(error.get("name") or "")
     said = str(error.get("line") or error.get("message") or name).strip()[:300]
