@@ -184,3 +184,78 @@ def test_every_epoch_mark_needs_a_word_of_its_prefilter():
     for pattern, _role in logs.EPOCH_MARKS:
         source = pattern.pattern.lower().replace("\\", "")
         assert any(word in source for word in logs.EPOCH_MARK_WORDS), pattern.pattern
+
+
+# -- blind round 12 (tests/data/realworld/heldout_r11_*) ------------------------------------------
+def test_docker_compose_prefix_is_taken_off_a_services_lines():
+    body = ["/usr/local/bin/deviceQuery Starting...", "", " CUDA Device Query (Runtime API) version (CUDART static linking)",
+            "", "Detected 1 CUDA Capable device(s)", "", 'Device 0: "NVIDIA Tegra X2"',
+            "  CUDA Capability Major/Minor version number:    6.2"]
+    text = "Creating oem_cuda_1 ... done\nAttaching to oem_cuda_1\n" + \
+        "\n".join(("cuda_1  | " + line) if line else "cuda_1  |" for line in body) + "\noem_cuda_1 exited with code 0\n"
+    result = parse_any(text)
+    assert names(result) == ["NVIDIA Tegra X2"] and result["devices"][0]["compute_capability"] == "6.2"
+    # a table whose first cell ends in a number is no compose prefix (no "_N"/"-N" service name)
+    rows = "epoch | loss\n0 | 0.5\n1 | 0.4\n2 | 0.3\n"
+    assert common.unpaste(rows) == rows
+
+
+def test_a_gpu_name_alone_under_the_version_line_and_the_detect_wording():
+    text = "NVIDIA-SMI 535.104.05             Driver Version: 535.104.05   CUDA Version: 12.2 \n NVIDIA A100-PCIE-40GB\n"
+    assert names(nvidia_smi.parse(text)) == ["NVIDIA A100-PCIE-40GB"]
+    result = tool_outputs.read("Unable to detect the device handle for GPU0000:B1:00.0: Unknown Error\n")
+    assert result["kind"] == "nvidia-smi" and result["error"]["name"] == "device-handle"
+
+
+def test_tf1_dma_row_and_a_properties_line_cut_in_its_capability():
+    dma = ("2017-06-18 18:35:07.317169: I tensorflow/core/common_runtime/gpu/gpu_device.cc:940] Found device 0 with "
+           "properties: \nname: Tesla K80\nmajor: 3 minor: 7 memoryClockRate (GHz) 0.8235\n"
+           "2017-06-18 18:35:07.317192: I tensorflow/core/common_runtime/gpu/gpu_device.cc:961] DMA: 0 \n"
+           "2017-06-18 18:35:07.317200: I tensorflow/core/common_runtime/gpu/gpu_device.cc:971] 0:   Y \n")
+    assert tool_outputs.read(dma)["gpu_usable"] is True
+    cut = ("2021-03-06 22:01:00.547204: I tensorflow/core/common_runtime/gpu/gpu_device.cc:1561] Found device 0 with "
+           "properties: \npciBusID: 0000:01:00.0 name: GeForce GTX 960M computeCap")
+    assert names(framework_log.parse(cut)) == ["GeForce GTX 960M"]
+
+
+def test_framework_words_tf_exceptions_eigen_and_ignite():
+    assert framework_log.parse("Epoch 1/100\nResourceExhaustedError                    Traceback (most recent call last)\n"
+                               )["framework"] == "tensorflow"
+    eigen = "Failed to initialize CUDA device #0: CUDA driver version is insufficient for CUDA runtime version\n"
+    assert framework_log.parse(eigen * 3)["framework"] == "tensorflow"
+    ignite = ("[INFO] (ignite.engine.engine.SupervisedTrainer:972) - Epoch[1] Complete. Time taken: 00:00:02.693\n"
+              "[INFO] (ignite.engine.engine.SupervisedTrainer:272) - Epoch: 2/50, Iter: 1/4 -- train_loss: 2.3614\n")
+    assert parse_any(ignite)["framework"] == "pytorch"
+
+
+def test_more_epoch_formats_of_round_12():
+    dgl = "".join(f"Epoch {i:05d} | Step 00000 | Loss 6.1 | Train Acc 0.01 | GPU 296.2 MB\nEpoch Time(s): 7.{i}\n"
+                  for i in range(3))
+    assert [e["seconds"] for e in parse_any(dgl)["epochs"]] == [7.0, 7.1, 7.2]
+    mxnet_r = ("Start training with 1 devices\n" + "Batch [50] Speed: 26130.01 samples/sec Train-accuracy=0.11\n" * 3 +
+               "[1] Train-accuracy=0.70\n" + "Batch [50] Speed: 25396.74 samples/sec Train-accuracy=0.94\n")
+    assert [e["epoch"] for e in parse_any(mxnet_r)["epochs"]] == [1]
+    gan = "`[1/20] - ptime: 372.38, loss_d: 0.597, loss_g: 5.759`\n"
+    assert [(e["epoch"], e["seconds"]) for e in parse_any(gan)["epochs"]] == [(1, 372.38)]
+    assert parse_any(" * EPOCH : 0\n 25%|####      | 4235/16666 [36:27<2:23:16,  1.45it/s]\n")["kind"] == "training-log"
+    assert parse_any("Using a concatenated state is slower.\nTraining Epoch: 1 ...\n")["kind"] == "training-log"
+    ml = "".join(f"   [Train] Epoch: [1][{i}/4899]  Loss:0.956 (Avg 0.5695) LR 1.00e-03\n" for i in range(261, 265))
+    assert parse_any(ml)["kind"] == "training-log" and parse_any(ml)["epochs"] == []
+
+
+def test_a_second_fit_counting_from_one_again_is_counted_too():
+    sgd = "".join(f"Iteration {i}, loss = 0.{20 - i:02d}\n" for i in range(1, 11))
+    adam = "".join(f"Iteration {i}, loss = 0.{12 - i:02d}\n" for i in range(1, 10))
+    assert len(parse_any(" fitting  sgd\n" + sgd + " fitting  adam\n" + adam)["epochs"]) == 19
+    # a bar redrawn for the same epoch is still one epoch
+    bar = "Epoch 0: 100%|##########| 10/10 [00:01<00:00, 9.1it/s]\n"
+    assert len(parse_any(bar * 3)["epochs"]) == 1
+
+
+def test_trainer_end_of_run_metrics_say_how_many_epochs_finished():
+    text = ("***** train metrics *****\n  epoch                    =       30.0\n  train_loss               =     0.0549\n"
+            "  train_runtime            = 2:01:44.85\n***** eval metrics *****\n  epoch  =  30.0\n")
+    result = parse_any(text)
+    assert result["kind"] == "training-log" and len(result["epochs"]) == 30
+    assert result["epochs"][-1]["run_seconds"] == 7304.85
+    assert len(parse_any(text.replace("30.0", "2.67"))["epochs"]) == 2  # the whole part of a fractional count

@@ -73,6 +73,8 @@ _CELL_END = " | |"
 #: output kept as comments in a script or notebook (MATLAB's "% ", Python's and shell's "# ", C's "// "): the marker
 #: then a space, or alone on a blank line
 _COMMENT = re.compile(r"^(%|#|//)(?: |$)")
+#: docker-compose's prefix of a service's lines: "cuda_1  | ", "web-1  | " (blank lines: "cuda_1  |")
+_COMPOSE = re.compile(r"^([\w.-]{1,60}[_-]\d{1,3})\s+\|(?: |$)")
 #: Markdown/HTML code marks left in a paste: a line of backticks alone (a fence: blank), ``<pre>``/``<code>`` tags
 #: (and backticks glued to them) at a line's ends, and one inline-code span around a whole line
 #: (`` `E tensorflow/...` ``), or opened on one line and closed on a later one
@@ -128,6 +130,10 @@ def _unrender(lines: List[str]) -> List[str]:
     marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
     if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
         return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
+    composed = [m.group(1) for m in (_COMPOSE.match(line) for line in body) if m]
+    if len(composed) >= 3 and len(set(composed)) <= 4 and 2 * len(composed) >= len(body):
+        # a service's output under docker-compose (its own "Creating ... done" lines stay as they are)
+        return [_COMPOSE.sub("", line, count=1) if _COMPOSE.match(line) else line for line in lines]
     rest = [line for line in body if not is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
     body = rest or body
     if len(body) < 3:

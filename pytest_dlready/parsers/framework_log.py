@@ -30,11 +30,15 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
     ("jax", r"external/org_tensorflow/|external/xla/xla/"),
     ("tensorflow", r"(?<!org_tensorflow/)(?<!//)\btensorflow\b(?!/compiler/xla/python|/stream_executor/tpu|/core/tpu)|\btf\.(?:config|test|device|keras)|gpu_device\.cc|dso_loader\.cc|cuda_dnn\.cc|"
                    r"cudart_stub\.cc|cuda_diagnostics\.cc|cuda_driver\.cc|PhysicalDevice\(name=|physical_device_desc|"
-                   r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices|\blocal_xla/|tf2tensorrt|cuda_fft\.cc|cuda_blas\.cc"),
+                   r"device_type: \"(?:GPU|CPU|DML|XLA_GPU)\"|list_local_devices|\blocal_xla/|tf2tensorrt|cuda_fft\.cc|cuda_blas\.cc|"
+                   # TensorFlow's own exception classes
+                   r"\b(?:ResourceExhaustedError|FailedPreconditionError|InvalidArgumentError)\b|"
+                   # Eigen's TensorDeviceCuda, compiled into TensorFlow: "Failed to initialize CUDA device #0: ..."
+                   r"^Failed to initialize CUDA device #\d+: "),
     ("pytorch", r"\btorch\b|\bPyTorch\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
                 # ATen/THC's C++ sources, its device-side-assert hint, ComfyUI's and Ultralytics' banners
                 r"\bv_num=\w|\bValidation sanity check\b|\baten/src/|\bTHC\w*\.(?:cpp|cu|h)\b|\bTORCH_USE_\w+_DSA\b|Total VRAM \d+ MB, total RAM|"
-                r"\bUltralytics\b|\bYOLOv\d"),
+                r"\bUltralytics\b|\bYOLOv\d|\bignite\.(?:engine|handlers|metrics|contrib)\b"),
     ("theano", r"\btheano\b|CNMeM|Mapped name \S+ to device|Using gpu device \d+|\bpygpu\b"),
     ("cntk", r"\bcntk\b|process wide default device|^\s*Finished Epoch ?\[\s*\d+|^\s*With 1bit-SGD:|^\s*Build target: (?:GPU|CPU)|\bEpoch\[\s*\d+ of \d+\]-Minibatch\["),
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
@@ -47,7 +51,8 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "list_local_devices", "local_xla/", "tf2tensorrt", "cuda_fft.cc", "cuda_blas.cc", "torch", "theano", "cnmem", "mapped name", "using gpu device", "pygpu", "cntk",
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "validation sanity check", "cupy", "chainer", "external/xla/", "aten/src/", "thc",
-                "total vram", "ultralytics", "yolov", "with 1bit-sgd:", "build target:", "]-minibatch[")
+                "total vram", "ultralytics", "yolov", "with 1bit-sgd:", "build target:", "]-minibatch[", "resourceexhaustederror", "failedpreconditionerror",
+                "invalidargumenterror", "ignite.", "failed to initialize cuda device #")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 

@@ -217,9 +217,12 @@ RULES: List[tuple] = [
                 "name": None if m.group(3).strip() in ("DML", "METAL") else m.group(3).strip(),
                 "compute_capability": m.group(4), "backend": "tensorflow", "gpu": "used"}),
     ("tf-properties", re.compile(r"(?:Found device (\d+) with properties:\s*|^\s*)(?:pciBusID:?\s*\S+\s+)?name:\s*(.+?)\s+"
-                                 r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+))"),
+                                 r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+)|computeCap[a-z]*:?\s*$)"),  # (or cut there)
      lambda m: {"index": m.group(1), "name": m.group(2).strip(), "backend": "tensorflow", "gpu": "found",
                 "compute_capability": f"{m.group(3)}.{m.group(4)}" if m.group(3) else m.group(5)}),
+    # TF 1.x's DMA matrix ("gpu_device.cc:971] 0:   Y"): printed for the devices it goes on to create
+    ("tf-dma-row", re.compile(r"gpu_device\.cc:\d+\] (\d+):\s+Y(?:\s+[YN])*\s*$"),
+     lambda m: {"index": m.group(1), "device": f"cuda:{m.group(1)}", "backend": "tensorflow", "gpu": "used"}),
     ("tf-found-device", re.compile(r"Found device (\d+) with properties"),
      lambda m: {"index": m.group(1), "backend": "tensorflow"}),
     ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),  # cuDNN is loaded when a GPU op runs

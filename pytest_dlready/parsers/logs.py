@@ -246,6 +246,8 @@ EPOCH_TIMED = (
     re.compile(r"End of epoch (\d{1,9})(?: / \d+)?\s+Time Taken:\s*(\d+(?:\.\d+)?)\s*sec", re.I),
     re.compile(r"Finished Epoch ?\[\s*(\d{1,9})(?: of \d+)?\]:.{0,400}?(?:epochTime\s*=\s*(\d+(?:\.\d+)?)s?\b|"
                r"\s(\d+(?:\.\d+)?)s\b)", re.I),
+    # "[1/20] - ptime: 372.38, loss_d: 0.597, loss_g: 5.759" (the popular PyTorch GAN examples)
+    re.compile(r"^\s*\[(\d{1,9})/\d+\] - ptime: (\d+(?:\.\d+)?)"),
     re.compile(r"^\s*epoch[:\s]\s*(\d{1,9})\b(?!/| of)[^\n]{0,200}?\b(?:time|took|train|elapsed|duration)\b"
                r"[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I),
 )
@@ -418,17 +420,18 @@ def _torch_example_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 #: "Epoch: [0] Total time: 1:52:18" (torchvision/timm/DeiT MetricLogger): the epoch's end and its time
 PROGRESS_TOTAL = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+Total time: (\d+(?::\d\d){1,2}(?:\.\d+)?)")
 #: "Epoch: [0]  [1480/1504]  lr: ..." (MetricLogger's step line)
-PROGRESS_STEP_ML = re.compile(r"\bEpoch: \[(\d{1,7})\]\s+\[\s*(\d+)/(\d+)\]")
+PROGRESS_STEP_ML = re.compile(r"\bEpoch: \[(\d{1,7})\]\s*\[\s*(\d+)/(\d+)\]")
 #: a tqdm bar of an epoch: "Epoch 0: 100%|██████████| 1875/1875 [00:15<00:00, ...]" (Lightning, many scripts; the bar
 #: itself may be missing: "Epoch 0: 100% 2/2 [00:00<00:00, ...]")
 PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\\?\|[^|]{0,200}\|)?\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: a tqdm bar with no epoch in it (under an "EPOCH: 3" header): progress of the current epoch
 PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\\?\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
-PROGRESS_HEADER = re.compile(r"(?:^\s*|\]\s*)(?:EPOCH|Epoch|epoch):?\s+(\d{1,7})(?:\s*/\s*\d{1,7})?\s*$")
+PROGRESS_HEADER = re.compile(r"(?:^\s*(?:[*#=-]+\s*)?(?:Training |Train )?|\]\s*)(?:EPOCH|Epoch|epoch)\s?:?\s+(\d{1,7})"
+                             r"(?:\s*/\s*\d{1,7})?\s*(?:\.\.\.|\u2026)?\s*$")
 #: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
 PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time taken for (?:1|one) epoch:?)\s*(\d+(?:\.\d+)?)\s*"
-                           r"(?:s|sec|secs|seconds)\b", re.I)
+                           r"(?:s|sec|secs|seconds)\b|^\s*Epoch Time\(s\):\s*(\d+(?:\.\d+)?)\s*$", re.I)
 PROGRESS_TEST = re.compile(r"^\s*Test set: Average loss:", re.I)
 #: a script's line after its last epoch: "Training completed.", "Finished Training", "Training finished"
 RUN_END = re.compile(r"^\s*(?:Training (?:is )?(?:completed?|finished|done)|Finished [Tt]raining)\b[.!]?", re.I)
@@ -470,11 +473,23 @@ PROGRESS_HASH = re.compile(r"^\s*#(\d{1,7})/\d+ - Training Loss:\s*-?[\d.]+(?:e[
 #: CNTK's minibatch line inside an epoch: "Epoch[ 1 of 20]-Minibatch[   1-  10, 0.00%]: ce = ...", also under its
 #: learning-rate search ("AdaptiveLearnRateSearch: Epoch[1002 of 5000]-Minibatch[ 61- 70, ...]")
 PROGRESS_CNTK_MB = re.compile(r"\bEpoch\[\s*(\d{1,7}) of \d+\]-Minibatch\[")
+#: DGL's examples: "Epoch 00000 | Step 00020 | Loss 2.6650 | Train Acc 0.3400 | ..." (ended by "Epoch Time(s): 8.7")
+PROGRESS_STEP_PIPE = re.compile(r"^\s*Epoch\s+(\d{1,7})\s*\|\s*Step\s+\d+\s*\|")
+#: MXNet's R package: "[1] Train-accuracy=0.7023" ends epoch 1 (its "Batch [50] Speed: ... samples/sec" lines are steps)
+PROGRESS_R_END = re.compile(r"^\s*\[(\d{1,7})\] Train-accuracy=")
+PROGRESS_SPEEDOMETER = re.compile(r"^\s*Batch \[\d+\]\s+Speed: \d+(?:\.\d+)? samples/sec")
+#: scikit-learn's MLP (verbose=True): "Iteration 3, loss = 0.19500652", one per epoch of the stochastic solvers
+PROGRESS_SKLEARN = re.compile(r"^\s*Iteration (\d{1,7}), loss = -?\d")
+#: a custom loop's line with a step/iteration/batch number and a loss: training, though not an epoch
+PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+|"
+                              r"\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+[^\n]{0,200}?\bloss\s*[:=]\s*-?\d", re.I)
 #: pytorch-template's (victoresque) summary after an epoch: "    epoch          : 1" then "    loss  : 1.07" lines
 PROGRESS_KEYED = re.compile(r"^\s*epoch\s{2,}:\s*(\d{1,7})\s*$")
 #: a Chinese training loop's line ("训练步数:0, 损失值:32250.6,运行时间:5.13", "第3轮 ... 损失"): training, though what it
 #: counts (步 steps, 轮 rounds) is the script's own, so no epoch is read from it
 PROGRESS_ZH = re.compile(r"(?:训练|迭代|第\s*\d+\s*[轮步次])[^\n]{0,30}?损失")
+#: Hugging Face Trainer's end-of-run block: "***** train metrics *****" then "  epoch  =  30.0", "  train_runtime = 2:01:44.85"
+TRAINER_METRICS = re.compile(r"^\s*\*{5} train metrics \*{5}\s*$")
 #: an iteration-based run (detectron2's "eta: 0:01:23  iter: 19  total_loss: 1.475"): training, with no epochs to count
 ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s+total_loss: ")
 
@@ -483,12 +498,14 @@ ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s
 #: first group that matched
 EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS_PASS, "step"), (PROGRESS_PASS_END, "end"),
                (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"),
-               (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"))
+               (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"), (PROGRESS_STEP_PIPE, "step"), (PROGRESS_R_END, "end"),
+               (PROGRESS_SKLEARN, "end"))
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
-EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#")
+EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
 PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
-                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH) + \
+                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, PROGRESS_METRICS,
+                  TRAINER_METRICS) + \
     tuple(pattern for pattern, _role in EPOCH_MARKS)
 
 
@@ -508,19 +525,24 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     progressed = False
     bar_seconds: Optional[float] = None
 
+    run = 0  # a second fit in the same log (its epochs counted from 0 or 1 again) is a run of its own
+
     def finish(number: Optional[int], seconds: Optional[float] = None) -> None:
         nonlocal progressed, bar_seconds
         if number is None:
             return
-        if number not in done:
-            order.append(number)
-            done[number] = seconds if seconds is not None else bar_seconds
+        if (run, number) not in done:
+            order.append((run, number))
+            done[(run, number)] = seconds if seconds is not None else bar_seconds
         progressed, bar_seconds = False, None
 
     def begin(number: int) -> None:
-        nonlocal current, progressed, bar_seconds
+        nonlocal current, progressed, bar_seconds, run
         if current is not None and number != current and progressed:
             finish(current)  # the next epoch's progress began: the last one finished
+        if number != current and number <= 1 and (run, number) in done and (run, current) in done and \
+                sum(1 for r, _n in done if r == run) >= 2:
+            run += 1  # numbering began again after this run's epochs had finished
         if number != current:
             current, progressed, bar_seconds = number, False, None
 
@@ -602,23 +624,47 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         m = PROGRESS_TOOK.search(line)
         if m and current is not None:
-            finish(current, float(m.group(1)))
+            finish(current, float(m.group(1) or m.group(2)))
             continue
         if (PROGRESS_TEST.match(line) or RUN_END.match(line)) and current is not None and progressed:
             finish(current)  # a test pass, or the script's own "Training completed.": the epoch under way ended
     epochs: List[Dict[str, Any]] = []
-    for number in order:
-        seconds = done[number]
-        epoch: Dict[str, Any] = {"epoch": number, "seconds": seconds}
+    for key in order:
+        seconds = done[key]
+        epoch: Dict[str, Any] = {"epoch": key[1], "seconds": seconds}
         if seconds is None:
             epoch["untimed"] = True
         epochs.append(epoch)
     return epochs
 
 
+def _trainer_summary_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """Hugging Face Trainer's end-of-run ``***** train metrics *****`` block: ``epoch = 30.0`` epochs finished (the
+    whole part of it), untimed one by one; ``train_runtime`` is the run's time."""
+    start = next((i for i, line in enumerate(lines[:200000]) if TRAINER_METRICS.match(line)), None)
+    if start is None:
+        return []
+    value = runtime = None
+    for line in lines[start + 1:start + 30]:
+        m = re.match(r"^\s*(epoch|train_runtime)\s*=\s*(\S+)\s*$", line)
+        if m and m.group(1) == "epoch" and value is None:
+            value = _number(m.group(2))
+        elif m and m.group(1) == "train_runtime":
+            runtime = _clock(m.group(2))
+        elif line.strip().startswith("*****"):
+            break
+    if not isinstance(value, (int, float)) or value < 1 or value > 100000:
+        return []
+    epochs: List[Dict[str, Any]] = [{"epoch": k, "seconds": None, "untimed": True} for k in range(1, int(value) + 1)]
+    if runtime is not None:
+        epochs[-1]["run_seconds"] = runtime  # the whole run's, not this epoch's
+    return epochs
+
+
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
            ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
-           ("epoch-table", _epoch_table_epochs), ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs))
+           ("epoch-table", _epoch_table_epochs), ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs),
+           ("trainer-summary", _trainer_summary_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------

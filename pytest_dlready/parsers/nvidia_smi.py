@@ -22,7 +22,7 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch"),
     (re.compile(r"^\s*No devices were found"), "no-devices"),
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
-    (re.compile(r"Unable to determine the device handle for GPU\s*(\S*): (.+)"), "device-handle"),
+    (re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*(\S*): (.+)"), "device-handle"),
     (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found"),
     # older drivers' wordings of "no driver loaded"
     (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
@@ -51,7 +51,7 @@ LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  
 LIST_GPU_BARE = re.compile(r"^\s*GPU (\d+): ([A-Za-z][^()]*?)\s*$")
 LIST_COMMAND = re.compile(r"nvidia-smi(?:\.exe)?\s+(?:-L|--list-gpus)\s*$")
 #: a GPU row with the table's borders taken away by hand ("0  Orin (nvgpu)" under the version line)
-BARE_ROW = re.compile(r"^\s*(\d{1,2})\s{2,}((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Orin|Xavier|Jetson|RTX|GRID|[AHLBT]\d{1,4}\b)"
+BARE_ROW = re.compile(r"^\s*(?:(\d{1,2})\s{2,})?((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Orin|Xavier|Jetson|RTX|GRID|[AHLBT]\d{1,4}\b)"
                       r"[^|]*?)(?:\s{2,}(?:On|Off|WDDM|TCC)\b.*)?\s*$")
 #: the command's echo, then its first line (the date): a table cut before its version line
 DATE_LINE = re.compile(r"^\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d "
@@ -173,7 +173,7 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
             m = BARE_ROW.match(lines[i])
             if m:
                 gpu = _gpu()
-                gpu.update(index=int(m.group(1)), name=m.group(2).strip())
+                gpu.update(index=int(m.group(1)) if m.group(1) else len(out["gpus"]), name=m.group(2).strip())
                 out["gpus"].append(gpu)
                 known.append(i)
     return known
