@@ -59,6 +59,9 @@ KNOWN_MISSES = {
     "heldout_r9_frameworks/isaacgym_legged_gym_pytorch_1.10.0_cu113_device_count_1_physics_device_cuda0_traceback_cut.log":
         "Isaac Gym's own 'Physics Device: cuda:0' / '+++ Using GPU PhysX' say the simulator uses the GPU; nothing "
         "PyTorch prints says it does (blind round 10, open)",
+    "heldout_r11_issues/sanas_speech_commands_epoch_399_tqdm_sacred_info.log":
+        "one epoch under a header misspelt by its script ('### Sarting epoch n°399 ###'), ended only by its bars at "
+        "100 % and a 'Losses:' line: nothing general says an epoch began or ended (blind round 12, open)",
     "heldout_r9_train/chainermn_batchai_2_process_hierarchical_progressbar_interleaved_elided_20_epochs.log":
         "ChainerMN's progress bar overwrote the report's epoch column and the middle is elided; only '20 epoch / 20 "
         "epochs' on the final bar says how far it got (blind round 10, open)",
