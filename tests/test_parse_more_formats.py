@@ -259,3 +259,53 @@ def test_trainer_end_of_run_metrics_say_how_many_epochs_finished():
     assert result["kind"] == "training-log" and len(result["epochs"]) == 30
     assert result["epochs"][-1]["run_seconds"] == 7304.85
     assert len(parse_any(text.replace("30.0", "2.67"))["epochs"]) == 2  # the whole part of a fractional count
+
+
+# -- blind round 13 (tests/data/realworld/heldout_r12_*) ------------------------------------------
+def test_the_second_half_of_pytorchs_capability_warning_names_the_rejected_gpu():
+    text = ("The current PyTorch install supports CUDA capabilities sm_37 sm_50 sm_60 sm_61 sm_70 sm_75 compute_37.\n"
+            "If you want to use the NVIDIA GeForce RTX 3060 Laptop GPU GPU with PyTorch, please check the instructions at "
+            "https://pytorch.org/get-started/locally/\n")
+    result = tool_outputs.read(text, kind="framework-log")
+    assert names(result) == ["NVIDIA GeForce RTX 3060 Laptop GPU"] and result["gpu_usable"] is False
+
+
+def test_cuinit_without_its_colon_and_dso_loaders_words():
+    line = "E tensorflow/stream_executor/cuda/cuda_driver.cc:390]Failed call to cuInit CUDA_ERROR_NOT_INITIALIZED: x .\n"
+    assert framework_log.parse(line)["error"]["name"] == "CUDA_ERROR_NOT_INITIALIZED"
+    dso = "> Could not load dynamic library 'libcusolver.so.10'; dlerror: libcusolver.so.10: cannot open shared object file\n"
+    result = parse_any(dso)
+    assert result["framework"] == "tensorflow" and result["missing_libraries"] == ["libcusolver.so.10"]
+
+
+def test_a_traceback_without_its_header_or_cut_in_its_exception_name():
+    frames = '  File "/env/site-packages/jax/_src/dispatch.py", line 471, in backend_compile\n' \
+             "    return backend.compile(built_c, compile_options=options)\n"
+    said = "jaxlib.xla_extension.XlaRuntimeError: FAILED_PRECONDITION: DNN library initialization failed.\n"
+    assert framework_log.parse(frames + said)["error"]["name"] == "XlaRuntimeError"
+    cut = ('Traceback (most recent call last):\n  File "/a.py", line 17, in <module>\n    k = compile_kernel(src)\n'
+           '  File "/usr/lib/python3.12/ctypes/__init__.py", line 379, in __init__\n    self._handle = _dlopen(name)\nOSE')
+    assert framework_log.parse(cut)["error"] is not None
+
+
+def test_more_epoch_formats_of_round_13():
+    onmt = "".join(f"Epoch  2,   {i}/  725; acc:   0.00; ppl:  11.85; 5187 src tok/s;     55 s elapsed\n" for i in (550, 600)) + \
+        "Train perplexity: 14.9\nValidation perplexity: 11.5\n" + \
+        "Epoch  3,   50/  725; acc:   0.00; ppl:   8.81; 5408 src tok/s;     15 s elapsed\n"
+    assert [e["epoch"] for e in parse_any(onmt)["epochs"]] == [2]  # epoch 3 is under way
+    flax = "".join(f"Epoch... ({i}/116 | Loss: 0.18779703974723816)   \n" for i in (39, 40, 41))
+    assert len(parse_any(flax)["epochs"]) == 3
+    paddle = "".join(f"[2021/07/19 00:59:46] root INFO: [Train][Epoch {i}/10][Avg]CELoss: 0.2, loss: 0.2, top1: 0.97\n"
+                     for i in (1, 2, 10))
+    assert [e["epoch"] for e in parse_any(paddle)["epochs"]] == [1, 2, 10]
+    assert len(parse_any("Finish 1 epoch(es)\nstep 186 - loss 1.2 - moving ave loss 1.3\n")["epochs"]) == 1
+
+
+def test_a_last_line_cut_inside_does_not_end_its_epoch():
+    evals = "".join(f"eval epoch: {i}, loss: 119.7388, BCE: 95.0571, KLD: 24.6818\n" for i in range(1, 4))
+    assert len(parse_any(evals + "eval epoch: 4, loss: 10")["epochs"]) == 3
+    assert len(parse_any(evals + "eval epoch: 4, loss: 107.5200, BCE: 81.2980, KLD: 26.2219\n")["epochs"]) == 4
+    rows = "".join(f"   {i}/299      9.8G   0.02603   0.01363  0.003285   0.04294        35       640    0.7055\n"
+                   for i in range(151, 154))
+    assert len(parse_any(rows + "   154/299      9.8G   0.02571   0.01349")["epochs"]) == 3
+    assert len(parse_any(rows)["epochs"]) == 3

@@ -34,7 +34,9 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
                    # TensorFlow's own exception classes
                    r"\b(?:ResourceExhaustedError|FailedPreconditionError|InvalidArgumentError)\b|"
                    # Eigen's TensorDeviceCuda, compiled into TensorFlow: "Failed to initialize CUDA device #0: ..."
-                   r"^Failed to initialize CUDA device #\d+: "),
+                   r"^Failed to initialize CUDA device #\d+: |"
+                   # dso_loader's words: "Could not load dynamic library 'libcusolver.so.10'; dlerror: ..."
+                   r"Could not load dynamic library '[^']+'; dlerror:"),
     ("pytorch", r"\btorch\b|\bPyTorch\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
                 # ATen/THC's C++ sources, its device-side-assert hint, ComfyUI's and Ultralytics' banners
                 r"\bv_num=\w|\bValidation sanity check\b|\baten/src/|\bTHC\w*\.(?:cpp|cu|h)\b|\bTORCH_USE_\w+_DSA\b|Total VRAM \d+ MB, total RAM|"
@@ -52,7 +54,7 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "validation sanity check", "cupy", "chainer", "external/xla/", "aten/src/", "thc",
                 "total vram", "ultralytics", "yolov", "with 1bit-sgd:", "build target:", "]-minibatch[", "resourceexhaustederror", "failedpreconditionerror",
-                "invalidargumenterror", "ignite.", "failed to initialize cuda device #")
+                "invalidargumenterror", "ignite.", "failed to initialize cuda device #", "dlerror:")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 
@@ -319,7 +321,8 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
     if header:
         return {"name": _exception_name(header.group(1)),
                 "message": f"{header.group(1)} (the traceback is cut before its message)"}
-    if end.startswith((" ", "\t")):  # cut before its exception line
+    # cut before its exception line, or inside its name ("OSE" for "OSError: ...")
+    if end.startswith((" ", "\t")) or (len(block) > 2 and re.fullmatch(r"[A-Za-z_][\w.]{0,40}", end.strip())):
         code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
                      and line.strip() and not line.startswith("Traceback")), "")
         r = RAISE_LINE.match(code)
@@ -355,7 +358,9 @@ def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional
         m = EXCEPTION_LINE.match(line)
         if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or (
                 # Ray prints the exception first and its frames under it
-                i + 1 < len(lines) and log_banners.TRACEBACK_FRAME.match(lines[i + 1]))):
+                i + 1 < len(lines) and log_banners.TRACEBACK_FRAME.match(lines[i + 1])) or (
+                # a paste that starts inside the frames (its "Traceback" header cut off) and ends with the exception
+                any(log_banners.TRACEBACK_FRAME.match(lines[j]) for j in range(max(0, i - 4), i)))):
             return {"name": _exception_name(m.group(1)), "message": line.strip()[:300], "lineno": i + 1}
     return None
 

@@ -67,6 +67,9 @@ def _torch_arch(line: str) -> Dict[str, Any]:
         if supported:
             out["supported"] = supported.group(1).split()
         return out
+    m = re.match(r"If you want to use the (.+?) GPU with PyTorch", line)  # "... RTX 3060 Laptop GPU GPU with PyTorch"
+    if m:
+        return {"name": m.group(1).strip(), "rejected": True, "backend": "torch", "gpu": "rejected"}
     m = re.search(r"Found GPU(\d+) (.+?) which is of cuda capability (\d+)\.(\d+)", line)
     if m:
         out: Dict[str, Any] = {"index": m.group(1), "name": m.group(2).strip(),
@@ -103,7 +106,7 @@ def _no_cudnn_library(line: str) -> Dict[str, Any]:
 
 
 def _cuinit(line: str) -> Dict[str, Any]:
-    m = re.search(r"failed call to cuInit: (CUDA_ERROR_\w+|UNKNOWN ERROR \(\d+\))(?::\s*(.+))?", line)
+    m = re.search(r"failed call to cuInit:? (CUDA_ERROR_\w+|UNKNOWN ERROR \(\d+\))(?::\s*(.+))?", line, re.I)
     out: Dict[str, Any] = {"fallback": True}
     if m:
         out["error"] = {"name": m.group(1), "message": (m.group(2) or "").strip()}

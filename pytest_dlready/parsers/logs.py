@@ -443,7 +443,7 @@ PROGRESS_TRAIN_EPOCH = re.compile(r"^\s*Train Epoch: (\d{1,7}),")
 PROGRESS_TUTORIAL = re.compile(r"^\s*\[\s*(\d{1,7}),\s+(\d+)\]:?\s+loss\b", re.I)
 PROGRESS_TUTORIAL_END = re.compile(r"^\s*\[\s*(\d{1,7})\s*/\s*\d+\s*\]:")
 #: an epoch's one summary line: "epoch 1, loss 0.0423", "Epoch 3/10 - loss: 0.12 - acc: 0.96", "epoch: 2 | loss=0.3"
-PROGRESS_SUMMARY = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:\|\s*)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,;:|-]"
+PROGRESS_SUMMARY = re.compile(r"^\s*(?:\d[\d/:.,-]*\s+){0,2}(?:\[[^\]]{0,40}\]\s*){0,3}(?:\|\s*)?(?:eval\s+)?epoch\s*[:=#]?\s*\[?\s*(\d{1,7})\s*(?:/\s*\d+\s*)?\]?\s*[,;:|-]"
                               # (not a tqdm bar: "Epoch 2: : 17671it [1:05:34, 4.49it/s, loss=2.15]" is under way)
                               r"(?![^\n]*(?:\b(?:step|iter(?:ation)?|batch)\b|\d(?:it|s)/(?:s|it)\b|\d+it \[))[^\n]{0,200}?\b(?:train[_ ]?)?(?:loss|acc(?:uracy)?)\b", re.I)
 
@@ -483,6 +483,14 @@ PROGRESS_SKLEARN = re.compile(r"^\s*Iteration (\d{1,7}), loss = -?\d")
 #: a custom loop's line with a step/iteration/batch number and a loss: training, though not an epoch
 PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+|"
                               r"\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+[^\n]{0,200}?\bloss\s*[:=]\s*-?\d", re.I)
+#: OpenNMT-py (legacy): "Epoch  2,   550/  725; acc:   0.00; ppl:  11.85; ..." (a step), Flax diffusers' end of an
+#: epoch "Epoch... (39/116 | Loss: 0.1877)", PaddleClas' "[Train][Epoch 1/10][Avg]CELoss: ..." (the epoch's average)
+PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
+PROGRESS_FLAX_END = re.compile(r"^\s*Epoch\.\.\. \((\d{1,7})/\d+ \| Loss:")
+PROGRESS_PADDLE_AVG = re.compile(r"\[Train\]\[Epoch (\d{1,7})/\d+\]\[Avg\]")
+NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+#: darkflow: "Finish 1 epoch(es)"
+PROGRESS_FINISH_N = re.compile(r"^\s*Finish (\d{1,7}) epoch\(es\)")
 #: pytorch-template's (victoresque) summary after an epoch: "    epoch          : 1" then "    loss  : 1.07" lines
 PROGRESS_KEYED = re.compile(r"^\s*epoch\s{2,}:\s*(\d{1,7})\s*$")
 #: a Chinese training loop's line ("训练步数:0, 损失值:32250.6,运行时间:5.13", "第3轮 ... 损失"): training, though what it
@@ -499,7 +507,8 @@ ITERATION_LINE = re.compile(r"\beta: (?:\d+ days?, )?\d+:\d\d:\d\d\s+iter: \d+\s
 EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS_PASS, "step"), (PROGRESS_PASS_END, "end"),
                (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"),
                (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"), (PROGRESS_STEP_PIPE, "step"), (PROGRESS_R_END, "end"),
-               (PROGRESS_SKLEARN, "end"))
+               (PROGRESS_SKLEARN, "end"), (PROGRESS_STEP_ONMT, "step"), (PROGRESS_FLAX_END, "end"),
+               (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"))
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
 EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
@@ -525,6 +534,10 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     progressed = False
     bar_seconds: Optional[float] = None
 
+    # a YOLO row with fewer cells than the rows before it, as the paste's last line, was cut inside
+    last_line = next((line[:2000] for line in reversed(lines) if line.strip()), "")
+    yolo_cells: Optional[int] = None
+    summary_numbers: Optional[int] = None  # the fewest figures a summary line printed
     run = 0  # a second fit in the same log (its epochs counted from 0 or 1 again) is a run of its own
 
     def finish(number: Optional[int], seconds: Optional[float] = None) -> None:
@@ -565,7 +578,11 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             begin(int(m.group(1)))
             progressed = True
             bar = re.search(r"(\d{1,3})%\|", line)
-            if bar is None or bar.group(1) == "100":
+            cells = len(line.split(":", 1)[0].split()) if bar else len(line.split())
+            cut = bar is None and line == last_line and yolo_cells is not None and cells < yolo_cells
+            if not cut:
+                yolo_cells = cells
+            if (bar is None and not cut) or (bar is not None and bar.group(1) == "100"):
                 timed = PROGRESS_BAR_ANY.search(line)
                 finish(current, _clock(timed.group(4)) if timed and bar else None)
             continue
@@ -612,6 +629,10 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         m = PROGRESS_TUTORIAL_END.match(line) or PROGRESS_SUMMARY.match(line)
         if m:
+            numbers = len(NUMBER_TOKEN.findall(line))
+            if line == last_line and summary_numbers is not None and numbers < summary_numbers:
+                break  # the paste's last line, with fewer figures than every summary before it: cut inside
+            summary_numbers = numbers if summary_numbers is None else min(summary_numbers, numbers)
             begin(int(m.group(1)))
             timed = re.search(r"\b(?:time|took|elapsed)\b\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", line, re.I)
             finish(current, float(timed.group(1)) if timed else None)

@@ -82,6 +82,8 @@ SIGNALS = (
             "this PyTorch is a CPU-only build"),
     _signal("torch-arch-unsupported", r"with CUDA capability sm_\d+ is not compatible with the current PyTorch|"
                                       r"PyTorch no longer supports this GPU because it is too old|"
+                                      # the same warning's second half, when a paste starts there
+                                      r"^If you want to use the .+ GPU with PyTorch, please check the instructions|"
                                       r"no kernel image is available for execution on the device", UNSUPPORTED,
             "this PyTorch build has no kernels for the GPU's compute capability"),
     _signal("theano-no-nvcc", r"nvcc compiler not found on \$PATH|You forced the use of gpu device \S+, but nvcc was not found", FALLBACK,
