@@ -309,3 +309,13 @@ def test_a_last_line_cut_inside_does_not_end_its_epoch():
                    for i in range(151, 154))
     assert len(parse_any(rows + "   154/299      9.8G   0.02571   0.01349")["epochs"]) == 3
     assert len(parse_any(rows)["epochs"]) == 3
+
+
+def test_phase_step_lines_and_paddleclas_static_graph_epochs():
+    wlasl = "".join(f"Epoch {e} train Loc Loss: 0.0044 Cls Loss: 0.0044 Tot Loss: 0.0044 Accu :0.0010\n" for e in (1, 1, 2))
+    assert [e["epoch"] for e in parse_any(wlasl)["epochs"]] == [1]
+    paddle = ("2020-12-30 06:13:33 INFO: epoch:0   train step:10   top1: 0.0000 top5: 0.0312 loss: 11.5920 lr: 0.1\n"
+              "2020-12-30 06:13:38 INFO: END epoch:0   train top1: 0.0071 top5: 0.0373 loss:  9.4002  batch_cost: 0.26 s\n"
+              "2020-12-30 06:13:41 INFO: END valid top1: 0.0127 top5: 0.0569 loss: 8773.9191\n"
+              "2020-12-30 06:13:43 INFO: epoch:1   train step:10   top1: 0.0000 top5: 0.0312 loss: 9.5 lr: 0.1\n")
+    assert [e["epoch"] for e in parse_any(paddle)["epochs"]] == [0]

@@ -59,6 +59,20 @@ KNOWN_MISSES = {
     "heldout_r9_frameworks/isaacgym_legged_gym_pytorch_1.10.0_cu113_device_count_1_physics_device_cuda0_traceback_cut.log":
         "Isaac Gym's own 'Physics Device: cuda:0' / '+++ Using GPU PhysX' say the simulator uses the GPU; nothing "
         "PyTorch prints says it does (blind round 10, open)",
+    'heldout_r12_frameworks/torch_wenet_cuda_driver_initialization_failed_warning_then_epoch0_batches.log':
+        "PyTorch's UserWarning 'CUDA initialization: ...' is labelled not failed here and failed in four earlier pastes (heldout_r3_modern, heldout_r4_frameworks, pytorch_jax): the labels disagree; the parse keeps the earlier reading (blind round 13, open)",
+    'heldout_r12_mixed/devicequery_course_lab0_device_query_three_gpus_gtx1080_quadro2000_gtx480_quoted.txt':
+        "a course's own device-query program, not NVIDIA's deviceQuery: its lines are in no format the parser knows (blind round 13, open)",
+    'heldout_r12_tools/nvidia_smi_517.00_three_header_fields_hand_split_onto_lines_in_comment.txt':
+        "the header's three fields were split onto three lines by hand: no nvidia-smi line holds them (blind round 13, open)",
+    'heldout_r12_train/pnpnet_pytorch_timestamped_epoch_131_train_val_means_epoch_132_cut.log':
+        "epoch 132's mean-train summary is printed and its mean-val one is cut: which of the two ends the epoch the text does not say (blind round 13, open)",
+    'heldout_r12_train/punctuator2_inline_backtick_epoch_46_validation_perplexity_epoch_47_cut.log':
+        "punctuator2's 'Epoch = 46' header and 'Validation perplexity' end are not read (blind round 13, open)",
+    'heldout_r12_train/mxnet_1.3.0_crnn_gluon_ctc_speed_samples_sec_epoch_0_train_val_acc_epoch_1_cut.log':
+        "a Gluon script's '[0/10] ...' steps and 'Epoch 0,train_acc ...' end are not read (blind round 13, open)",
+    'heldout_r12_train/lightning_trainer_fit_in_loop_gpu_available_true_used_false_two_runs_epoch_2_100pct_cut.log':
+        "two fits, each shown only by its last bar ('Epoch 2: 100%'): the earlier epochs are not shown, and the log reads as Lightning's start-up (blind round 13, open)",
     "heldout_r11_issues/sanas_speech_commands_epoch_399_tqdm_sacred_info.log":
         "one epoch under a header misspelt by its script ('### Sarting epoch n°399 ###'), ended only by its bars at "
         "100 % and a 'Losses:' line: nothing general says an epoch began or ended (blind round 12, open)",

@@ -489,6 +489,11 @@ PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
 PROGRESS_FLAX_END = re.compile(r"^\s*Epoch\.\.\. \((\d{1,7})/\d+ \| Loss:")
 PROGRESS_PADDLE_AVG = re.compile(r"\[Train\]\[Epoch (\d{1,7})/\d+\]\[Avg\]")
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+#: WLASL-style steps "Epoch 1 train Loc Loss: 0.0044 ... Tot Loss: 0.0044"; PaddleClas' static-graph steps
+#: "epoch:0   train step:10   top1: ..." and their epoch's end "END epoch:0   train top1: ..."
+PROGRESS_STEP_PHASE = re.compile(r"^\s*Epoch\s+(\d{1,7})\s+train\b[^\n]{0,80}?\bLoss\b")
+PROGRESS_STEP_PADDLE = re.compile(r"\bepoch:(\d{1,7})\s+train step:\d+")
+PROGRESS_END_PADDLE = re.compile(r"\bEND epoch:(\d{1,7})\s+train\b")
 #: darkflow: "Finish 1 epoch(es)"
 PROGRESS_FINISH_N = re.compile(r"^\s*Finish (\d{1,7}) epoch\(es\)")
 #: pytorch-template's (victoresque) summary after an epoch: "    epoch          : 1" then "    loss  : 1.07" lines
@@ -508,7 +513,8 @@ EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS
                (PROGRESS_MARKED, "end"), (PROGRESS_STEP_BARE, "step"), (PROGRESS_HASH, "end"),
                (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"), (PROGRESS_STEP_PIPE, "step"), (PROGRESS_R_END, "end"),
                (PROGRESS_SKLEARN, "end"), (PROGRESS_STEP_ONMT, "step"), (PROGRESS_FLAX_END, "end"),
-               (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"))
+               (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"),
+               (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"))
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
 EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
