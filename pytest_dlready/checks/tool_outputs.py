@@ -477,9 +477,6 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
     return findings
 
 
-OUT_OF_MEMORY = re.compile(r"\bout of memory\b|\bOOM when allocating\b|CUDA_ERROR_OUT_OF_MEMORY", re.I)
-
-
 def _stopped_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], source: str,
                      check: str) -> Optional[Finding]:
     """The error that ended the run, judged: a GPU fault is a FAIL; out of memory, a ^C or the script's own
@@ -499,7 +496,7 @@ def _stopped_finding(parsed: Dict[str, Any], epochs: List[Dict[str, Any]], sourc
         return Finding(check, Status.WARN, f"{source}: the run was stopped by hand ({how}){where}",
                        code=LOG_STOPPED, fix="let the run finish before judging it; the epochs before the stop "
                        "are read", observed=observed)
-    if name in ("out-of-memory", "ResourceExhaustedError", "OutOfMemoryError") or OUT_OF_MEMORY.search(said):
+    if name == "out-of-memory":
         return Finding(check, Status.WARN, f"{source}: the run ran out of GPU memory{where}: {said}",
                        code=LOG_STOPPED, fix=catalogue.fix_for(frameworks.FW_OOM), observed=observed)
     # the run ended on it, so an E-level line's words count too ("Could not create cudnn handle: CUDNN_STATUS_...")

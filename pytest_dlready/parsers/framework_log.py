@@ -290,9 +290,15 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
     return out
 
 
+#: exceptions that say the GPU ran out of memory by their class alone (TensorFlow's, torch.cuda's)
+OOM_EXCEPTIONS = ("ResourceExhaustedError", "OutOfMemoryError")
+
+
 def _exception_name(dotted: str) -> str:
     cause = re.search(r"\((\w+)\)$", dotted)  # Ray: RayTaskError(DeferredCudaCallError) is the cause's
     name = cause.group(1) if cause else dotted.rsplit(".", 1)[-1]
+    if name in OOM_EXCEPTIONS:  # the name the out-of-memory lines' rules give (log_banners: tf-oom, cuda-oom, xla-oom)
+        return "out-of-memory"
     return "syntax-error" if name == "SyntaxError" else name
 
 
