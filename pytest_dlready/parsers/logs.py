@@ -488,7 +488,6 @@ PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(
 PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
 PROGRESS_FLAX_END = re.compile(r"^\s*Epoch\.\.\. \((\d{1,7})/\d+ \| Loss:")
 PROGRESS_PADDLE_AVG = re.compile(r"\[Train\]\[Epoch (\d{1,7})/\d+\]\[Avg\]")
-NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 #: WLASL-style steps "Epoch 1 train Loc Loss: 0.0044 ... Tot Loss: 0.0044"; PaddleClas' static-graph steps
 #: "epoch:0   train step:10   top1: ..." and their epoch's end "END epoch:0   train top1: ..."
 PROGRESS_STEP_PHASE = re.compile(r"^\s*Epoch\s+(\d{1,7})\s+train\b[^\n]{0,80}?\bLoss\b")
@@ -515,6 +514,8 @@ EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS
                (PROGRESS_SKLEARN, "end"), (PROGRESS_STEP_ONMT, "step"), (PROGRESS_FLAX_END, "end"),
                (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"),
                (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"))
+#: a figure in a line (the progress reader compares how many an epoch's end lines print)
+NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
 EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
@@ -540,10 +541,17 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     progressed = False
     bar_seconds: Optional[float] = None
 
-    # a YOLO row with fewer cells than the rows before it, as the paste's last line, was cut inside
     last_line = next((line[:2000] for line in reversed(lines) if line.strip()), "")
-    yolo_cells: Optional[int] = None
-    summary_numbers: Optional[int] = None  # the fewest figures a summary line printed
+    fewest: Dict[str, int] = {}  # the fewest figures an epoch's end line of each kind printed
+
+    def cut_inside(line: str, kind: str) -> bool:
+        """The paste's last line, with fewer figures than every end line of its kind before it: cut inside."""
+        figures = len(NUMBER_TOKEN.findall(line))
+        if line == last_line and kind in fewest and figures < fewest[kind]:
+            return True
+        fewest[kind] = min(fewest.get(kind, figures), figures)
+        return False
+
     run = 0  # a second fit in the same log (its epochs counted from 0 or 1 again) is a run of its own
 
     def finish(number: Optional[int], seconds: Optional[float] = None) -> None:
@@ -584,10 +592,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             begin(int(m.group(1)))
             progressed = True
             bar = re.search(r"(\d{1,3})%\|", line)
-            cells = len(line.split(":", 1)[0].split()) if bar else len(line.split())
-            cut = bar is None and line == last_line and yolo_cells is not None and cells < yolo_cells
-            if not cut:
-                yolo_cells = cells
+            cut = cut_inside(line.split(":", 1)[0] if bar else line, "yolo")
             if (bar is None and not cut) or (bar is not None and bar.group(1) == "100"):
                 timed = PROGRESS_BAR_ANY.search(line)
                 finish(current, _clock(timed.group(4)) if timed and bar else None)
@@ -635,10 +640,8 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         m = PROGRESS_TUTORIAL_END.match(line) or PROGRESS_SUMMARY.match(line)
         if m:
-            numbers = len(NUMBER_TOKEN.findall(line))
-            if line == last_line and summary_numbers is not None and numbers < summary_numbers:
-                break  # the paste's last line, with fewer figures than every summary before it: cut inside
-            summary_numbers = numbers if summary_numbers is None else min(summary_numbers, numbers)
+            if cut_inside(line, "summary"):
+                break
             begin(int(m.group(1)))
             timed = re.search(r"\b(?:time|took|elapsed)\b\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", line, re.I)
             finish(current, float(timed.group(1)) if timed else None)
