@@ -248,7 +248,9 @@ IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|Runtime
 #: (also bare ``Exception: ...``, and Ray's ``ray.exceptions.RayTaskError(RuntimeError): ray::...`` with its cause)
 EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception)(?:\(\w+\))?): (.+)$")
 #: the last line of a traceback whose exception has no message ("KeyboardInterrupt", "MemoryError", "SystemExit: ")
-BARE_EXCEPTION = re.compile(r"^\s*((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration)):?\s*$")
+#: an exception's (dotted) class name, as a traceback's last line or IPython's header names it
+EXCEPTION_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration)"
+BARE_EXCEPTION = re.compile(rf"^\s*({EXCEPTION_NAME}):?\s*$")
 #: a traceback frame in a framework's own files: the framework itself stopped
 FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
                              re.I)
@@ -267,7 +269,7 @@ LOAD_FAILED = re.compile(r"\[(?:Win)?Error 126\]|The specified module could not 
 #: IPython frames at the margin: "~/lib/x.py in f(a)", "<ipython-input-8-...> in <module>", "---> 12 code"
 IPYTHON_FRAME = re.compile(r"^(?:~|/|[A-Za-z]:\\|<ipython-input|-+> \d|\S+\.py in )")
 #: IPython/Jupyter's traceback header names the exception: "InternalError     Traceback (most recent call last)"
-IPYTHON_HEADER = re.compile(r"^((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Interrupt|Exit))\s+Traceback \(most recent call last\)")
+IPYTHON_HEADER = re.compile(rf"^({EXCEPTION_NAME})\s+Traceback \(most recent call last\)")
 
 
 def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
