@@ -342,7 +342,7 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
     return None
 
 
-def _import_failure(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def stopping_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """Where a start-up stopped: an import of a CUDA library, else the error of a traceback (one raised in a
     framework's own files first: gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error), else a
     GPU exception printed on its own (``RuntimeError: CUDA error: no kernel image is available``). Its
@@ -577,7 +577,7 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
     # E lines are printed errors that stop nothing)
     printed = [dict(b.get("error") or b.get("printed_error"), lineno=b["lineno"]) for b in banners
                if b.get("error") or b.get("printed_error")]
-    crashed = _import_failure(lines, banners)
+    crashed = stopping_error(lines, banners)
     if crashed:
         crashed.pop("lineno", None)
         errors.append(crashed)
@@ -658,7 +658,7 @@ def _marked(lines: List[str]) -> bool:
 
 def _framework_traceback(lines: List[str]) -> bool:
     """A traceback through a framework's own files that ends with its exception."""
-    return any(FRAMEWORK_FRAME.match(line) for line in lines[:5000]) and _import_failure(lines[:5000], []) is not None
+    return any(FRAMEWORK_FRAME.match(line) for line in lines[:5000]) and stopping_error(lines[:5000], []) is not None
 
 
 def _framework_log_line(lines: List[str]) -> bool:

@@ -791,7 +791,7 @@ def _run_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict
     after = [b for b in banners if b.get("error") and b["lineno"] > last]
     if after:
         return dict(after[0]["error"], lineno=after[0]["lineno"], line=after[0]["line"][:300])
-    crashed = framework_log._import_failure(lines[last:], [])
+    crashed = framework_log.stopping_error(lines[last:], [])
     if crashed:
         crashed["lineno"] = crashed.get("lineno", len(lines) - last) + last
         return crashed
