@@ -319,3 +319,11 @@ def test_phase_step_lines_and_paddleclas_static_graph_epochs():
               "2020-12-30 06:13:41 INFO: END valid top1: 0.0127 top5: 0.0569 loss: 8773.9191\n"
               "2020-12-30 06:13:43 INFO: epoch:1   train step:10   top1: 0.0000 top5: 0.0312 loss: 9.5 lr: 0.1\n")
     assert [e["epoch"] for e in parse_any(paddle)["epochs"]] == [0]
+
+
+def test_an_epoch_header_alone_is_not_a_finished_epoch():
+    # found by tests/test_logs_properties.py: "Epoch 3/12" read as a header, then another header "finished" it
+    fallback = "An NVIDIA GPU may be present on this machine, but a CUDA-enabled jaxlib is not installed.\n"
+    assert parse_any("Epoch 3/12\n" + fallback + "Epoch 1/2\n")["epochs"] == []
+    under = "Epoch 550/599\ntrain Loss: 0.0548 Acc: 0.9879\nval Loss: 0.6185 Acc: 0.9603\n\nTraining complete in 0m 18s\n"
+    assert [e["epoch"] for e in parse_any(under)["epochs"]] == [550]

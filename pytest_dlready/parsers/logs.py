@@ -514,6 +514,8 @@ EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS
                (PROGRESS_SKLEARN, "end"), (PROGRESS_STEP_ONMT, "step"), (PROGRESS_FLAX_END, "end"),
                (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"),
                (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"))
+#: a loss or accuracy with its figure: a line of an epoch's progress under its header
+LOSS_FIGURE = re.compile(r"\b(?:loss|acc(?:uracy)?)\b\s*[:=]\s*-?\d", re.I)
 #: a figure in a line (the progress reader compares how many an epoch's end lines print)
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
@@ -626,8 +628,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         m = PROGRESS_HEADER.search(line)
         if m:
-            begin(int(m.group(1)))
-            progressed = True  # a header with nothing else: the epoch began
+            begin(int(m.group(1)))  # a header alone: the epoch began; the lines under it are its progress
             bar = PROGRESS_BAR_ANY.search(line)
             if bar is None:
                 continue
@@ -658,6 +659,9 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         if (PROGRESS_TEST.match(line) or RUN_END.match(line)) and current is not None and progressed:
             finish(current)  # a test pass, or the script's own "Training completed.": the epoch under way ended
+            continue
+        if current is not None and LOSS_FIGURE.search(line):
+            progressed = True  # under a header, a line with a loss or accuracy figure ("train Loss: 0.0548 Acc: 0.98")
     epochs: List[Dict[str, Any]] = []
     for key in order:
         seconds = done[key]
