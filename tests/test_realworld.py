@@ -69,8 +69,6 @@ KNOWN_MISSES = {
         "epoch 132's mean-train summary is printed and its mean-val one is cut: which of the two ends the epoch the text does not say (blind round 13, open)",
     'heldout_r12_train/punctuator2_inline_backtick_epoch_46_validation_perplexity_epoch_47_cut.log':
         "punctuator2's 'Epoch = 46' header and 'Validation perplexity' end are not read (blind round 13, open)",
-    'heldout_r12_train/mxnet_1.3.0_crnn_gluon_ctc_speed_samples_sec_epoch_0_train_val_acc_epoch_1_cut.log':
-        "a Gluon script's '[0/10] ...' steps and 'Epoch 0,train_acc ...' end are not read (blind round 13, open)",
     'heldout_r12_train/lightning_trainer_fit_in_loop_gpu_available_true_used_false_two_runs_epoch_2_100pct_cut.log':
         "two fits, each shown only by its last bar ('Epoch 2: 100%'): the earlier epochs are not shown, and the log reads as Lightning's start-up (blind round 13, open)",
     "heldout_r11_issues/sanas_speech_commands_epoch_399_tqdm_sacred_info.log":

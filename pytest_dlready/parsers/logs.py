@@ -672,6 +672,117 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return epochs
 
 
+#: any line that names its epoch by number ("epoch 3", "Epoch: [3/50]", "ep 3", "EPOCH=3", "(epoch 3)"), with the
+#: epoch's count when printed: the generic reader's key, whatever the project prints around it
+EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch|ep)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
+                       r"(?:\s{0,3}(?:/|of)\s{0,3}(\d{1,7}))?", re.I)
+#: a figure with a decimal point that is no clock's seconds ("0.6931", "98.2", "1e-4"): a line that prints one measures
+SHAPE_FIGURE = re.compile(r"(?<![\d:.])-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
+#: a step inside the epoch ("[120/938]", "step 40", "iter: 200", "batch 3"): step and count, when both are printed
+SHAPE_STEP = re.compile(r"(?:\b(?:step|iter(?:ation)?|batch|it)s?\b\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})(?:\s{0,3}/\s{0,3}(\d{1,9}))?)|"
+                        r"(?:(?<![\d/.:-])(\d{1,9})\s{0,3}/\s{0,3}(\d{1,9})(?![\d/.:-]))", re.I)
+#: the word epoch with no number after it ("Epoch Time(s): 7.25", "epoch took 3.1s")
+EPOCH_UNNUMBERED = re.compile(r"\bepoch\b(?!\.{0,3}\s{0,3}[:=#\[(]?\s{0,3}\d)", re.I)
+#: a word that says a line sums its epoch up ("END epoch:0", "[Avg]", "Epoch 3 summary", "finished")
+EPOCH_END_WORD = re.compile(r"\b(?:end|avg|average|summary|mean|finished|done|completed?|total)\b", re.I)
+#: a figure, in the shape key
+SHAPE_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[-+]?\d+)?", re.I)
+
+
+def _epoch_measure(line: str) -> Tuple[Optional["re.Match[str]"], str]:
+    """The epoch a line names by number, and the rest of the line, when that rest prints a figure (a measure);
+    (None, "") for a header, a line with no measure, or an epoch past its own count."""
+    if "ep" not in line.lower():
+        return None, ""
+    m = EPOCH_ANY.search(line)
+    if m is None or m.group(2) and int(m.group(1)) > int(m.group(2)):
+        return None, ""
+    rest = line[:m.start()] + " " + line[m.end():]
+    return (m, rest) if SHAPE_FIGURE.search(rest) else (None, "")
+
+
+def _shape(line: str) -> str:
+    """A line's shape: its words, with every figure one ``0`` (punctuation, a bar's glyphs and spacing left out)."""
+    return " ".join(re.sub(r"[^a-z0]+", " ", SHAPE_NUMBER.sub("0", line[:400].lower())).split())
+
+
+def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """Epochs read from any project's own lines, by their shape: a line that names its epoch by number and prints a
+    figure is that epoch's progress. Its end line is a shape printed once per epoch over two or more epochs, a step
+    at its count ("[938/938]"), a line printed once after the epoch's other lines that says it sums the epoch up
+    ("END epoch:0 ...", "[Avg]"; not the paste's last line, which may be cut inside), or a line
+    naming the epoch with no number ("Epoch Time(s): 7.26") after them. An epoch finished at its end line, or when a
+    later epoch's lines began; the last one only at its end line (or the script's "Training completed."). Untimed: a
+    shape says how many epochs finished, not how long each took."""
+    marks: List[Tuple[int, Optional[int], str, bool]] = []  # (line index, epoch or None, shape, a step at its count)
+    steps: Dict[str, List[str]] = {}  # shape -> the steps short of their count its lines print
+    for i, raw in enumerate(lines):
+        line = raw[:2000]
+        if "ep" not in line.lower():
+            if marks and RUN_END.match(line):
+                marks.append((i, None, "", True))
+            continue
+        m, rest = _epoch_measure(line)
+        if m is None:
+            if marks and EPOCH_UNNUMBERED.search(line) and SHAPE_FIGURE.search(line):
+                marks.append((i, None, "", True))  # "Epoch Time(s): 7.2570" under the epoch's lines: its end
+            continue
+        shape = _shape(rest)
+        full = False
+        for step in SHAPE_STEP.finditer(rest):
+            done, count = (step.group(1), step.group(2)) if step.group(1) is not None else (step.group(3), step.group(4))
+            if count is not None and done == count:
+                full = True
+            elif not (count is None and step.group(1) is None):
+                steps.setdefault(shape, []).append(done)
+        marks.append((i, int(m.group(1)), shape, full))
+    numbered = [mark for mark in marks if mark[1] is not None]
+    if not numbered:
+        return []
+    # a step inside the epoch is printed again in a later epoch ("[100/938]" each epoch); a count that moves with
+    # the epoch ("16/100" of a bar over the whole run) is no step. A lone line's step short of its count is one.
+    stepped = {shape for shape, done in steps.items() if len(set(done)) < len(done) or len(done) == 1}
+    seen: Dict[str, Dict[int, int]] = {}
+    for _i, number, shape, _full in numbered:
+        seen.setdefault(shape, {}).setdefault(number, 0)
+        seen[shape][number] += 1
+    once = {shape for shape, counts in seen.items() if max(counts.values()) == 1 and shape not in stepped}
+    ending = {shape for shape in once if len(seen[shape]) >= 2 or len(numbered) == 1}
+    last_index = numbered[-1][0]
+    last_line = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), -1)  # may be cut inside
+    fewest: Dict[str, int] = {}
+    done: Dict[Tuple[int, int], bool] = {}
+    order: List[Tuple[int, int]] = []
+    run, current, lines_of_current = 0, None, 0
+
+    def finish(key: Tuple[int, int]) -> None:
+        if key not in done:
+            done[key] = True
+            order.append(key)
+
+    for i, number, shape, full in marks:
+        if number is None:
+            if current is not None and lines_of_current:
+                finish((run, current))
+            continue
+        if current is not None and number != current:
+            if number < current and number <= 1 and len([k for k in done if k[0] == run]) >= 2:
+                run += 1  # numbering began again after this run's epochs had finished: a second fit
+            elif number > current:
+                finish((run, current))  # a later epoch's lines began: the one before finished
+            lines_of_current = 0
+        current = number
+        closing = shape in once and lines_of_current and i != last_line and EPOCH_END_WORD.search(lines[i][:2000])
+        if shape in ending or full or closing:
+            figures = len(NUMBER_TOKEN.findall(lines[i][:2000]))
+            if i == last_index and shape in fewest and figures < fewest[shape]:
+                break  # the paste's last line, with fewer figures than its kind printed before: cut inside
+            fewest[shape] = min(fewest.get(shape, figures), figures)
+            finish((run, number))
+        lines_of_current += 1
+    return [{"epoch": number, "seconds": None, "untimed": True} for _run, number in order]
+
+
 def _trainer_summary_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     """Hugging Face Trainer's end-of-run ``***** train metrics *****`` block: ``epoch = 30.0`` epochs finished (the
     whole part of it), untimed one by one; ``train_runtime`` is the run's time."""
@@ -698,7 +809,7 @@ def _trainer_summary_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
            ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
            ("epoch-table", _epoch_table_epochs), ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs),
-           ("trainer-summary", _trainer_summary_epochs))
+           ("trainer-summary", _trainer_summary_epochs), ("epoch-shape", _shape_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -782,7 +893,7 @@ def _training_line(line: str) -> bool:
                 or _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000]))
                 or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or NOLEARN_TABLE_HEAD.match(line)
                 or NOLEARN_TABLE_ROW.match(line) or any(p.search(line[:2000]) for p in EPOCH_TIMED)
-                or _progress_line(line)
+                or _progress_line(line) or _epoch_measure(line[:2000])[0] is not None
                 or (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]))
 
 
