@@ -67,7 +67,19 @@ def identify(text: Any) -> Tuple[Optional[str], float]:
     # a tie goes to the framework's environment report, which embeds other tools' output
     kind = max(all_scores, key=lambda k: (all_scores[k], k == "framework-log"))
     best = all_scores[kind]
+    if kind == "framework-log" and all_scores.get("training-log", 0.0) >= THRESHOLD and _epochs_finished(text):
+        # a framework's start-up lines with epochs after them that finished: a training run's log
+        kind, best = "training-log", all_scores["training-log"]
     return (kind, best) if best >= THRESHOLD else (None, best)
+
+
+def _epochs_finished(text: Any) -> bool:
+    """Whether the training-log reader finds an epoch that finished in ``text``."""
+    try:
+        from . import logs
+        return bool(logs.parse(text).get("epochs"))
+    except Exception:  # noqa: BLE001 - identification must not decide by crashing
+        return False
 
 
 def parse_any(text: Any, kind: Optional[str] = None) -> Dict[str, Any]:

@@ -373,18 +373,18 @@ RULES: List[tuple] = [
     # TF 2.14+'s duplicate-registration E lines ("Unable to register cuDNN factory: Attempting to register factory
     # for plugin cuDNN when one has already been registered"): printed at the error level, so read as an error line
     # printed; what it means for the verdict (nothing: TF starts normally) is checks.frameworks' call
-    ("tf-duplicate-registration", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*"
+    ("tf-duplicate-registration", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*"
                                              r"((?:Unable to register|Attempting to register|.*already been registered).*)$"),
      lambda m: {"backend": "tensorflow", "printed_error": {"name": "duplicate-registration",
                                                            "message": m.group(1).strip()[:200]}}),
     # a C++ ERROR log line
-    ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
+    ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "logged-error", "message": m.group(1).strip()[:200]}}),
     # nose's report of a test module that failed to import: "ERROR: Failure: OSError (...libcudamat.so: cannot open ...)"
     ("nose-failure", re.compile(r"^ERROR: Failure: ((?:\w+\.)*\w+(?:Error|Exception)) \((.{1,300})\)\s*$"),
      lambda m: {"error": {"name": m.group(1).rsplit(".", 1)[-1], "message": f"{m.group(1)}: {m.group(2)}"[:200]}}),
     # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
-    ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*(.+)$"),
+    ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
     # (a Chinese locale's shell: 已放弃 / 段错误 (核心已转储) = Aborted / Segmentation fault (core dumped))
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$|"
@@ -533,7 +533,7 @@ JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
 
 #: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
 #: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
-LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|h):\d+\]\s*")
+LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*")
 
 
 def _needles(items: Any) -> Optional[FrozenSet[str]]:

@@ -248,7 +248,8 @@ EPOCH_TIMED = (
                r"\s(\d+(?:\.\d+)?)s\b)", re.I),
     # "[1/20] - ptime: 372.38, loss_d: 0.597, loss_g: 5.759" (the popular PyTorch GAN examples)
     re.compile(r"^\s*\[(\d{1,9})/\d+\] - ptime: (\d+(?:\.\d+)?)"),
-    re.compile(r"^\s*epoch[:\s]\s*(\d{1,9})\b(?!/| of)[^\n]{0,200}?\b(?:time|took|train|elapsed|duration)\b"
+    re.compile(r"^\s*epoch[:\s]\s*(\d{1,9})\b(?!/| of)[^\n]{0,200}?\b(?<!iter )(?<!step )(?<!batch )(?<!data )(?<!val_)"
+               r"(?:time|took|train|elapsed|duration)\b"
                r"[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I),
 )
 
@@ -428,7 +429,7 @@ PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\\?\|[^|
 PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\\?\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
 PROGRESS_HEADER = re.compile(r"(?:^\s*(?:[*#=-]+\s*)?(?:Training |Train )?|\]\s*)(?:EPOCH|Epoch|epoch)\s?:?\s+(\d{1,7})"
-                             r"(?:\s*/\s*\d{1,7})?\s*(?:\.\.\.|\u2026)?\s*$")
+                             r"(?:\s*/\s*\d{1,7})?\s*(?:\.\.\.|\u2026)?\s*(?:[*#=-]+\s*)?$")
 #: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
 PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time taken for (?:1|one) epoch:?)\s*(\d+(?:\.\d+)?)\s*"
                            r"(?:s|sec|secs|seconds)\b|^\s*Epoch Time\(s\):\s*(\d+(?:\.\d+)?)\s*$", re.I)
@@ -565,6 +566,23 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             done[(run, number)] = seconds if seconds is not None else bar_seconds
         progressed, bar_seconds = False, None
 
+    repeated: Dict[Tuple[int, str], int] = {}  # (epoch, shape) -> how many summary-like lines print it
+    for raw in lines:
+        if "poch" in raw[:2000]:
+            m = PROGRESS_SUMMARY.match(raw[:2000])
+            if m:
+                key = (int(m.group(1)), _shape(raw[:2000]))
+                repeated[key] = repeated.get(key, 0) + 1
+    summarised: set = set()  # epochs ended by a summary line: a step of theirs after it was a mid-epoch validation
+
+    def stepping(number: int) -> None:
+        """A step line of ``number``: if a summary line had ended it, that was a validation inside the epoch."""
+        key = (run, number)
+        if key in summarised and number == current:
+            summarised.discard(key)
+            done.pop(key, None)
+            order.remove(key)
+
     def begin(number: int) -> None:
         nonlocal current, progressed, bar_seconds, run
         if current is not None and number != current and progressed:
@@ -606,6 +624,8 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             m, role = mark
             begin(int(next(group for group in m.groups() if group is not None)))
             progressed = True
+            if role == "step":
+                stepping(current)
             if role == "end":
                 finish(current)
             continue
@@ -636,15 +656,25 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m:
             begin(int(m.group(1)))
             progressed = True
-            if m.re is PROGRESS_STEP and m.group(2) == m.group(3):
-                finish(current)
+            if m.re is PROGRESS_STEP:
+                stepping(current)
+                if m.group(2) == m.group(3):
+                    finish(current)
             continue
         m = PROGRESS_TUTORIAL_END.match(line) or PROGRESS_SUMMARY.match(line)
+        if m and m.re is PROGRESS_SUMMARY and repeated.get((int(m.group(1)), _shape(line)), 0) >= 2:
+            begin(int(m.group(1)))  # a "summary" printed again for the same epoch is its step ("| epoch 001: 450 / 1891")
+            progressed = True
+            cut_inside(line, "summary")  # how many figures such a line prints: a last one with fewer was cut
+            stepping(current)
+            continue
         if m:
             if cut_inside(line, "summary"):
                 break
             begin(int(m.group(1)))
             timed = re.search(r"\b(?:time|took|elapsed)\b\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", line, re.I)
+            if (run, current) not in done:
+                summarised.add((run, current))
             finish(current, float(timed.group(1)) if timed else None)
             continue
         bar = PROGRESS_BAR_ANY.search(line)
@@ -747,7 +777,10 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         seen.setdefault(shape, {}).setdefault(number, 0)
         seen[shape][number] += 1
     once = {shape for shape, counts in seen.items() if max(counts.values()) == 1 and shape not in stepped}
-    ending = {shape for shape in once if len(seen[shape]) >= 2 or len(numbered) == 1}
+    # a lone line ends its epoch when it measures it ("Epoch 1 loss 0.31"), not when it sets something ("Epoch 00001:
+    # LearningRateScheduler setting learning rate to 0.001.")
+    lone = len(numbered) == 1 and re.search(r"loss|acc|err|perplexity|ppl|score", lines[numbered[0][0]][:2000], re.I)
+    ending = {shape for shape in once if len(seen[shape]) >= 2 or lone}
     last_index = numbered[-1][0]
     last_line = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), -1)  # may be cut inside
     fewest: Dict[str, int] = {}
@@ -783,6 +816,44 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     return [{"epoch": number, "seconds": None, "untimed": True} for _run, number in order]
 
 
+#: a report table's header whose first column is the epoch ("epoch  iteration  main/loss ...", "epoch train loss
+#: valid loss accuracy"), behind a quote or table border
+EPOCH_COLUMN_HEAD = re.compile(r"^\s*(?:>\s*)*\|?\s*epoch\s*\|?\s+[A-Za-z_][\w/.()%-]*(?:\s*\|?\s+[A-Za-z_][\w/.()%-]*)+\s*\|?\s*$",
+                               re.I)
+#: a row of such a table: the epoch, then figures (or nan / empty cells)
+EPOCH_COLUMN_ROW = re.compile(r"^\s*(?:>\s*)*\|?\s*(\d{1,7})\s*\|?\s+(?:-?\d|nan\b|inf\b)[^\n]{0,400}$", re.I)
+
+
+def _epoch_column_epochs(lines: List[str]) -> List[Dict[str, Any]]:
+    """Epochs of any report table whose first column is the epoch (Chainer's PrintReport, a fastai table pasted
+    from HTML, a script's own table), untimed: rows printed once per epoch each end one; rows printed per iteration
+    (an epoch over several rows) end an epoch when the next epoch's rows begin."""
+    values: List[int] = []
+    in_table = False
+    for raw in lines:
+        line = raw[:2000]
+        if EPOCH_COLUMN_HEAD.match(line):
+            in_table = True
+            continue
+        if not in_table:
+            continue
+        m = EPOCH_COLUMN_ROW.match(line)
+        if m and len(NUMBER_TOKEN.findall(line)) >= 2:
+            values.append(int(m.group(1)))
+    if not values:
+        return []
+    counts: Dict[int, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    per_epoch = max(counts.values()) == 1
+    order: List[int] = []
+    for k, value in enumerate(values):
+        later = any(v != value for v in values[k + 1:])
+        if value not in order and (per_epoch or later):
+            order.append(value)
+    return [{"epoch": value, "seconds": None, "untimed": True} for value in order]
+
+
 def _trainer_summary_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     """Hugging Face Trainer's end-of-run ``***** train metrics *****`` block: ``epoch = 30.0`` epochs finished (the
     whole part of it), untimed one by one; ``train_runtime`` is the run's time."""
@@ -809,7 +880,8 @@ def _trainer_summary_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 PARSERS = (("dlready", _dlready_epochs), ("nolearn-dbn", _nolearn_epochs), ("lasagne", _lasagne_epochs),
            ("pytorch-examples", _torch_example_epochs), ("nolearn-lasagne", _nolearn_table_epochs),
            ("epoch-table", _epoch_table_epochs), ("epoch-lines", _timed_line_epochs), ("progress", _progress_epochs),
-           ("trainer-summary", _trainer_summary_epochs), ("epoch-shape", _shape_epochs))
+           ("trainer-summary", _trainer_summary_epochs), ("epoch-shape", _shape_epochs),
+           ("epoch-column", _epoch_column_epochs))
 
 
 # -- the shell's time block and its cousins -------------------------------------------
@@ -893,7 +965,7 @@ def _training_line(line: str) -> bool:
                 or _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000]))
                 or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or NOLEARN_TABLE_HEAD.match(line)
                 or NOLEARN_TABLE_ROW.match(line) or any(p.search(line[:2000]) for p in EPOCH_TIMED)
-                or _progress_line(line) or _epoch_measure(line[:2000])[0] is not None
+                or _progress_line(line) or _epoch_measure(line[:2000])[0] is not None or EPOCH_COLUMN_HEAD.match(line[:2000])
                 or (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]))
 
 
