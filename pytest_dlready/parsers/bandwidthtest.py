@@ -76,6 +76,9 @@ def _parse(text: str) -> Dict[str, Any]:
     out: Dict[str, Any] = common.base_result(KIND)
     out.update({"result": None, "mode": None, "devices": [], "measurements": [], "runs": 0,
                 "truncated": False, "last_line": common.last_nonblank(lines), "unread": [], "error": None})
+    container_cuda = common.container_cuda_version(lines)
+    if container_cuda:
+        out["cuda_version"] = container_cuda  # run inside an NGC container: its banner names the CUDA
     direction: Optional[str] = None
     memory: Optional[str] = None
     unit: Optional[str] = None

@@ -252,6 +252,21 @@ def is_prompt(line: str) -> bool:
     return bool(PROMPT.match(line[:300]))
 
 
+NGC_CUDA = re.compile(r"^\s*CUDA Version (\d+\.\d+(?:\.\d+)?)\s*$")
+
+
+def container_cuda_version(lines: List[str]) -> Optional[str]:
+    """The CUDA version an NVIDIA (NGC) container's start-up banner prints ("== CUDA ==" then "CUDA Version
+    12.9.0"): the toolkit the tool inside it was built with; None without that banner."""
+    for i, line in enumerate(lines[:200]):
+        if line.strip() == "== CUDA ==":
+            for nxt in lines[i + 1:i + 6]:
+                m = NGC_CUDA.match(nxt)
+                if m:
+                    return m.group(1)
+    return None
+
+
 def last_nonblank(lines: List[str]) -> str:
     for line in reversed(lines):
         if line.strip():

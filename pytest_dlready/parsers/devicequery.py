@@ -255,6 +255,13 @@ def _parse(text: str) -> Dict[str, Any]:
             device["compute_mode"] = m.group(1)
             known.append(i)
             continue
+        if (device is None or device.get("unnamed")) and out["api"] is None and \
+                DEVICE_FIELDS[0][1].search(line) and (device is None or device.get("driver_version") is not None):
+            # a device's block without its "Device N:" line (a paste labelled by hand, "1080 deviceQuery:"): the
+            # driver / runtime line begins it; the GPU's name is not in the text
+            device = _new_device(len(out["devices"]), None)
+            device["unnamed"] = True
+            out["devices"].append(device)
         matched = False
         if device is not None or out["api"] is not None:
             target = device if device is not None else {}

@@ -70,7 +70,15 @@ MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI version", 0.8), ("NVML version", 0.3
            ("No devices were found", 0.5), ("Bus-Id", 0.2), ("driver_version", 0.3),
            # a -q paste that starts inside a GPU's section (no "NVSMI LOG" header)
            ("VBIOS Version  ", 0.3), ("GPU UUID  ", 0.2), ("Inforom Version", 0.2), ("GPU Operation Mode", 0.2),
-           ("FB Memory Usage", 0.3), ("Minor Number  ", 0.1))
+           ("FB Memory Usage", 0.3), ("Minor Number  ", 0.1), ("Attached GPUs", 0.6), ("Product Name  ", 0.2),
+           ("Product Brand  ", 0.2))
+#: the Processes box alone (a paste of the table's bottom), and ``nvidia-smi dmon``'s header (``\#`` when escaped
+#: for markdown)
+PROCESSES_BOX = re.compile(r"^\s*\|\s*Processes:\s+(?:GPU Memory\s*)?\|?\s*$")
+DMON_HEAD = re.compile(r"^\s*\\?#\s*gpu\s+(?:pwr|sm)\s+\w+\s+\w+")
+#: a ``--query-gpu`` CSV row without its header or command: the GPU's name first, then nvidia-smi's own values
+NOHEADER_ROW = re.compile(r"^\s*((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID )[^,\[\]]{1,60}?)\s*,(?=[^\n]*"
+                          r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b))(?:[^,\n]*,){2,}[^,\n]*$")
 
 
 def detect(text: Any) -> float:
@@ -90,6 +98,10 @@ def detect(text: Any) -> float:
         return max(0.7, common.marker_score(text, MARKERS))
     if any("," in line and _csv_header(line) and len(_csv_header(line) or ()) >= 3 for line in head[:5]):
         return 0.8  # a --query-gpu CSV header of three or more query fields
+    if any(PROCESSES_BOX.match(line) or DMON_HEAD.match(line) for line in head):
+        return 0.7
+    if any(NOHEADER_ROW.match(line) for line in head[:5]):
+        return 0.7
     score = common.marker_score(text, MARKERS)
     body = [line for line in head if line.strip()]  # (a paste's doubled line ends put blank lines between)
     if score < 0.6 and any(line.rstrip().endswith("nvidia-smi") and DATE_LINE.match(nxt) and after.lstrip().startswith("+-")
@@ -454,7 +466,8 @@ def _parse(text: str) -> Dict[str, Any]:
                 if lib:
                     out["missing_libraries"] = [lib.group(1)]
     joined = "\n".join(lines[:5000])
-    q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number")
+    q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number",
+                               "Attached GPUs", "Product Name", "Product Brand")
                  if key in joined)
     if XML_ROOT.search(joined):
         out["format"] = "xml"
@@ -475,6 +488,8 @@ def _parse(text: str) -> Dict[str, Any]:
                 gpu = _gpu()
                 uuid = m.group(3).strip() if m.re is LIST_GPU else ""
                 gpu.update(index=int(m.group(1)), name=m.group(2).strip(), uuid=uuid or None, mig=[])
+                if len(uuid) > 8 and any(g.get("uuid") == uuid and g["index"] == gpu["index"] for g in out["gpus"]):
+                    continue  # the same GPU listed again (a loop, a log printed twice): one GPU
                 out["gpus"].append(gpu)
                 continue
             m = LIST_MIG.match(line)
@@ -484,6 +499,14 @@ def _parse(text: str) -> Dict[str, Any]:
             any(_csv_header(line) for line in lines[:3])):
         out["format"] = "csv"
         _parse_csv(lines, out)
+    elif any(NOHEADER_ROW.match(line) for line in lines[:50]):
+        out["format"] = "csv"
+        for line in lines[:5000]:
+            m = NOHEADER_ROW.match(line)
+            if m:
+                gpu = _gpu()
+                gpu.update(index=len(out["gpus"]), name=m.group(1).strip(), samples=1)
+                out["gpus"].append(gpu)
     elif sum(1 for line in lines[:40] if VERSION_LINE.match(line)) >= 2:
         out["format"] = "version"
         for line in lines[:40]:
