@@ -64,6 +64,10 @@ _SPACES = {"\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2009":
            "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 _SPACE_RE = re.compile("[" + "".join(_SPACES) + "]")
 _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")
+#: inline HTML formatting a page wraps around parts of an output (a coloured prompt, a bold field), and its closing
+#: tag (the sign that the text is such markup, not a tool's own angle brackets)
+_INLINE_TAG = re.compile(r"</?(?:span|font|b|strong|em|code|kbd|samp|tt)(?:\s[^<>\n]{0,300})?>", re.I)
+_INLINE_CLOSE = re.compile(r"</(?:span|font|b|strong|em|code|kbd|samp|tt)>", re.I)
 _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
 #: a web page's rendering of a paste, copied back: list items ("- " on every line), numbered lines
 #: ("  1. " ... as pastebin shows them) and a table cell's trailing " | |" (a gist rendered as a table)
@@ -193,6 +197,8 @@ def unpaste(data: Any) -> str:
     lines = text.split("\n")
     if any("<br" in line[-12:].lower() for line in lines[:5000]):
         lines = [_BR_END.sub("", line) if "<br" in line[-12:].lower() else line for line in lines]
+    if _INLINE_CLOSE.search(text[:1_000_000]):  # a web page's colour / bold markup copied with the text
+        lines = [_INLINE_TAG.sub("", line) if "<" in line else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
         before = lines
         lines = _uncode(_unrender(_dedent(lines)))

@@ -530,6 +530,22 @@ def _evidence(banners: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return out
 
 
+#: the CUDA runtime a framework loaded, by its file's name ("Successfully opened dynamic library libcudart.so.10.1",
+#: "... cudart64_110.dll")
+OPENED_CUDART = re.compile(r"Successfully opened (?:dynamic|CUDA) library (?:libcudart\.so\.(\d{1,2}\.\d{1,2})\b|"
+                           r"cudart64_(\d{1,2})(\d)\.dll\b)")
+
+
+def _opened_cudart(lines: List[str]) -> Optional[str]:
+    """The CUDA version of the runtime library the framework says it opened; None when it names none."""
+    for line in lines[:20000]:
+        if "cudart" in line:
+            m = OPENED_CUDART.search(line[:2000])
+            if m:
+                return m.group(1) or f"{m.group(2)}.{m.group(3)}"
+    return None
+
+
 def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
     """The framework facts of a log's lines (also used for training logs)."""
     banners = log_banners.scan(lines) if banners is None else banners
@@ -611,7 +627,8 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         "cuda_version": env.get("CUDA used to build PyTorch") or _cuda_suffix(env.get("CUDA version"))
         or env.get("CUDA runtime version") or build.get("cuda_version")
         or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None)
-        or table.get("cuda_version") or next((b["build_cuda"] for b in banners if b.get("build_cuda")), None),
+        or table.get("cuda_version") or next((b["build_cuda"] for b in banners if b.get("build_cuda")), None)
+        or _opened_cudart(lines),
         "cuda_toolkit": env.get("CUDA runtime version"),
         "driver_version": env.get("Nvidia driver version") or table.get("driver_version") or next(
             (b["driver_version"] for b in banners if b.get("driver_version")), None),
