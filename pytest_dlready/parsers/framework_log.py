@@ -330,7 +330,8 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
         return {"name": _exception_name(header.group(1)),
                 "message": f"{header.group(1)} (the traceback is cut before its message)"}
     # cut before its exception line, or inside its name ("OSE" for "OSError: ...")
-    if end.startswith((" ", "\t")) or (len(block) > 2 and re.fullmatch(r"[A-Za-z_][\w.]{0,40}", end.strip())):
+    if end.startswith((" ", "\t")) or log_banners.TRACEBACK_FRAME.match(end) or \
+            (len(block) > 2 and re.fullmatch(r"[A-Za-z_][\w.]{0,40}", end.strip())):
         code = next((line for line in reversed(block) if not log_banners.TRACEBACK_FRAME.match(line)
                      and line.strip() and not line.startswith("Traceback")), "")
         r = RAISE_LINE.match(code)

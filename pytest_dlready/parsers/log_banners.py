@@ -349,6 +349,9 @@ RULES: List[tuple] = [
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
                 "gpu": "used"}),
     _table("cntk-cpu", _flag(device="cpu", backend="cntk", gpu="none")),
+    # Keras's CNTK backend: "UserWarning: CNTK backend warning: GPU is not detected. CNTK's CPU version is not ..."
+    ("keras-cntk-no-gpu", re.compile(r"CNTK backend warning: GPU is not detected\b"),
+     lambda m: {"device": "cpu", "backend": "cntk", "gpu": "none"}),
     _table("jax-fallback", _flag(device="cpu", fallback=True, backend="jax")),
     _table("cpu-fallback", _flag(device="cpu", fallback=True)),
     _table("mps-fallback", _flag(partial_fallback=True, backend="torch")),
