@@ -239,7 +239,7 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         code = FW_ERROR
     elif kind in ("cuinit-failed", "torch-cuda-init", "cuda-driver-too-old", "cudamat-error", "cntk-invalid-gpu",
                   "cuda-runtime-error", "cuda-status-error"):
-        error = parsed.get("error") or {}
+        error = parsed.get("error") or e.get("cause") or {}
         detail = f" ({error.get('name')})" if error.get("name") else ""
         message = f"{framework} found no usable GPU driver or device{detail}: {e['line'][:200]}"
         code = FW_NO_DRIVER

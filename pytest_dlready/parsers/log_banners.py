@@ -133,6 +133,21 @@ def _init_error(line: str) -> Dict[str, Any]:
     return {"name": name, "message": text[:200]}
 
 
+#: a CUDA error code in a line ("Error 803: system has unsupported display driver", "error=100", CUDA_ERROR_...)
+CUDA_ERROR_CODE = re.compile(r"\bError \d+\b|\berror=\d+|CUDA_ERROR_|\bCUDA error\b|"
+                             r"Unexpected error from (?:cuda|hip)GetDeviceCount")
+
+
+def _torch_init(line: str) -> Dict[str, Any]:
+    """PyTorch could not start CUDA and goes on on the CPU. Said as a UserWarning with no CUDA error code ("CUDA
+    initialization: The NVIDIA driver on your system is too old"), that is a warning: its reason is the ``cause``.
+    Raised, or carrying a CUDA error code, it is an error."""
+    reason = _init_error(line)
+    if re.search(r"Warning\b", line) and not CUDA_ERROR_CODE.search(line):
+        return {"fallback": True, "backend": "torch", "cause": reason}
+    return {"fallback": True, "backend": "torch", "error": reason}
+
+
 def _theano_no_gpu(line: str) -> Dict[str, Any]:
     """Theano gave up on the GPU: the reason it printed (``(error: ...)``, ``... failed: reason``)."""
     m = re.search(r"\(error: (.+?)\)?\s*$|Initiali[sz]ation of device \S+ failed:\s*(.+)$", line)
@@ -349,6 +364,11 @@ RULES: List[tuple] = [
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
                 "gpu": "used"}),
     _table("cntk-cpu", _flag(device="cpu", backend="cntk", gpu="none")),
+    # Theano compiling its CUDA module prints nvcc's command as a list ("['nvcc', '-shared', '-O3', ..."); nvcc's
+    # own "nvcc fatal : Cannot find compiler 'cl.exe' in PATH" above it stopped that compile
+    ("theano-nvcc-command", re.compile(r"^\s*\['nvcc', '-shared'"), lambda m: {"backend": "theano"}),
+    ("nvcc-fatal", re.compile(r"\bnvcc fatal\s*:\s*(\S.{0,300})"),
+     lambda m: {"error": {"name": "nvcc-fatal", "message": f"nvcc fatal: {m.group(1).strip()}"[:200]}}),
     # Keras's CNTK backend: "UserWarning: CNTK backend warning: GPU is not detected. CNTK's CPU version is not ..."
     ("keras-cntk-no-gpu", re.compile(r"CNTK backend warning: GPU is not detected\b"),
      lambda m: {"device": "cpu", "backend": "cntk", "gpu": "none"}),
@@ -358,7 +378,7 @@ RULES: List[tuple] = [
     _table("float64-input", _flag(dtype="float64")),
     _table("theano-no-gpu", _theano_no_gpu),
     _table("cuinit-failed", _cuinit),
-    _table("torch-cuda-init", lambda line: {"fallback": True, "backend": "torch", "error": _init_error(line)}),
+    _table("torch-cuda-init", lambda line: _torch_init(line)),
     _table("torch-cpu-build", _flag(fallback=True, cpu_build=True, backend="torch")),
     _table("torch-arch-unsupported", _torch_arch),
     _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
