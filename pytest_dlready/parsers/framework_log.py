@@ -81,7 +81,10 @@ ASKS = (
     ("device_name", re.compile(r"cuda\.get_device_name\(")),
     ("build_version", re.compile(r"torch\.version\.(?:cuda|hip)\b")),
     ("cudnn_version", re.compile(r"torch\.backends\.cudnn\.version\(\)")),
+    ("cntk_devices", re.compile(r"\b(?:cntk|C)\.device\.all_devices\(\)")),
 )
+#: a device in CNTK's answer to all_devices(): "(GPU[0] GeForce GTX 1080 Ti, CPU)"
+CNTK_DEVICE = re.compile(r"GPU\[(\d+)\]\s*([^,()]+)")
 ANSWER_BOOL = re.compile(r"^(?:>>>\s*)?(?:\S.*?[:=?]\s*)?(True|False)\s*$")
 TF_DEVICE_NAME = re.compile(r"^\s*(?:>>>\s*|Out\[\d+\]:\s*)?['\"]?/device:GPU:(\d+)['\"]?\s*$")
 NUM_GPUS = re.compile(r"Num(?:ber of)? GPUs?(?: Available)?\s*[:=]\s*(\d+)", re.I)
@@ -111,6 +114,11 @@ def _frameworks(lines: List[str], banners: List[Dict[str, Any]]) -> List[str]:
     for name in sorted(said, key=lambda n: (-judged[n], -said[n])):
         if name not in order:
             order.append(name)
+    if order and judged.get(order[0], 0) == 0:
+        device = next((n for n in order[1:] if judged.get(n, 0) > 0), None)
+        if device:  # Keras named a backend that printed nothing of the GPU; another framework's own lines did
+            order.remove(device)
+            order.insert(0, device)
     counts: Dict[str, int] = {}
     first_seen: Dict[str, int] = {}
     for i, line in enumerate(lines):
@@ -235,6 +243,14 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
             elif what == "cudnn_version" and answer.strip("'\" ").isdigit():
                 found.append({"lineno": j + 1, "gpu": "found", "line": quoted, "kind": what,
                               "cudnn_version": answer.strip("'\" ")})
+            elif what == "cntk_devices" and answer.startswith("(") and "CPU" in answer:
+                gpus = CNTK_DEVICE.findall(answer)
+                for index, name in gpus:
+                    found.append({"lineno": j + 1, "gpu": "used", "line": quoted, "kind": what, "index": index,
+                                  "name": name.strip(), "backend": "cntk", "says": f"CNTK lists GPU[{index}]"})
+                if not gpus:
+                    found.append({"lineno": j + 1, "gpu": "none", "line": quoted, "kind": what, "backend": "cntk",
+                                  "says": "CNTK lists the CPU alone"})
             elif what == "device_name":
                 name = answer.strip("'\" ")
                 if name and not name.startswith(("Traceback", "RuntimeError", "AssertionError")):
@@ -283,6 +299,11 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
             if start is not None:
                 out.append((start, i - 1))
             start = i
+        elif start is None and not out and log_banners.TRACEBACK_FRAME.match(line) and \
+                not any(lines[k].strip() and not common.is_prompt(lines[k]) for k in range(max(0, i - 1), i)) and \
+                i + 1 < len(lines) and \
+                lines[i + 1].startswith((" ", "\t")):
+            start = i  # a paste that starts at a traceback's first frame (its "Traceback" header left out)
         elif start is not None and line.strip() and not line.startswith((" ", "\t")) and i > start and \
                 not (IPYTHON_HEADER.match(lines[start]) and IPYTHON_FRAME.match(line)):
             out.append((start, i))  # the first line at the margin after the frames: the exception
@@ -674,9 +695,14 @@ def _marked(lines: List[str]) -> bool:
     return marked >= 3 or (marked >= 2 and 2 * marked >= body)
 
 
+#: a frame's code line that calls a framework's GPU API ("return torch.device(torch.cuda.current_device())")
+FRAMEWORK_CALL = re.compile(r"^\s+\S.*\b(?:torch\.cuda|tf\.config|tf\.test|jax\.devices|theano\.sandbox|cntk\.device)\.\w")
+
+
 def _framework_traceback(lines: List[str]) -> bool:
-    """A traceback through a framework's own files that ends with its exception."""
-    return any(FRAMEWORK_FRAME.match(line) for line in lines[:5000]) and stopping_error(lines[:5000], []) is not None
+    """A traceback through a framework's own files (or calling its GPU API) that ends with its exception."""
+    return any(FRAMEWORK_FRAME.match(line) or FRAMEWORK_CALL.match(line) for line in lines[:5000]) and \
+        stopping_error(lines[:5000], []) is not None
 
 
 def _framework_log_line(lines: List[str]) -> bool:
@@ -700,7 +726,8 @@ def detect(text: Any) -> float:
         if any(common.marker_score(head, markers) >= 1.0 for markers in ENV_REPORTS):
             return 1.0
         score = common.marker_score(head, MARKERS)
-        banners = [b for b in log_banners.scan(lines) if b.get("kind") not in ("dbn-fitting", "dbn-layers")]
+        # (nvcc's own fatal line is nvcc's output unless a framework's lines are around it)
+        banners = [b for b in log_banners.scan(lines) if b.get("kind") not in ("dbn-fitting", "dbn-layers", "nvcc-fatal")]
         if any(b.get("kind") != "keras-backend" for b in banners) or _asked(lines):
             score = max(score, 0.6)
         elif banners or _marked(lines) or _framework_traceback(lines) or _framework_log_line(lines):
