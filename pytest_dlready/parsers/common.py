@@ -33,7 +33,9 @@ def decode(data: bytes) -> str:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, errors="replace")
     head = data[:4096]
-    if len(head) >= 4 and head.count(0) * 3 >= len(head):  # ASCII as UTF-16: every other byte NUL
+    # UTF-16 without a BOM: NULs on one side of the byte pairs (every other byte for ASCII; fewer where the text has
+    # other characters, a progress bar's blocks: UTF-8 text itself holds no NUL)
+    if len(head) >= 4 and head.count(0) * 8 >= len(head):
         even, odd = head[0::2].count(0), head[1::2].count(0)
         if odd > 2 * even:
             return data.decode("utf-16-le", errors="replace")

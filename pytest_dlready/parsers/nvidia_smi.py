@@ -72,6 +72,8 @@ MARKERS = (("NVSMI LOG", 0.9), ("NVIDIA-SMI version", 0.8), ("NVML version", 0.3
            ("VBIOS Version  ", 0.3), ("GPU UUID  ", 0.2), ("Inforom Version", 0.2), ("GPU Operation Mode", 0.2),
            ("FB Memory Usage", 0.3), ("Minor Number  ", 0.1), ("Attached GPUs", 0.6), ("Product Name  ", 0.2),
            ("Product Brand  ", 0.2))
+#: -q's count of GPUs, only -q prints it: a fragment that starts there is -q's
+ATTACHED = re.compile(r"^\s*Attached GPUs\s+:\s*\d+\s*$", re.M)
 #: the Processes box alone (a paste of the table's bottom), and ``nvidia-smi dmon``'s header (``\#`` when escaped
 #: for markdown)
 PROCESSES_BOX = re.compile(r"^\s*\|\s*Processes:\s+(?:GPU Memory\s*)?\|?\s*$")
@@ -472,7 +474,7 @@ def _parse(text: str) -> Dict[str, Any]:
     if XML_ROOT.search(joined):
         out["format"] = "xml"
         _parse_xml(lines, out)
-    elif QLOG.search(joined) or (q_keys >= 3 and not HEAD.search(joined)):
+    elif QLOG.search(joined) or ((q_keys >= 3 or ATTACHED.search(joined)) and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined or _table_rows(lines):
