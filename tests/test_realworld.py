@@ -59,8 +59,6 @@ KNOWN_MISSES = {
     "heldout_r9_frameworks/isaacgym_legged_gym_pytorch_1.10.0_cu113_device_count_1_physics_device_cuda0_traceback_cut.log":
         "Isaac Gym's own 'Physics Device: cuda:0' / '+++ Using GPU PhysX' say the simulator uses the GPU; nothing "
         "PyTorch prints says it does (blind round 10, open)",
-    'heldout_r12_frameworks/torch_wenet_cuda_driver_initialization_failed_warning_then_epoch0_batches.log':
-        "PyTorch's UserWarning 'CUDA initialization: ...' is labelled not failed here and failed in four earlier pastes (heldout_r3_modern, heldout_r4_frameworks, pytorch_jax): the labels disagree; the parse keeps the earlier reading (blind round 13, open)",
     'heldout_r12_mixed/devicequery_course_lab0_device_query_three_gpus_gtx1080_quadro2000_gtx480_quoted.txt':
         "a course's own device-query program, not NVIDIA's deviceQuery: its lines are in no format the parser knows (blind round 13, open)",
     'heldout_r12_tools/nvidia_smi_517.00_three_header_fields_hand_split_onto_lines_in_comment.txt':
@@ -77,6 +75,25 @@ KNOWN_MISSES = {
     "heldout_r9_train/chainermn_batchai_2_process_hierarchical_progressbar_interleaved_elided_20_epochs.log":
         "ChainerMN's progress bar overwrote the report's epoch column and the middle is elided; only '20 epoch / 20 "
         "epochs' on the final bar says how far it got (blind round 10, open)",
+    "heldout_r13_frameworks/theano_0.9_returnn_gtx1080ti_cudnn_not_available_device_proc_exception_cut.log":
+        "RETURNN's own 'Device gpuX proc exception: (...)' line (a tuple of Theano's compile error, cut) is the error; "
+        "no exception line or traceback of Python's says so (blind round 14, open)",
+    "heldout_r13_mixed/theano_renaud_blog_failed_compile_cuda_ndarray_libcublas_so_6.0_used_the_cpu_indented.log":
+        "Theano's 'ERROR (theano.sandbox.cuda): Failed to compile cuda_ndarray.cu' then 'Used the cpu' is labelled "
+        "failed here and a CPU fallback (not failed) in 17 earlier pastes: the labels disagree; the parse keeps the "
+        "earlier reading (blind round 14, open)",
+    "heldout_r13_train/monocon_pytorch_epoch_5_tail_epoch_6_of_200_progress_hash_bar_average_loss_epoch_7_cut.log":
+        "the excerpt starts with epoch 5's 'Average Loss' / 'Epoch Time' summary, whose '=== Epoch 5 / 200 ===' "
+        "banner is cut off: the reader counted it (2), the parse reads epoch 6 only (blind round 14, open)",
+    "heldout_r13_train/hf_trainer_chatglm_tuning_loss_lr_dicts_epoch_50.0_to_300.0_trailing_spaces_unfenced.log":
+        "the label is the run's count ('epoch': 300.0); the corpus counts the epoch ends the paste shows (six dicts), "
+        "as the r9/r10 Trainer labels do: the labels disagree (blind round 14, open)",
+    "heldout_r13_train/lightning_rvt_epoch_0_3175it_coco_eval_val_ap_checkpoint_then_hydra_error_executing_job_traceback_cut.log":
+        "only Lightning's ModelCheckpoint line ('Epoch 0, global step 2979: val/AP reached ...') says epoch 0 ended; "
+        "the same line comes mid-epoch with val_check_interval (round 10's RVT paste, labelled 0) (blind round 14, open)",
+    "heldout_r13_train/chainer_1.11_ptb_test_option_printreport_epoch_70_140_rows_interleaved_with_carriage_return_progress_bars_cut.log":
+        "the label is Chainer's epoch column (140); the 140 row is glued behind carriage-return bars, and the corpus "
+        "counts report rows' epoch ends (round 14's ChainerCV label, 4 of 192-196) (blind round 14, open)",
 }
 
 

@@ -1,0 +1,216 @@
+"""Rules first needed in blind rounds 13 and 14 (tests/data/realworld/heldout_r13_*): the generic training-log readers
+(a line's shape, an epoch column) and the tool / framework wordings met there. Each rule has a case it must refuse;
+the real pastes are checked by test_realworld.py."""
+from __future__ import annotations
+
+from pytest_dlready.checks import tool_outputs
+from pytest_dlready.parsers import common, devicequery, framework_log, logs, nvidia_smi
+from pytest_dlready.parsers.identify import identify, parse_any
+
+
+def epochs(text):
+    return [e["epoch"] for e in logs.parse(text)["epochs"]]
+
+
+def names(result):
+    return [g.get("name") for g in result.get("gpus") or result.get("devices") or []]
+
+
+# -- the generic reader: a line's shape -------------------------------------------------------
+def test_a_shape_printed_once_per_epoch_ends_each_epoch():
+    text = "".join(f"[2021/07/19 0{k}:00:00] INFO: [Train][Ep {k}/10] loss: 0.{9 - k}1, top1: 0.9{k}\n" for k in (1, 2, 3))
+    assert logs._shape_epochs(text.splitlines()) == [{"epoch": k, "seconds": None, "untimed": True} for k in (1, 2, 3)]
+
+
+def test_steps_end_an_epoch_only_when_the_next_epoch_begins():
+    steps = "".join(f"ep {e} | it {s} | loss 0.{e}{s}\n" for e in (0, 1) for s in (10, 20, 30))
+    assert [e["epoch"] for e in logs._shape_epochs(steps.splitlines())] == [0]  # epoch 1 is under way
+    # a count that moves with the epoch (a bar over the whole run) is no step: each line ends its epoch
+    run = "".join(f" {k}/100 [00:5{k}<04:30] - ====epoch {k} SupervisedLoss 15.{k}3\n" for k in (1, 2, 3))
+    assert [e["epoch"] for e in logs._shape_epochs(run.splitlines())] == [1, 2, 3]
+
+
+def test_a_summing_up_line_or_an_unnumbered_epoch_time_ends_the_epoch():
+    text = ("INFO: epoch:0   train step:10   loss: 11.59 lr: 0.1\nINFO: epoch:0   train step:20   loss: 10.1 lr: 0.1\n"
+            "INFO: END epoch:0   train loss:  9.40  batch_cost: 0.26 s\nINFO: valid step:10 loss: 5481.19\n")
+    assert [e["epoch"] for e in logs._shape_epochs(text.splitlines())] == [0]
+    timed = "Epoch 00000 | Step 00000 | Loss 0.34\nEpoch 00000 | Step 00020 | Loss 0.40\nEpoch Time(s): 7.2570\n"
+    assert [e["epoch"] for e in logs._shape_epochs(timed.splitlines())] == [0]
+    # the paste's last line is never a summing-up line: it may be cut inside
+    cut = "Epoch[1] Loss=0.0098, F1=0.14, 99.88 %\nEpoch[1] Loss=0.0092, F1=0.15, 99.88 %\nEpoch[1] Loss=0.00885, total 0.1"
+    assert logs._shape_epochs(cut.splitlines()) == []
+
+
+def test_a_lone_line_ends_its_epoch_only_when_it_measures_it():
+    assert epochs("epoch 1: loss 0.31 acc 0.90\n") == [1]
+    assert epochs("Epoch 00001: LearningRateScheduler setting learning rate to 0.001.\n") == []
+
+
+def test_words_that_only_contain_epoch_are_no_epoch():
+    assert logs._epoch_measure("fit_generator(steps_per_epoch=192, class_weight={0: 2.47})")[0] is None
+    assert logs._epoch_measure("epochs=1000, lr=0.01")[0] is None
+    assert logs._epoch_measure("Epoch... (39/116 | Loss: 0.1877)")[0] is not None
+
+
+# -- the generic reader: a table with an epoch column -------------------------------------------
+def test_a_table_with_an_epoch_column_rows_per_epoch_or_per_iteration():
+    per_epoch = "epoch train loss valid loss accuracy\n0 0.51 0.42 0.81\n1 0.40 0.38 0.85\n"
+    assert epochs(per_epoch) == [0, 1]
+    per_iteration = ("> epoch       iteration   main/loss\n...\n192  44500  2.16\n192  44600  2.07\n193  44800  1.98\n"
+                     "194  45000  2.07\n194  45100  2.02\n")
+    assert epochs(per_iteration) == [192, 193]  # 194's rows go on: not finished
+    assert epochs("epoch iteration main/loss\n") == []  # a header alone
+    assert epochs("0 0.51 0.42 0.81\n1 0.40 0.38 0.85\n") == []  # rows with no header are anyone's numbers
+
+
+# -- the progress reader -----------------------------------------------------------------------
+def test_a_summary_printed_again_for_its_epoch_is_a_step_and_a_step_reopens_it():
+    text = ("| epoch 001:    450 / 1891 loss=11.5, ppl=1886.05, wps=52922\n"
+            "| epoch 001:    500 / 1891 loss=11.3, ppl=1637.83, wps=53351\n"
+            "| epoch 001 | valid on 'valid' subset | valid_loss 8.11 | num_updates 600\n"
+            "| epoch 001:    650 / 1891 loss=10.9, ppl=1144.39, wps=53573\n"
+            "| epoch 001:    700 / 1891 loss=10.7, ppl=1034.42, wps=53814\n")
+    assert epochs(text) == []  # a validation inside epoch 1
+    ends = "| epoch 001 | loss 4.1 | ppl 17.2\n| epoch 002 | loss 3.9 | ppl 15.0\n"
+    assert epochs(ends) == [1, 2]
+
+
+def test_an_iteration_time_is_no_epoch_time():
+    assert logs.parse("Epoch 0 | iter   9 step   9 | loss train: 11.438 | iter time: 38.615 s (step)\n")["formats"] != \
+        ["epoch-lines"]
+    assert epochs("epoch 3 loss 0.12 time 4.1s\n") == [3]
+
+
+def test_an_epoch_header_framed_by_rules():
+    text = ("===== Epoch   6 / 200 =====\n| Progress [#   ][ 6.47%] | Loss   7.92 |\n- Average Loss: 9.298\n"
+            "===== Epoch   7 / 200 =====\n| Progress [    ][ 3.45%] | Loss   7.98 |\n")
+    assert epochs(text) == [6]
+
+
+def test_framework_start_up_then_finished_epochs_is_a_training_log():
+    start = ("GPU available: False, used: False\nTPU available: False, using: 0 TPU cores\n"
+             "  | Name | Type   | Params\n0 | l1   | Linear | 7.9 K\n")
+    assert identify(start)[0] == "framework-log"
+    done = start + "Epoch 0: 100%|##########| 100/100 [00:00<00:00, 324.18it/s, loss=0.0663, v_num=13]\n"
+    assert identify(done)[0] == "training-log"
+
+
+def test_glog_fatal_lines_from_headers_and_cuda_files():
+    text = ("I0610 17:14:58.422884  3575 solver.cpp:242] Iteration 150, loss = 273375\n"
+            "F0610 17:15:24.994758  3575 syncedmem.hpp:30] Check failed: error == cudaSuccess (11 vs. 0)  invalid argument\n")
+    assert parse_any(text)["error"]["name"] == "fatal"
+    assert parse_any("I0610 17:14:58.422884  3575 solver.cpp:242] Iteration 150, loss = 273375\n").get("error") is None
+
+
+# -- GPU tools ---------------------------------------------------------------------------------
+def test_a_gpu_listed_twice_with_its_uuid_is_one_gpu():
+    line = "GPU 0: NVIDIA A100-PCIE-40GB (UUID: GPU-551720f0-caf0-22b7-f525-2a51a6ab478d)\n"
+    assert names(nvidia_smi.parse(line + line)) == ["NVIDIA A100-PCIE-40GB"]
+    redacted = "GPU 0: Tesla K80 (UUID: GPU-)\nGPU 1: Tesla K80 (UUID: GPU-)\n"
+    assert names(nvidia_smi.parse(redacted)) == ["Tesla K80", "Tesla K80"]  # a redacted UUID says nothing
+
+
+def test_a_q_fragment_the_processes_box_dmon_and_a_headerless_csv_row():
+    fragment = "Attached GPUs                       : 1\nGPU 00000000:07:00.0\n    Product Name                    : GeForce GT 710\n"
+    assert names(parse_any(fragment)) == ["GeForce GT 710"]
+    box = ("| Processes:                                                       GPU Memory |\n"
+           "|  GPU       PID   Type   Process name                             Usage      |\n")
+    result = tool_outputs.read(box)
+    assert result["kind"] == "nvidia-smi" and [f["code"] for f in result["findings"]] == ["DLR-SMI-PARTIAL"]
+    assert parse_any("> \\# gpu   pwr  temp    sm   mem   enc   dec\n>     0   111    83    25     7     0     0\n")["kind"] == \
+        "nvidia-smi"
+    row = "GeForce GTX 770, [Not Supported], [Not Supported], 52, 52 %, P0, [Not Supported]\n"
+    assert names(parse_any(row)) == ["GeForce GTX 770"]
+    assert parse_any("GeForce GTX 770, a fine card, bought in 2014\n")["kind"] == "unknown"
+
+
+def test_devicequery_blocks_without_their_device_lines():
+    block = ("CUDA Driver Version / Runtime Version          10.1 / 10.0\n"
+             "CUDA Capability Major/Minor version number:    {}\n")
+    result = devicequery.parse("1080 deviceQuery:\n" + block.format("6.1") + "970 deviceQuery:\n" + block.format("5.2"))
+    assert [(d["name"], d["compute_capability"]) for d in result["devices"]] == [(None, "6.1"), (None, "5.2")]
+    assert result["driver_version"] == "10.1" and result["runtime_version"] == "10.0"
+    named = devicequery.parse("Device 0: \"GeForce GTX 1080\"\n" + block.format("6.1"))
+    assert names(named) == ["GeForce GTX 1080"]
+
+
+def test_a_container_banner_names_the_cuda_of_bandwidthtest():
+    run = "[CUDA Bandwidth Test] - Starting...\nRunning on...\n\n Device 0: NVIDIA GeForce RTX 4080 SUPER\n Quick Mode\n"
+    banner = "==========\n== CUDA ==\n==========\n\nCUDA Version 12.9.0\n\n"
+    assert parse_any(banner + run)["cuda_version"] == "12.9.0"
+    assert parse_any("CUDA Version 12.9.0\n" + run).get("cuda_version") is None  # not the container's banner
+
+
+def test_inline_html_markup_is_taken_off_when_closed():
+    line = ('| NVIDIA-SMI 580.65.06              Driver Version: 580.65.06      '
+            '<span style="color: red;font-weight: bold">CUDA Version</span>: 13.0     |\n')
+    assert parse_any(line)["cuda_version"] == "13.0"
+    assert "<span" in common.unpaste("a <span> alone\n")  # no closing tag: not markup
+
+
+# -- framework logs ----------------------------------------------------------------------------
+def test_an_opened_cudart_names_the_cuda_version():
+    opened = "I tensorflow/stream_executor/platform/default/dso_loader.cc:49] Successfully opened dynamic library {}\n"
+    assert framework_log.parse(opened.format("libcudart.so.10.1"))["cuda_version"] == "10.1"
+    assert framework_log.parse(opened.format("cudart64_110.dll"))["cuda_version"] == "11.0"
+    failed = "W tensorflow/stream_executor/platform/default/dso_loader.cc:60] Could not load dynamic library 'libcudart.so.11.0'\n"
+    assert framework_log.parse(failed)["cuda_version"] is None
+
+
+def test_cntk_all_devices_answer():
+    repl = ">>> import cntk\n>>> cntk.device.all_devices()\n{}\n"
+    cpu = tool_outputs.read(repl.format("(CPU,)"))
+    assert (cpu["framework"], cpu["gpu_usable"]) == ("cntk", False)
+    gpu = tool_outputs.read(repl.format("(GPU[0] GeForce GTX 1080 Ti, CPU)"))
+    assert gpu["gpu_usable"] is True and names(gpu) == ["GeForce GTX 1080 Ti"]
+
+
+def test_keras_cntk_no_gpu_warning_is_a_cpu_fallback():
+    text = ("keras\\backend\\cntk_backend.py:19: UserWarning: CNTK backend warning: GPU is not detected. CNTK's CPU "
+            "version is not fully optimized,please run with GPU to get better performance.\n")
+    result = tool_outputs.read(text)
+    assert (result["framework"], result["gpu_usable"], result.get("error")) == ("cntk", False, None)
+
+
+def test_a_traceback_without_its_header_cut_in_a_frame():
+    text = ('File "/content/app/entry.py", line 46, in <module>\n    from launch import *\n'
+            '  File "/content/app/model_management.py", line 90, in get_torch_device\n'
+            '    return torch.device(torch.cuda.current_device())\n  File "/usr/local/lib/python3.11')
+    result = parse_any(text)
+    assert (result["kind"], result["framework"], result["error"]["name"]) == ("framework-log", "pytorch", "traceback")
+    # frames of a program that calls no framework's GPU API say nothing of the GPU
+    plain = 'File "/app/a.py", line 4, in <module>\n    main()\n  File "/app/a.py", line 2, in main\n    x = 1 /'
+    assert parse_any(plain)["kind"] == "unknown"
+
+
+def test_a_keras_backend_with_no_gpu_line_gives_way_to_the_framework_that_printed_one():
+    text = "Using TensorFlow backend.\nMapped name None to device cuda0: GeForce GTX 1080 Ti (0000:01:00.0)\n"
+    assert framework_log.parse(text)["framework"] == "theano"
+    tf = ("Using TensorFlow backend.\nI tensorflow/core/common_runtime/gpu/gpu_device.cc:1120] Creating TensorFlow "
+          "device (/gpu:0) -> (device: 0, name: GeForce GTX 1080, pci bus id: 0000:01:00.0)\n")
+    assert framework_log.parse(tf)["framework"] == "tensorflow"
+
+
+def test_a_cuda_initialization_warning_is_an_error_only_with_a_cuda_error_code():
+    warn = ("/usr/local/lib/python3.6/dist-packages/torch/cuda/__init__.py:52: UserWarning: CUDA initialization: The "
+            "NVIDIA driver on your system is too old (found version 10010). (Triggered internally at  "
+            "/pytorch/c10/cuda/CUDAFunctions.cpp:100.)\n")
+    result = tool_outputs.read(warn)
+    assert result.get("error") is None and result["gpu_usable"] is False
+    assert any("driver-too-old" in f["message"] for f in result["findings"])  # the reason is still said
+    coded = warn.replace("The NVIDIA driver on your system is too old (found version 10010).",
+                         "Unexpected error from cudaGetDeviceCount(). Error 803: system has unsupported display driver")
+    assert tool_outputs.read(coded)["error"] is not None
+
+
+def test_theanos_nvcc_command_list_makes_nvcc_fatal_a_theano_error():
+    text = "nvcc fatal   : Cannot find compiler 'cl.exe' in PATH\n['nvcc', '-shared', '-O3', '-use_fast_math']\n"
+    result = parse_any(text)
+    assert (result["kind"], result["framework"], result["error"]["name"]) == ("framework-log", "theano", "nvcc-fatal")
+    assert parse_any("nvcc fatal   : No input files specified; use option --help for more information\n")["kind"] == "nvcc"
+
+
+def test_utf16_without_a_bom_whose_text_is_mostly_bar_blocks():
+    text = "Epoch 8: 100%|" + "\u2588" * 60 + "| 100/100 [00:05<00:00, 18.2it/s, loss=0.31]\n"
+    assert common.decode(text.encode("utf-16-le")) == text
+    assert common.decode(text.encode("utf-8")) == text  # UTF-8 has no NUL: never taken for UTF-16
