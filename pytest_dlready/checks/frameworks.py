@@ -72,6 +72,7 @@ def gpu_usable(parsed: Dict[str, Any]) -> Tuple[Optional[bool], Optional[Dict[st
     deciding: Optional[Dict[str, Any]] = None
     refused: set = set()
     torch_refused = False
+    found: Optional[Dict[str, Any]] = None  # TensorFlow's "Found device N with properties": found, not yet used
     for e in sorted(parsed.get("evidence") or [], key=lambda x: x.get("lineno", 0)):
         kind = e.get("gpu")
         if kind == "rejected":
@@ -86,6 +87,12 @@ def gpu_usable(parsed: Dict[str, Any]) -> Tuple[Optional[bool], Optional[Dict[st
             if _key(e) is not None and _key(e) in refused:
                 continue
             state, deciding = True, e
+        elif kind == "found" and e.get("kind") == "tf-properties" and found is None:
+            found = e
+    if state is None and found is not None:
+        # TensorFlow found the GPU with its properties and nothing after says it cannot use it (a paste cut before
+        # its "Created TensorFlow device" line)
+        state, deciding = True, found
     return state, deciding
 
 

@@ -18,11 +18,12 @@ from . import common
 KIND = "nvidia-smi"
 
 FAILURES: List[Tuple["re.Pattern[str]", str]] = [
-    (re.compile(r"NVIDIA-SMI has failed because it couldn.t communicate with the NVIDIA driver"), "no-driver"),
+    (re.compile(r"NVIDIA[- ]SMI has failed because it (?:couldn.t|could not) communicate with the NVIDIA driver", re.I),
+     "no-driver"),
     (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch"),
-    (re.compile(r"^\s*No devices were found"), "no-devices"),
+    (re.compile(r"^\s*No devices were found|^\s*\+ \w+='No devices were found'"), "no-devices"),  # (or its bash xtrace)
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
-    (re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*(\S*): (.+)"), "device-handle"),
+    (re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*(\S*): (.+)", re.I), "device-handle"),
     (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found"),
     # older drivers' wordings of "no driver loaded"
     (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
@@ -47,6 +48,7 @@ GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+([^|]+?)\s+(On|Off|WDDM|TCC|MCDM|N/
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
+LIST_JOINED = re.compile(r"(?<=\))\s+(?=GPU \d+: )")
 #: ``nvidia-smi -L`` of drivers before the UUID was printed (or a paste that left it out): read under its command line
 LIST_GPU_BARE = re.compile(r"^\s*GPU (\d+): ([A-Za-z][^()]*?)\s*$")
 LIST_COMMAND = re.compile(r"nvidia-smi(?:\.exe)?\s+(?:-L|--list-gpus)\s*$")
@@ -85,7 +87,8 @@ NOHEADER_ROW = re.compile(r"^\s*((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID 
 
 def detect(text: Any) -> float:
     text = common.to_text(text)[:200000]
-    if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text or "<nvidia_smi_log>" in text[:5000]:
+    if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text or "<nvidia_smi_log>" in text[:5000] or \
+            FAILURES[0][0].search(text[:20000]):
         return 0.95
     head = common.lines_of(text[:20000])[:50]
     if any(p.search(line) for p, name in FAILURES[4:] for line in head):  # device handle, older no-driver wordings
@@ -332,6 +335,7 @@ def _query_command(lines: List[str]) -> Optional[Tuple[List[str], bool]]:
 def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
     known: List[int] = []
     seen: Dict[int, Dict[str, Any]] = {}
+    stamps: List[Tuple[int, str]] = []  # (row, its timestamp) when the query has one
     header: Optional[List[str]] = None
     command = _query_command(lines)
     if command and command[1]:
@@ -354,6 +358,8 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
             continue  # one column: a value ("8.9", "200.00 W", "[Not Supported]"), not a sentence
         gpu = _gpu()
         for name, raw in zip(header, [v.strip().strip('"') for v in body.split(",")]):
+            if name == "timestamp":
+                stamps.append((len(out["gpus"]), raw[:19]))  # to the second: one sample's rows
             if name not in CSV_FIELDS or raw in ("[N/A]", "N/A", "[Not Supported]", ""):
                 continue
             target, convert = CSV_FIELDS[name]
@@ -373,6 +379,17 @@ def _parse_csv(lines: List[str], out: Dict[str, Any]) -> List[int]:
         gpu["samples"] = 1
         seen[gpu["index"]] = gpu
         out["gpus"].append(gpu)
+    if header and "timestamp" in header and not {"index", "uuid", "pci.bus_id"} & set(header) and len(stamps) > 1:
+        # a loop (-l) with no column naming the GPU: each sample prints one row per GPU at one timestamp
+        per_sample: Dict[str, int] = {}
+        for _row, stamp in stamps:
+            per_sample[stamp] = per_sample.get(stamp, 0) + 1
+        width = max(per_sample.values())
+        if width < len(out["gpus"]) and len(per_sample) > 1:
+            rows = len(out["gpus"])
+            out["gpus"] = out["gpus"][:width]
+            for gpu in out["gpus"]:
+                gpu["samples"] = rows // width
     return known
 
 
@@ -484,6 +501,8 @@ def _parse(text: str) -> Dict[str, Any]:
             any(LIST_COMMAND.search(line) for line in lines[:5000]) and any(LIST_GPU_BARE.match(line) for line in lines)):
         out["format"] = "list"
         bare = any(LIST_COMMAND.search(line) for line in lines[:5000])
+        # several "GPU N: ... (UUID: ...)" joined on one line (a form field, a wrapped paste): one line each
+        lines = [part for line in lines for part in (LIST_JOINED.split(line) if ") GPU " in line else [line])]
         for line in lines:
             m = LIST_GPU.match(line) or (LIST_GPU_BARE.match(line) if bare else None)
             if m:
