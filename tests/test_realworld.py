@@ -82,9 +82,6 @@ KNOWN_MISSES = {
         "Theano's 'ERROR (theano.sandbox.cuda): Failed to compile cuda_ndarray.cu' then 'Used the cpu' is labelled "
         "failed here and a CPU fallback (not failed) in 17 earlier pastes: the labels disagree; the parse keeps the "
         "earlier reading (blind round 14, open)",
-    "heldout_r13_train/monocon_pytorch_epoch_5_tail_epoch_6_of_200_progress_hash_bar_average_loss_epoch_7_cut.log":
-        "the excerpt starts with epoch 5's 'Average Loss' / 'Epoch Time' summary, whose '=== Epoch 5 / 200 ===' "
-        "banner is cut off: the reader counted it (2), the parse reads epoch 6 only (blind round 14, open)",
     "heldout_r13_train/hf_trainer_chatglm_tuning_loss_lr_dicts_epoch_50.0_to_300.0_trailing_spaces_unfenced.log":
         "the label is the run's count ('epoch': 300.0); the corpus counts the epoch ends the paste shows (six dicts), "
         "as the r9/r10 Trainer labels do: the labels disagree (blind round 14, open)",

@@ -409,6 +409,10 @@ RULES: List[tuple] = [
     # a C++ FATAL log line (TF/XLA/jaxlib "F ...statusor.cc:34] ...") ends the process
     ("cpp-fatal", re.compile(r"^(?:\S+ [\d:.]+: )?F(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "fatal", "message": m.group(1).strip()[:200]}}),
+    # a CUDA kernel's device-side assert ("Loss.cu:102: block: [237,0,0], thread: [32,0,0] Assertion `input_val >= zero
+    # && input_val <= one` failed."): the GPU stopped the run
+    ("device-assert", re.compile(r"\.cu:\d+: \w*:? ?block: \[\d+,\d+,\d+\], thread: \[\d+,\d+,\d+\] Assertion `(.{1,200}?)`? failed"),
+     lambda m: {"error": {"name": "device-assert", "message": f"CUDA device-side assert: {m.group(1)}"[:200]}}),
     # (a Chinese locale's shell: 已放弃 / 段错误 (核心已转储) = Aborted / Segmentation fault (core dumped))
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$|"
                                  r"^\s*(?:已放弃|段错误|总线错误|非法指令) \(核心已转储\)\s*$"),

@@ -455,7 +455,7 @@ PROGRESS_BRACKET = re.compile(r"\bEpoch\[(\d{1,7})\]\s*(?:Batch\s*\[|Loss=|Train
                               r"Complete\. Time taken: (\d+:\d\d:\d\d(?:\.\d+)?))")
 #: PaddlePaddle: fluid's "Pass:0, Batch:100, Cost:0.40671" ended by "Test:0, Cost:0.26778", v1's glog
 #: "TrainerInternal.cpp:180]  Pass=23 Batch=565 samples=904000 AvgCost=2.51811" (the pass's end)
-PROGRESS_PASS = re.compile(r"^\s*Pass[:=]\s*(\d{1,7}),?\s+Batch[:=]\s*\d+")
+PROGRESS_PASS = re.compile(r"^\s*Pass[:=]?\s*(\d{1,7}),?\s+Batch[:=]?\s*\d+")
 PROGRESS_PASS_END = re.compile(r"^\s*Test[:=]\s*(\d{1,7}),\s+Cost[:=]|\bPass=(\d{1,7}) Batch=\d+ samples=\d+ AvgCost=")
 #: YOLO: "70/1000  6.73G  1.081  0.4706 ... 640: 100%|███| 16/16 [00:05<00:00]" (a bar under way is progress), and
 #: YOLOv5's results.txt rows "0/89  5.61G  0.07745 ..." (one per finished epoch, no bar)
@@ -484,6 +484,13 @@ PROGRESS_SKLEARN = re.compile(r"^\s*Iteration (\d{1,7}), loss = -?\d")
 #: a custom loop's line with a step/iteration/batch number and a loss: training, though not an epoch
 PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+|"
                               r"\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+[^\n]{0,200}?\bloss\s*[:=]\s*-?\d", re.I)
+#: lines of a run counted in steps, not epochs: "iter: 2100 train_loss: 2.88" (MMF), "step 100/2000, training accuracy
+#: 0.8" (TF 1.x examples), ParlAI's "[ time:2s parleys:12828 time_left:16s num_epochs:0 ]", Keras's step bars run
+#: together on one line (" - ETA: 38s - loss: 0.61 - accuracy: 0.92 61/82 [=====>....]")
+PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\d+\s+(?:\w+_)?loss:\s*-?\d|"
+                                 r"^\s*step \d+(?:/\d+)?,\s+(?:training |train |test )?(?:loss|acc(?:uracy)?)\s+-?\d|"
+                                 r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
+                                 r"\d+/\d+ \[[=>.]+\] - ETA: \d+\w* - \w*loss: ", re.I)
 #: OpenNMT-py (legacy): "Epoch  2,   550/  725; acc:   0.00; ppl:  11.85; ..." (a step), Flax diffusers' end of an
 #: epoch "Epoch... (39/116 | Loss: 0.1877)", PaddleClas' "[Train][Epoch 1/10][Avg]CELoss: ..." (the epoch's average)
 PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
@@ -517,6 +524,8 @@ EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS
                (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"))
 #: a loss or accuracy with its figure: a line of an epoch's progress under its header
 LOSS_FIGURE = re.compile(r"\b(?:loss|acc(?:uracy)?)\b\s*[:=]\s*-?\d", re.I)
+#: an epoch's time said without its number ("- Epoch Time: 0:04:55", "Epoch took 3.2s")
+EPOCH_TIME_LINE = re.compile(r"\bepoch\s+(?:time|took)\b", re.I)
 #: a figure in a line (the progress reader compares how many an epoch's end lines print)
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
@@ -524,7 +533,7 @@ EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
 PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
                   PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, PROGRESS_METRICS,
-                  TRAINER_METRICS) + \
+                  TRAINER_METRICS, PROGRESS_STEPS_ONLY) + \
     tuple(pattern for pattern, _role in EPOCH_MARKS)
 
 
@@ -583,8 +592,17 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             done.pop(key, None)
             order.remove(key)
 
-    def begin(number: int) -> None:
+    before_first = {"loss": 0, "end": False}  # progress printed before the first epoch named: the paste began inside one
+
+    def begin(number: int, starts: bool = True) -> None:
+        """Epoch ``number``'s line; ``starts``: a line that opens the epoch (a header, a step), not its end."""
         nonlocal current, progressed, bar_seconds, run
+        if current is None and not done and number >= 1 and starts and (
+                before_first["loss"] >= 2 or (before_first["loss"] and before_first["end"])):
+            # the paste starts inside the epoch before this one (its header cut off): its losses and its end were
+            # printed, so it finished ("- Average Loss: 9.69 / - Epoch Time: 0:04:55 / === Epoch 6 / 200 ===")
+            current, progressed = number - 1, True
+            finish(current)
         if current is not None and number != current and progressed:
             finish(current)  # the next epoch's progress began: the last one finished
         if number != current and number <= 1 and (run, number) in done and (run, current) in done and \
@@ -597,7 +615,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         line = raw[:2000]
         m = PROGRESS_TOTAL.search(line)
         if m:
-            begin(int(m.group(1)))
+            begin(int(m.group(1)), starts=False)
             finish(current, _clock(m.group(2)))
             continue
         m = PROGRESS_BRACKET.search(line)
@@ -622,7 +640,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             if any(word in low for word in EPOCH_MARK_WORDS) else None
         if mark:
             m, role = mark
-            begin(int(next(group for group in m.groups() if group is not None)))
+            begin(int(next(group for group in m.groups() if group is not None)), starts=role == "step")
             progressed = True
             if role == "step":
                 stepping(current)
@@ -671,7 +689,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m:
             if cut_inside(line, "summary"):
                 break
-            begin(int(m.group(1)))
+            begin(int(m.group(1)), starts=False)
             timed = re.search(r"\b(?:time|took|elapsed)\b\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", line, re.I)
             if (run, current) not in done:
                 summarised.add((run, current))
@@ -692,6 +710,10 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         if current is not None and LOSS_FIGURE.search(line):
             progressed = True  # under a header, a line with a loss or accuracy figure ("train Loss: 0.0548 Acc: 0.98")
+        elif current is None and LOSS_FIGURE.search(line):
+            before_first["loss"] += 1
+        elif current is None and EPOCH_TIME_LINE.search(line):
+            before_first["end"] = True
     epochs: List[Dict[str, Any]] = []
     for key in order:
         seconds = done[key]
