@@ -195,10 +195,22 @@ def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
     return found
 
 
+#: TensorFlow's own repr of a device list (list_physical_devices()), printed with or without its call
+TF_PHYSICAL = re.compile(r"PhysicalDevice\(name='/physical_device:([A-Z_]+):(\d+)', device_type='([A-Z_]+)'\)")
+
+
 def _asked(lines: List[str]) -> List[Dict[str, Any]]:
     """Answers to the usual "is the GPU there?" calls, each as evidence with its line."""
     found: List[Dict[str, Any]] = _script_prints(lines)
     for i, line in enumerate(lines):
+        listed = TF_PHYSICAL.findall(line[:4000]) if "PhysicalDevice(" in line else []
+        if listed and line.lstrip().startswith("[") and line.rstrip().endswith("]"):
+            # the whole list: a GPU in it is one TensorFlow can use; CPUs alone are no GPU
+            gpus = [index for _kind, index, dtype in listed if dtype == "GPU"]
+            found.append({"lineno": i + 1, "gpu": "used" if gpus else "none", "line": line.strip()[:300],
+                          "kind": "gpu_list", "backend": "tensorflow",
+                          "says": f"TensorFlow lists {len(gpus)} GPU(s)" if gpus else "TensorFlow lists no GPU"})
+            continue
         d = TF_DEVICE_NAME.match(line) if "/device:GPU:" in line else None
         if d:  # what tf.test.gpu_device_name() prints when TensorFlow has a GPU, wherever its call was
             found.append({"lineno": i + 1, "gpu": "used", "line": line.strip(), "kind": "gpu_device_name",
@@ -506,17 +518,27 @@ def _build_info(lines: List[str]) -> Dict[str, str]:
     return out
 
 
+def _same_name(a: str, b: str) -> bool:
+    """One GPU's name twice, also where a paste lost the first letters of one ("VIDIA GeForce RTX 5090")."""
+    a, b = " ".join(a.split()), " ".join(b.split())
+    short, long_ = sorted((a, b), key=len)
+    return a == b or (len(short) >= 8 and long_.endswith(short) and len(long_) - len(short) <= 3
+                      and long_[len(long_) - len(short) - 1].isalpha())
+
+
 def _add_gpu(gpus: List[Dict[str, Any]], item: Dict[str, Any]) -> None:
     """One entry per GPU: merged by index when both have one, else by name."""
     index, name = item.get("index"), item.get("name")
     for gpu in gpus:
         same_index = index is not None and gpu.get("index") == str(index)
-        same_name = name and gpu.get("name") and " ".join(name.split()) == " ".join(gpu["name"].split())
+        same_name = name and gpu.get("name") and _same_name(name, gpu["name"])
         if (same_index and (not name or not gpu.get("name") or same_name)) or (index is None and same_name) or \
                 (gpu.get("index") is None and same_name):
             for key in ("name", "compute_capability", "minimum"):
                 if item.get(key) and not gpu.get(key):
                     gpu[key] = item[key]
+            if name and gpu.get("name") and len(name) > len(gpu["name"]):
+                gpu["name"] = name  # the whole name, where the other lost its first letters
             if gpu.get("index") is None and index is not None:
                 gpu["index"] = str(index)
             if item.get("gpu") == "rejected":

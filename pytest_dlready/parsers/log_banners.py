@@ -235,8 +235,9 @@ RULES: List[tuple] = [
                 "name": None if m.group(3).strip() in ("DML", "METAL") else m.group(3).strip(),
                 "compute_capability": m.group(4), "backend": "tensorflow", "gpu": "used"}),
     ("tf-properties", re.compile(r"(?:Found device (\d+) with properties:\s*|^\s*)(?:pciBusID:?\s*\S+\s+)?name:\s*(.+?)\s+"
-                                 r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+)|computeCap[a-z]*:?\s*$)"),  # (or cut there)
-     lambda m: {"index": m.group(1), "name": m.group(2).strip(), "backend": "tensorflow", "gpu": "found",
+                                 r"(?:major:\s*(\d+)\s+minor:\s*(\d+)|computeCapability:\s*(\d+\.\d+)|computeCap[a-z]*:?\s*$|"
+                                 r"ROCm AMD GPU ISA:\s*\S+)"),  # (or cut there; ROCm's builds name the AMD ISA)
+     lambda m: {"index": m.group(1), "name": m.group(2).replace("**", "").strip(), "backend": "tensorflow", "gpu": "found",
                 "compute_capability": f"{m.group(3)}.{m.group(4)}" if m.group(3) else m.group(5)}),
     # TF 1.x's DMA matrix ("gpu_device.cc:971] 0:   Y"): printed for the devices it goes on to create
     ("tf-dma-row", re.compile(r"gpu_device\.cc:\d+\] (\d+):\s+Y(?:\s+[YN])*\s*$"),
@@ -245,6 +246,10 @@ RULES: List[tuple] = [
      lambda m: {"index": m.group(1), "backend": "tensorflow"}),
     ("tf-loaded-cudnn", re.compile(r"Loaded cuDNN version (\d+)"),  # cuDNN is loaded when a GPU op runs
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "tensorflow", "gpu": "used"}),
+    # jax.print_environment_info(): "device info: NVIDIA GeForce RTX 4060 Laptop GPU-1, 1 local devices" (name-count)
+    ("jax-device-info", re.compile(r"^\s*device info: (.+?)-(\d+), (\d+) local devices"),
+     lambda m: {"name": None if m.group(1).strip().lower() in ("cpu", "tpu") else m.group(1).strip(), "index": "0",
+                "backend": "jax", "gpu": "none" if m.group(1).strip().lower() == "cpu" else "found"}),
     # a JAX application's own backend line (DESC's print_backend_info): "Using device: NVIDIA GeForce RTX 4060 Laptop
     # GPU (id=0), with 7.01 GB available memory"
     ("app-using-device", re.compile(r"^\s*Using device: ((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Radeon|AMD)\b.+?) \(id=(\d+)\)"

@@ -494,6 +494,11 @@ def _parse(text: str) -> Dict[str, Any]:
     elif QLOG.search(joined) or ((q_keys >= 3 or ATTACHED.search(joined)) and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
+        if out["gpus"] and not any(g.get("name") for g in out["gpus"]) and HEAD.search(joined):
+            # a -q section that names no GPU (-d ACCOUNTING, a job's report) beside the table: the table names them
+            out["gpus"] = []
+            out["format"] = "table"
+            _parse_table(lines, out)
     elif HEAD.search(joined) or "Persistence-M" in joined or "Memory-Usage" in joined or _table_rows(lines):
         out["format"] = "table"
         _parse_table(lines, out)
