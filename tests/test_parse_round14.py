@@ -1,4 +1,4 @@
-"""Rules first needed in blind rounds 13 and 14 (tests/data/realworld/heldout_r13_*): the generic training-log readers
+"""Rules first needed in blind rounds 13 to 15 (tests/data/realworld/heldout_r13_*, heldout_r14_*): the generic training-log readers
 (a line's shape, an epoch column) and the tool / framework wordings met there. Each rule has a case it must refuse;
 the real pastes are checked by test_realworld.py."""
 from __future__ import annotations
@@ -214,3 +214,103 @@ def test_utf16_without_a_bom_whose_text_is_mostly_bar_blocks():
     text = "Epoch 8: 100%|" + "\u2588" * 60 + "| 100/100 [00:05<00:00, 18.2it/s, loss=0.31]\n"
     assert common.decode(text.encode("utf-16-le")) == text
     assert common.decode(text.encode("utf-8")) == text  # UTF-8 has no NUL: never taken for UTF-16
+
+
+# -- round 15 ----------------------------------------------------------------------------------
+def test_tensorflow_found_device_alone_is_usable_unless_something_after_says_not():
+    found = ("I tensorflow/core/common_runtime/gpu/gpu_device.cc:1561] Found device 0 with properties:\n"
+             "pciBusID: 0000:01:00.0 name: GeForce RTX 3070 computeCapability: 8.6\n")
+    assert tool_outputs.read(found)["gpu_usable"] is True
+    skipped = found + ("W tensorflow/core/common_runtime/gpu/gpu_device.cc:1598] Cannot dlopen some GPU libraries. "
+                       "Please make sure the missing libraries mentioned above are installed properly if you would like "
+                       "to use GPU. Skipping registering GPU devices...\n")
+    assert tool_outputs.read(skipped)["gpu_usable"] is False
+
+
+def test_nvidia_smi_no_driver_retyped_list_joined_and_a_timestamped_loop():
+    retyped = "`NVIDIA SMI has failed because it could not communicate with the NVIDIA driver Make sure ...`\n"
+    assert parse_any(retyped)["error"]["name"] == "no-driver"
+    joined = " ".join(f"GPU {k}: NVIDIA GeForce RTX 2080 Ti (UUID: GPU-67a571b1-79ee-1016-8ea3-c1fff3f1c1d{k})"
+                      for k in range(3))
+    assert names(parse_any("nvidia-smi -L\n" + joined + "\n")) == ["NVIDIA GeForce RTX 2080 Ti"] * 3
+    head = "name, pstate, timestamp, memory.used [MiB]\n"
+    loop = "".join(f"NVIDIA H100 NVL, P0, 2026/02/25 10:04:3{k}.416, 1 MiB\n" for k in range(5))
+    assert names(parse_any(head + loop)) == ["NVIDIA H100 NVL"]
+    two = "".join(f"NVIDIA H100 NVL, P0, 2026/02/25 10:04:3{k}.416, 1 MiB\n" * 2 for k in range(3))
+    assert names(parse_any(head + two)) == ["NVIDIA H100 NVL"] * 2  # two GPUs per sample
+    assert parse_any("+ INSTALLED_DRIVER_VERSION='No devices were found'\n")["error"]["name"] == "no-devices"
+    assert parse_any("Unable to determine the device handle for gpu 0000:01:00.0: Not Found\n")["error"]["name"] == \
+        "device-handle"
+
+
+def test_a_q_report_without_names_beside_its_table():
+    q = ("==============NVSMI LOG==============\nAttached GPUs : 1\nGPU 00000000:61:00.0\n"
+         "    Accounting Mode : Enabled\n")
+    table = ("| NVIDIA-SMI 580.159.03             Driver Version: 580.159.03     CUDA Version: 13.0     |\n"
+             "|   0  NVIDIA L40S                    On  |   00000000:61:00.0 Off |                    0 |\n")
+    assert names(parse_any(q + table)) == ["NVIDIA L40S"]
+    assert names(parse_any(q.replace("    Accounting", "    Product Name : NVIDIA L40S\n    Accounting"))) == ["NVIDIA L40S"]
+
+
+def test_a_paste_starting_inside_an_epoch_counts_it_when_its_end_shows():
+    tail = "loss: 0.66, acc: 61.5\nloss: 0.87, acc: 61.6\n>>>>>>>>>>\nepoch: 1\nloss: 0.46, acc: 63.6\n"
+    assert epochs(tail) == [0]
+    # the batches before an epoch's own end line are that epoch's, not an earlier one's
+    r = "Batch [50] Speed: 26130.0 samples/sec Train-accuracy=0.11\nBatch [100] Speed: 2485.3 samples/sec " \
+        "Train-accuracy=0.13\n[1] Train-accuracy=0.70\nBatch [50] Speed: 2613.0 samples/sec Train-accuracy=0.80\n"
+    assert epochs(r) == [1]
+    one = "Loading a checkpoint with loss: 0.3\nEpoch 2/10\n"  # one figure before: no epoch behind it
+    assert epochs(one) == []
+
+
+def test_paddle_v2_passes_and_step_counted_runs():
+    paddle = ("Pass 0, Batch 0, Cost 2.370898, {'classification_error_evaluator': 0.89}\n"
+              "Pass 0, Batch 100, Cost 2.26, {'classification_error_evaluator': 0.83}\n"
+              "Pass 1, Batch 0, Cost 1.82, {'classification_error_evaluator': 0.73}\n")
+    assert epochs(paddle) == [0]
+    for steps in ("iter: 2100 train_loss: 2.8821  train_score: 0.6225\niter: 2200 train_loss: 2.6174\n",
+                  "step 0/2000, training accuracy 0.14\nstep 100/2000, training accuracy 0.8\n",
+                  "[ time:2s parleys:12828 time_left:16s num_epochs:0 ] {'accuracy': 1.0}\n"):
+        result = parse_any(steps)
+        assert (result["kind"], result["epochs"]) == ("training-log", [])
+    assert parse_any("step 1: the script set things up\n")["kind"] == "unknown"
+
+
+def test_a_device_side_assert_stops_the_run_on_the_gpu():
+    text = ("Epoch: 8 Sample 7045/7200 Loss: 288517.75\nEpoch: 8 Sample 7050/7200 Loss: 316305.53\n"
+            "C:/cb/pytorch_1000000000000/work/aten/src/ATen/native/cuda/Loss.cu:102: block: [237,0,0], thread: "
+            "[32,0,0] Assertion `input_val >= zero && input_val <= one` failed.\n")
+    result = tool_outputs.read(text)
+    assert result["error"]["name"] == "device-assert"
+    # no epoch finished: read as the framework's error or as the run's stop, a FAIL either way
+    assert {(f["code"], f["status"]) for f in result["findings"]} & {("DLR-LOG-STOPPED", "fail"), ("DLR-FW-ERROR", "fail")}
+    finished = "Epoch: 7 Sample 7200/7200 Loss: 2.1\n" + text
+    assert logs.parse(finished)["error"]["name"] == "device-assert"
+
+
+def test_tensorflows_device_list_printed_without_its_call():
+    cpu = ("[PhysicalDevice(name='/physical_device:CPU:0', device_type='CPU'), "
+           "PhysicalDevice(name='/physical_device:XLA_CPU:0', device_type='XLA_CPU')]\n")
+    result = tool_outputs.read(cpu)
+    assert (result["framework"], result["gpu_usable"]) == ("tensorflow", False)
+    gpu = "[PhysicalDevice(name='/physical_device:GPU:0', device_type='GPU')]\n"
+    assert tool_outputs.read(gpu)["gpu_usable"] is True
+
+
+def test_torch_cuda_unknown_error_and_a_name_missing_its_first_letters():
+    err = ("RuntimeError: CUDA unknown error - this may be due to an incorrectly set up environment, e.g. changing env "
+           "variable CUDA_VISIBLE_DEVICES after program start. Setting the available devices to be zero.\n")
+    assert tool_outputs.read(err)["gpu_usable"] is False
+    cut = ("VIDIA GeForce RTX 5090 with CUDA capability sm_120 is not compatible with the current PyTorch installation.\n"
+           "If you want to use the NVIDIA GeForce RTX 5090 GPU with PyTorch, please check the instructions\n")
+    assert names(framework_log.parse(cut)) == ["NVIDIA GeForce RTX 5090"]
+    assert not framework_log._same_name("GeForce GTX 1080", "A GeForce GTX 1080")  # a word, not lost letters
+
+
+def test_rocm_tensorflow_properties_and_jax_environment_device_info():
+    rocm = ("I tensorflow/core/common_runtime/gpu/gpu_device.cc:1734] Found device 0 with properties:\n"
+            "pciBusID: 0000:63:00.0 name: **Vega 10** [Radeon Instinct MI25]     ROCm AMD GPU ISA: gfx900\n")
+    assert names(framework_log.parse(rocm)) == ["Vega 10 [Radeon Instinct MI25]"]
+    jax = "jax:    0.5.2\njaxlib: 0.5.2\ndevice info: NVIDIA GeForce RTX 4060 Laptop GPU-1, 1 local devices\n"
+    assert names(framework_log.parse(jax)) == ["NVIDIA GeForce RTX 4060 Laptop GPU"]
+    assert names(framework_log.parse(jax.replace("NVIDIA GeForce RTX 4060 Laptop GPU", "cpu"))) == []

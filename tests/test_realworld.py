@@ -91,6 +91,9 @@ KNOWN_MISSES = {
     "heldout_r13_train/chainer_1.11_ptb_test_option_printreport_epoch_70_140_rows_interleaved_with_carriage_return_progress_bars_cut.log":
         "the label is Chainer's epoch column (140); the 140 row is glued behind carriage-return bars, and the corpus "
         "counts report rows' epoch ends (round 14's ChainerCV label, 4 of 192-196) (blind round 14, open)",
+    "heldout_r14_mixed/jax_princeton_notes_pip_install_tigergpu_importerror_libm_glibc_2.23_not_found_one_line.log":
+        "a lone 'ImportError: /lib64/libm.so.6: version GLIBC_2.23 not found': nothing in the text names JAX (the "
+        "page's prose does), and libm is no CUDA library (blind round 15, open)",
 }
 
 
