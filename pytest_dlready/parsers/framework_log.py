@@ -216,6 +216,8 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
             found.append({"lineno": i + 1, "gpu": "used", "line": line.strip(), "kind": "gpu_device_name",
                           "says": f"tf.test.gpu_device_name(): /device:GPU:{d.group(1)}"})
             continue
+        if "(" not in line and "torch.version" not in line and "gpu" not in line.lower():
+            continue  # every call ASKS reads has its parentheses (torch.version.cuda is read bare); NUM_GPUS needs GPU
         m = NUM_GPUS.search(line)
         if m:
             n = int(m.group(1))

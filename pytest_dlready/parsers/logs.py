@@ -577,7 +577,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
     repeated: Dict[Tuple[int, str], int] = {}  # (epoch, shape) -> how many summary-like lines print it
     for raw in lines:
-        if "poch" in raw[:2000]:
+        if "poch" in raw:
             m = PROGRESS_SUMMARY.match(raw[:2000])
             if m:
                 key = (int(m.group(1)), _shape(raw[:2000]))
@@ -712,7 +712,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             progressed = True  # under a header, a line with a loss or accuracy figure ("train Loss: 0.0548 Acc: 0.98")
         elif current is None and LOSS_FIGURE.search(line):
             before_first["loss"] += 1
-        elif current is None and EPOCH_TIME_LINE.search(line):
+        elif current is None and "epoch" in low and EPOCH_TIME_LINE.search(line):
             before_first["end"] = True
     epochs: List[Dict[str, Any]] = []
     for key in order:
