@@ -86,7 +86,7 @@ _COMPOSE = re.compile(r"^([\w.-]{1,60}[_-]\d{1,3})\s+\|(?: |$)")
 #: (`` `E tensorflow/...` ``), or opened on one line and closed on a later one
 _FENCE = re.compile(r"^\s*(?:```+|~~~+)[\w+-]*\s*$|^\s*`{1,2}\s*$")
 _HTML_CODE = re.compile(r"^\s*(?:<(?:pre|code)(?: [^>]{0,80})?>)+`*|(?:</(?:pre|code)>)+\s*$", re.I)
-_SPAN = re.compile(r"^(`{1,2})(?!`)(.*?)(?<!`)\1\s*$")
+_SPAN = re.compile(r"^(`{1,3})(?!`)(.*?)(?<!`)\1\s*$")
 #: another program's prefix on each line of a process's output: Ray's "(train pid=11589) ", Open MPI's
 #: "[1,0]<stdout>:", torchrun's "[rank0]: " / "[default0]:"; never part of what the tool printed
 _PROCESS_PREFIX = re.compile(r"^(?:\((?:[\w.-]{1,80} )?pid=\d+(?:, ip=[\d.]+)?\) |\[\d{1,5},[\w:,.-]{1,80}\]<std(?:out|err)>:|"
@@ -136,6 +136,11 @@ def _unrender(lines: List[str]) -> List[str]:
     marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
     if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
         return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
+    if len(body) >= 3 and all(line.startswith("+") for line in body) and \
+            any(line[1:2] not in ("-", "=", "+", "") for line in body):
+        # lines added in a diff (a pull request's review): each carries the diff's "+" (a table's border "+---"
+        # lines alone do not make a diff)
+        return [line[1:] if line.startswith("+") else line for line in lines]
     composed = [m.group(1) for m in (_COMPOSE.match(line) for line in body) if m]
     if len(composed) >= 3 and len(set(composed)) <= 4 and 2 * len(composed) >= len(body):
         # a service's output under docker-compose (its own "Creating ... done" lines stay as they are)

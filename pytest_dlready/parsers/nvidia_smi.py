@@ -82,7 +82,13 @@ PROCESSES_BOX = re.compile(r"^\s*\|\s*Processes:\s+(?:GPU Memory\s*)?\|?\s*$")
 DMON_HEAD = re.compile(r"^\s*\\?#\s*gpu\s+(?:pwr|sm)\s+\w+\s+\w+")
 #: a ``--query-gpu`` CSV row without its header or command: the GPU's name first, then nvidia-smi's own values
 NOHEADER_ROW = re.compile(r"^\s*((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID )[^,\[\]]{1,60}?)\s*,(?=[^\n]*"
-                          r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b))(?:[^,\n]*,){2,}[^,\n]*$")
+                          r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b|\b0x[0-9A-Fa-f]{4}10DE\b))"
+                          r"(?:[^,\n]*,)*[^,\n]*$")  # (0x....10DE: a PCI device id, NVIDIA's vendor id in its low half)
+#: the first line of nvidia-smi -h: "NVIDIA System Management Interface -- v470.182.03" (the driver's version)
+SMI_HELP = re.compile(r"^\s*NVIDIA System Management Interface -- v(\d+\.\d+(?:\.\d+)?)\s*$")
+#: a summary written by hand from nvidia-smi's header: "Driver Version: 595.78", "CUDA Version: 13.2" on lines of
+#: their own, under "GPU 0: NVIDIA Thor"
+SUMMARY_VERSION = re.compile(r"^\s*(Driver|CUDA) Version\s*:\s*(\d+\.\d+(?:\.\d+)?)\s*$")
 
 
 def detect(text: Any) -> float:
@@ -105,7 +111,10 @@ def detect(text: Any) -> float:
         return 0.8  # a --query-gpu CSV header of three or more query fields
     if any(PROCESSES_BOX.match(line) or DMON_HEAD.match(line) for line in head):
         return 0.7
-    if any(NOHEADER_ROW.match(line) for line in head[:5]):
+    if any(NOHEADER_ROW.match(line) or SMI_HELP.match(line) for line in head[:5]):
+        return 0.7
+    if any(LIST_GPU_BARE.match(line) for line in head) and any(SUMMARY_VERSION.match(line) for line in head) and \
+            any(line.strip().startswith("Driver Version") for line in head):
         return 0.7
     score = common.marker_score(text, MARKERS)
     body = [line for line in head if line.strip()]  # (a paste's doubled line ends put blank lines between)
@@ -485,6 +494,10 @@ def _parse(text: str) -> Dict[str, Any]:
                 if lib:
                     out["missing_libraries"] = [lib.group(1)]
     joined = "\n".join(lines[:5000])
+    summary = {("driver_version" if m.group(1) == "Driver" else "cuda_version"): m.group(2)
+               for m in (SUMMARY_VERSION.match(line) for line in lines[:50]) if m}
+    if "driver_version" not in summary:
+        summary = {}
     q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number",
                                "Attached GPUs", "Product Name", "Product Brand")
                  if key in joined)
@@ -503,9 +516,12 @@ def _parse(text: str) -> Dict[str, Any]:
         out["format"] = "table"
         _parse_table(lines, out)
     elif sum(1 for line in lines[:5000] if LIST_GPU.match(line)) or (
-            any(LIST_COMMAND.search(line) for line in lines[:5000]) and any(LIST_GPU_BARE.match(line) for line in lines)):
+            (any(LIST_COMMAND.search(line) for line in lines[:5000]) or summary) and
+            any(LIST_GPU_BARE.match(line) for line in lines)):
         out["format"] = "list"
-        bare = any(LIST_COMMAND.search(line) for line in lines[:5000])
+        bare = any(LIST_COMMAND.search(line) for line in lines[:5000]) or bool(summary)
+        for key, value in summary.items():
+            out[key] = value
         # several "GPU N: ... (UUID: ...)" joined on one line (a form field, a wrapped paste): one line each
         lines = [part for line in lines for part in (LIST_JOINED.split(line) if ") GPU " in line else [line])]
         for line in lines:
@@ -533,6 +549,9 @@ def _parse(text: str) -> Dict[str, Any]:
                 gpu = _gpu()
                 gpu.update(index=len(out["gpus"]), name=m.group(1).strip(), samples=1)
                 out["gpus"].append(gpu)
+    elif any(SMI_HELP.match(line) for line in lines[:20]):
+        out["format"] = "version"
+        out["driver_version"] = next(m.group(1) for m in (SMI_HELP.match(line) for line in lines[:20]) if m)
     elif sum(1 for line in lines[:40] if VERSION_LINE.match(line)) >= 2:
         out["format"] = "version"
         for line in lines[:40]:
