@@ -374,6 +374,19 @@ RULES: List[tuple] = [
     ("theano-nvcc-command", re.compile(r"^\s*\['nvcc', '-shared'"), lambda m: {"backend": "theano"}),
     ("nvcc-fatal", re.compile(r"\bnvcc fatal\s*:\s*(\S.{0,300})"),
      lambda m: {"error": {"name": "nvcc-fatal", "message": f"nvcc fatal: {m.group(1).strip()}"[:200]}}),
+    # CNTK's binary: "mpihelper: msmpi.dll missing" (then "MPI_Init, MPI error 16"): a library it needs is not there
+    ("cntk-dll-missing", re.compile(r"^\s*\w+: ([\w.-]+\.dll) missing\s*$"),
+     lambda m: {"backend": "cntk", "library": m.group(1),
+                "error": {"name": "library-not-found", "message": f"{m.group(1)} missing"}}),
+    # CNTK's Python package without its GPU libraries: "Missing optional dependency (GPU-Specific)"
+    ("cntk-no-gpu-libs", re.compile(r"Missing optional dependency \(GPU-Specific\)"),
+     lambda m: {"device": "cpu", "backend": "cntk", "gpu": "none"}),
+    # any program's "GPU will not be used." (jaxlib: "... Error loading CUDA libraries. GPU will not be used.")
+    ("gpu-not-used", re.compile(r"\bGPU will not be used\b"), lambda m: {"device": "cpu", "fallback": True}),
+    # Stable Diffusion web UI's sysinfo JSON: "Torch env info": {"torch_version": "2.1.2+cu121", ...,
+    # "cuda_compiled_version": "12.1"}
+    ("torch-env-json", re.compile(r'^\s*"cuda_compiled_version":\s*"(\d+\.\d+)"'),
+     lambda m: {"backend": "torch", "build_cuda": m.group(1)}),
     # Keras's CNTK backend: "UserWarning: CNTK backend warning: GPU is not detected. CNTK's CPU version is not ..."
     ("keras-cntk-no-gpu", re.compile(r"CNTK backend warning: GPU is not detected\b"),
      lambda m: {"device": "cpu", "backend": "cntk", "gpu": "none"}),

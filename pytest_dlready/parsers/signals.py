@@ -75,7 +75,7 @@ SIGNALS = (
                             r"falling back to cpu\b(?=.*(?:jax|GPU/TPU))", FALLBACK, "JAX found no usable GPU and runs on the CPU"),
     # any program's own words ("Falling back to CPU mode." -- text-generation-webui after torch found no GPU)
     _signal("cpu-fallback", r"\bfalling back to (?:the )?cpu\b", FALLBACK, "the program says it falls back to the CPU"),
-    _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|CUDA unknown error - this may be due to an incorrectly set up environment|THCudaCheck FAIL .*error=(?:3[0158]|100) : |"
+    _signal("torch-cuda-init", r"(?:CUDA|HIP) initialization: |Found no NVIDIA driver|CUDA unknown error - this may be due to an incorrectly set up environment|^RuntimeError: Unexpected error from cudaGetDeviceCount\(\)|THCudaCheck FAIL .*error=(?:3[0158]|100) : |"
                                r"No (?:HIP|CUDA) GPUs are available|The MPS backend is supported on MacOS \d", FALLBACK,
             "PyTorch could not initialise CUDA"),
     _signal("torch-cpu-build", r"Torch not compiled with C(?:UDA enabled|$)", FALLBACK,
