@@ -318,6 +318,8 @@ def _tracebacks(lines: List[str]) -> List[Tuple[int, int]]:
                 i + 1 < len(lines) and \
                 lines[i + 1].startswith((" ", "\t")):
             start = i  # a paste that starts at a traceback's first frame (its "Traceback" header left out)
+        elif start is not None and i > start and re.match(r'^\s+File "[^"]*$', lines[i - 1]):
+            continue  # a frame's path wrapped by the console ('  File "C:\\...\\analyze_vid' / 'eos.py", line 344')
         elif start is not None and line.strip() and not line.startswith((" ", "\t")) and i > start and \
                 not (IPYTHON_HEADER.match(lines[start]) and IPYTHON_FRAME.match(line)):
             out.append((start, i))  # the first line at the margin after the frames: the exception

@@ -18,7 +18,7 @@ from . import signals
 
 def _theano_old(m: re.Match) -> Dict[str, Any]:
     name, extra = m.group(2).strip(), m.group(3) or ""
-    if extra and not re.search(r"CNMeM|cuDNN", extra):  # "TITAN X (Pascal)": the parenthesis is the name's
+    if extra and not re.search(r"CNMeM|cuDNN", extra, re.I):  # "TITAN X (Pascal)": the parenthesis is the name's
         name, extra = f"{name} ({extra})", ""
     elif ") (" in extra and not re.search(r"CNMeM|cuDNN", extra.split(") (", 1)[0]):  # "TITAN X (Pascal) (CNMeM ...)"
         head, extra = extra.split(") (", 1)
@@ -27,7 +27,7 @@ def _theano_old(m: re.Match) -> Dict[str, Any]:
                            "backend": "theano", "gpu": "used"}
     if "cuDNN not available" in extra or "cuDNN Version is too old" in extra:
         out["cudnn"] = False
-    cudnn = re.search(r"cuDNN (?:version )?(\d{3,5})", extra)
+    cudnn = re.search(r"cuDNN (?:version )?(\d{3,5})", extra, re.I)  # (also "CuDNN 4007", as some builds print)
     if cudnn:
         out.update(cudnn=True, cudnn_version=cudnn.group(1))
     too_old = re.search(r"cuDNN Version is too old.*?\bwas (\d{3,5})", extra)
