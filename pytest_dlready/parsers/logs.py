@@ -486,11 +486,13 @@ PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(
                               r"\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+[^\n]{0,200}?\bloss\s*[:=]\s*-?\d", re.I)
 #: lines of a run counted in steps, not epochs: "iter: 2100 train_loss: 2.88" (MMF), "step 100/2000, training accuracy
 #: 0.8" (TF 1.x examples), ParlAI's "[ time:2s parleys:12828 time_left:16s num_epochs:0 ]", Keras's step bars run
-#: together on one line (" - ETA: 38s - loss: 0.61 - accuracy: 0.92 61/82 [=====>....]")
+#: together on one line (" - ETA: 38s - loss: 0.61 - accuracy: 0.92 61/82 [=====>....]"), the Hugging Face Trainer's
+#: "***** Running training *****" banner
 PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\d+\s+(?:\w+_)?loss:\s*-?\d|"
                                  r"^\s*step \d+(?:/\d+)?,\s+(?:training |train |test )?(?:loss|acc(?:uracy)?)\s+-?\d|"
                                  r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
-                                 r"\d+/\d+ \[[=>.]+\] - ETA: \d+\w* - \w*loss: ", re.I)
+                                 r"\d+/\d+ \[[=>.]+\] - ETA: [\d:]+\w* - \w*loss: |"
+                                 r"\*{5} Running training \*{5}", re.I)
 #: OpenNMT-py (legacy): "Epoch  2,   550/  725; acc:   0.00; ppl:  11.85; ..." (a step), Flax diffusers' end of an
 #: epoch "Epoch... (39/116 | Loss: 0.1877)", PaddleClas' "[Train][Epoch 1/10][Avg]CELoss: ..." (the epoch's average)
 PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
@@ -726,7 +728,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 #: any line that names its epoch by number ("epoch 3", "Epoch: [3/50]", "ep 3", "EPOCH=3", "(epoch 3)"), with the
 #: epoch's count when printed: the generic reader's key, whatever the project prints around it
-EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch|ep)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
+EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch|ep\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
                        r"(?:\s{0,3}(?:/|of)\s{0,3}(\d{1,7}))?", re.I)
 #: a figure with a decimal point that is no clock's seconds ("0.6931", "98.2", "1e-4"): a line that prints one measures
 SHAPE_FIGURE = re.compile(r"(?<![\d:.])-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
