@@ -250,6 +250,11 @@ RULES: List[tuple] = [
     ("jax-device-info", re.compile(r"^\s*device info: (.+?)-(\d+), (\d+) local devices"),
      lambda m: {"name": None if m.group(1).strip().lower() in ("cpu", "tpu") else m.group(1).strip(), "index": "0",
                 "backend": "jax", "gpu": "none" if m.group(1).strip().lower() == "cpu" else "found"}),
+    # YOLOv5's device lines: "Using CUDA device0 _CudaDeviceProperties(name='Tesla V100-SXM2-32GB', total_memory=...)"
+    # and "           device1 _CudaDeviceProperties(...)" (torch.cuda.get_device_properties' repr)
+    ("torch-device-properties", re.compile(r"\bdevice(\d+) _CudaDeviceProperties\(name='([^']+)'"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "torch",
+                "gpu": "used"}),
     # a JAX application's own backend line (DESC's print_backend_info): "Using device: NVIDIA GeForce RTX 4060 Laptop
     # GPU (id=0), with 7.01 GB available memory"
     ("app-using-device", re.compile(r"^\s*Using device: ((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Radeon|AMD)\b.+?) \(id=(\d+)\)"

@@ -557,6 +557,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
     last_line = next((line[:2000] for line in reversed(lines) if line.strip()), "")
     fewest: Dict[str, int] = {}  # the fewest figures an epoch's end line of each kind printed
+    bar_short = False  # the last epoch bar shown stopped short of its count ("0%| 1/2020")
 
     def cut_inside(line: str, kind: str) -> bool:
         """The paste's last line, with fewer figures than every end line of its kind before it: cut inside."""
@@ -663,6 +664,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             m = bars[-1]  # a line holds every redraw of the bar: the last one is what was shown
             begin(int(m.group(1)))
             progressed = True
+            bar_short = m.group(2) != "100" and m.group(3) != m.group(4)  # the bar says this epoch is not done
             if m.group(2) == "100" or m.group(3) == m.group(4):
                 finish(current, _clock(m.group(5)))
             continue
@@ -707,7 +709,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m and current is not None:
             finish(current, float(m.group(1) or m.group(2)))
             continue
-        if (PROGRESS_TEST.match(line) or RUN_END.match(line)) and current is not None and progressed:
+        if (PROGRESS_TEST.match(line) or (RUN_END.match(line) and not bar_short)) and current is not None and progressed:
             finish(current)  # a test pass, or the script's own "Training completed.": the epoch under way ended
             continue
         if current is not None and LOSS_FIGURE.search(line):
@@ -854,15 +856,19 @@ def _epoch_column_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     (an epoch over several rows) end an epoch when the next epoch's rows begin."""
     values: List[int] = []
     in_table = False
+    cells: Optional[int] = None  # a table with "|" between its columns: how many columns its header names
     for raw in lines:
         line = raw[:2000]
         if EPOCH_COLUMN_HEAD.match(line):
             in_table = True
+            cells = len([c for c in line.split("|") if c.strip()]) if line.count("|") >= 2 else None
             continue
         if not in_table:
             continue
         m = EPOCH_COLUMN_ROW.match(line)
         if m and len(NUMBER_TOKEN.findall(line)) >= 2:
+            if cells and len([c for c in line.split("|") if c.strip()]) < cells:
+                continue  # a row short of the header's columns: its epoch stopped before its results were printed
             values.append(int(m.group(1)))
     if not values:
         return []
