@@ -380,6 +380,15 @@ def _traceback_error(block: List[str]) -> Optional[Dict[str, Any]]:
     return None
 
 
+#: a traceback's header Python's own format does not print: rich's box ("╭──── Traceback (most recent call last) ───╮")
+#: and Paddle's "C++ Traceback (most recent call last):"
+BOXED_TRACEBACK = re.compile(r"^[\s\u2500\u2501\u256d-]*Traceback \(most recent call last\)[\s\u2500\u2501\u256e-]*\S?\s*$|"
+                             r"^C\+\+ Traceback \(most recent call last\):\s*$")
+
+
+BOX_EDGES = " -\u2500\u2501\u256d\u256e"
+
+
 def stopping_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """Where a start-up stopped: an import of a CUDA library, else the error of a traceback (one raised in a
     framework's own files first: gnumpy's Python 2 ``print`` under Python 3, cudamat's CUDA error), else a
@@ -400,6 +409,15 @@ def stopping_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[
                            dict(error, lineno=first + len(block) if said_at_end else first + 1)))
     if errors:
         return next((e for in_framework, e in errors if in_framework), errors[0][1])
+    for i, line in enumerate(lines[:200000]):
+        if "Traceback (most recent call last)" in line and BOXED_TRACEBACK.match(line):
+            # rich's boxed traceback, or Paddle's "C++ Traceback": its exception follows its frames, or was cut off
+            for j in range(i + 1, min(len(lines), i + 400)):
+                m = EXCEPTION_LINE.match(lines[j])
+                if m and not lines[j].startswith((" ", "\t", "\u2502")):
+                    return {"name": _exception_name(m.group(1)), "message": lines[j].strip()[:300], "lineno": j + 1}
+            header = line.strip(BOX_EDGES)[:80]
+            return {"name": "traceback", "message": f"{header}, cut before its exception", "lineno": i + 1, "cut": True}
     for i, line in enumerate(lines):
         m = EXCEPTION_LINE.match(line)
         if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or (
