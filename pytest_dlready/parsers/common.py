@@ -136,8 +136,9 @@ def _unrender(lines: List[str]) -> List[str]:
     marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
     if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
         return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
-    if len(body) >= 3 and all(line.startswith("+") for line in body) and \
-            any(line[1:2] not in ("-", "=", "+", "") for line in body):
+    added = [line for line in body if not (is_prompt(line) or is_command(line))]  # (a prompt above the paste)
+    if len(added) >= 3 and all(line.startswith("+") for line in added) and \
+            any(line[1:2] not in ("-", "=", "+", "") for line in added):
         # lines added in a diff (a pull request's review): each carries the diff's "+" (a table's border "+---"
         # lines alone do not make a diff)
         return [line[1:] if line.startswith("+") else line for line in lines]

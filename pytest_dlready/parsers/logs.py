@@ -742,7 +742,7 @@ EPOCH_UNNUMBERED = re.compile(r"\bepoch\b(?!\.{0,3}\s{0,3}[:=#\[(]?\s{0,3}\d)", 
 #: a word that says a line sums its epoch up ("END epoch:0", "[Avg]", "Epoch 3 summary", "finished")
 EPOCH_END_WORD = re.compile(r"\b(?:end|avg|average|summary|mean|finished|done|completed?|total)\b", re.I)
 #: a figure, in the shape key
-SHAPE_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?(?:e[-+]?\d+)?", re.I)
+SHAPE_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?", re.I)
 
 
 def _epoch_measure(line: str) -> Tuple[Optional["re.Match[str]"], str]:
