@@ -314,3 +314,99 @@ def test_rocm_tensorflow_properties_and_jax_environment_device_info():
     jax = "jax:    0.5.2\njaxlib: 0.5.2\ndevice info: NVIDIA GeForce RTX 4060 Laptop GPU-1, 1 local devices\n"
     assert names(framework_log.parse(jax)) == ["NVIDIA GeForce RTX 4060 Laptop GPU"]
     assert names(framework_log.parse(jax.replace("NVIDIA GeForce RTX 4060 Laptop GPU", "cpu"))) == []
+
+
+# -- round 16 ----------------------------------------------------------------------------------
+def test_diff_added_lines_and_a_triple_backtick_span_are_unpasted():
+    diff = ("+|   0  Tesla V100-SXM2...  On   | 00000000:00:1E.0 Off |                    0 |\n"
+            "+| N/A   39C    P0    24W / 300W |      0MiB / 16384MiB |      0%      Default |\n"
+            "++-------------------------------+----------------------+----------------------+\n")
+    assert names(parse_any(diff)) == ["Tesla V100-SXM2..."]
+    borders = "+-----+\n+-----+\n+=====+\n"
+    assert common.unpaste(borders) == borders  # a table's borders alone are no diff
+    assert parse_any("```NVIDIA System Management Interface -- v470.182.03```\n")["driver_version"] == "470.182.03"
+
+
+def test_a_hand_written_nvidia_smi_summary_and_a_pci_device_id_row():
+    summary = parse_any("GPU 0: NVIDIA Thor\nDriver Version: 595.78\nCUDA Version: 13.2\n")
+    assert (names(summary), summary["driver_version"], summary["cuda_version"]) == (["NVIDIA Thor"], "595.78", "13.2")
+    assert parse_any("GPU 0: NVIDIA Thor\nCUDA Version: 13.2\n")["kind"] != "nvidia-smi"  # no driver line: anyone's
+    assert names(parse_any("NVIDIA H100 NVL, 0x232110DE\n")) == ["NVIDIA H100 NVL"]
+    assert parse_any("NVIDIA H100 NVL, 0x23211002\n")["kind"] == "unknown"  # not NVIDIA's vendor id
+
+
+def test_cntk_msmpi_missing_gpu_specific_dependency_and_gpu_will_not_be_used():
+    msmpi = tool_outputs.read("-------------------------------------------------------------------\nBuild info:\n\n"
+                              "\t\tBuilt time: Jan  6 2016 19:01:02\n\t\tBuild type: Release\n\t\tWith 1bit-SGD: no\n"
+                              "mpihelper: msmpi.dll missing\nmpiaggregator: MPI_Init, MPI error 16\n")
+    assert msmpi["missing_libraries"] == ["msmpi.dll"] and msmpi["error"] is not None
+    gpu_specific = ("/usr/lib/python3.5/site-packages/cntk/cntk_py_init.py:98: UserWarning: \n"
+                    "######## Missing optional dependency (GPU-Specific) ########\n")
+    assert tool_outputs.read(gpu_specific)["gpu_usable"] is False
+    jax = ("RuntimeError: jaxlib/cuda/versions_helpers.cc:33: operation cudaRuntimeGetVersion(&version) failed: "
+           "Error loading CUDA libraries. GPU will not be used.\n")
+    assert tool_outputs.read(jax)["gpu_usable"] is False
+
+
+def test_the_web_ui_sysinfo_json_names_pytorch_and_its_cuda():
+    text = ('    "Torch env info": {\n        "torch_version": "2.1.2+cu121",\n        "is_debug_build": "False",\n'
+            '        "cuda_compiled_version": "12.1",\n')
+    result = parse_any(text)
+    assert (result["kind"], result["framework"], result["cuda_version"]) == ("framework-log", "pytorch", "12.1")
+
+
+def test_a_wrapped_frame_path_and_boxed_tracebacks():
+    wrapped = ('Traceback (most recent call last):\n  File "C:\\\\Users\\\\dell\\\\anaconda3\\\\lib\\\\site-packages\\\\deeplabcut\\\\gui\\\\analyze_vid\n'
+               'eos.py", line 344, in analyze_videos\n    self.logger.debug(bdpts)\n'
+               "AttributeError: 'AnalyzeVideos' object has no attribute 'logger'\n")
+    assert framework_log.stopping_error(wrapped.splitlines(), [])["name"] == "AttributeError"
+    rich = ("\u2500\u2500\u2500\u2500 Traceback (most recent call last) \u2500\u2500\u2500\u2500\n"
+            "\u2502 /data/finetune.py:261 in <module>  \u2502\n\u2502 \u2771 261 trainer.train()  \u2502\n")
+    assert framework_log.stopping_error(rich.splitlines(), [])["name"] == "traceback"
+    cpp = ("C++ Traceback (most recent call last):\n--------------------------------------\n"
+           "0   paddle::pybind::ThrowExceptionToPython(std::__exception_ptr::exception_ptr)\n\n"
+           "Error Message Summary:\n----------------------\n"
+           "InvalidArgumentError: The shape of input[0] and input[1] is expected to be equal.\n")
+    assert framework_log.stopping_error(cpp.splitlines(), [])["name"] == "InvalidArgumentError"
+    assert framework_log.stopping_error(["a line that says Traceback (most recent call last) in prose."], []) is None
+
+
+def test_theano_cudnn_version_in_any_case():
+    line = "- Using gpu device 0: GeForce GTX 950M (CNMeM is enabled with initial size: 70.0% of memory, CuDNN 4007)\n"
+    assert framework_log.parse(line)["cudnn_version"] == "4007"
+    assert names(framework_log.parse(line)) == ["GeForce GTX 950M"]
+
+
+def test_marian_steps_keras_step_bars_and_the_trainer_banner_are_training_logs():
+    marian = "[2021-07-17 12:54:33] Ep. 1 : Up. 14000 : Sen. 965,843 : Cost 5.20174599 : Time 359.59s\n" \
+             "[2021-07-17 13:13:46] Ep. 1 : Up. 16000 : Sen. 1,052,108 : Cost 6.59608603 : Time 1153.11s\n"
+    bars = "  1/102 [..............................] - ETA: 19:24 - loss: 0.6917 - accuracy: 0.5938\n" \
+           "  2/102 [..............................] - ETA: 8:29 - loss: 0.6912 - accuracy: 0.5938\n"
+    trainer = "[INFO|trainer.py:1156] 2021-06-05 16:46:31,375 >> ***** Running training *****\n" \
+              "[INFO|trainer.py:1158] 2021-06-05 16:46:31,397 >>   Num Epochs = 1\n"
+    for text in (marian, bars, trainer):
+        result = parse_any(text)
+        assert (result["kind"], result["epochs"]) == ("training-log", [])
+    finished = marian + "[2021-07-17 14:13:46] Ep. 2 : Up. 18000 : Sen. 21,108 : Cost 4.1 : Time 1153.11s\n"
+    assert epochs(finished) == [1]
+
+
+def test_training_complete_after_a_bar_short_of_its_count_ends_nothing():
+    short = ("Epoch 0:   0%| | 1/2020 [00:03<1:44:05,  3.09s/it, loss=0.0359, v_num=0]\n"
+             "Training complete. max_training_steps reached or we blew up.\n")
+    assert epochs(short) == []
+    header = "Epoch: 1/3\ntrain loss: 0.31 acc: 0.90\nTraining completed.\n"
+    assert epochs(header) == [1]
+
+
+def test_a_pipe_table_row_short_of_its_columns_is_no_finished_epoch():
+    table = "epoch | train_loss | valid_loss | accuracy | time\n-- | -- | -- | -- | --\n{}\n"
+    assert epochs(table.format("0 | 0.975069 | 00:01")) == []
+    assert epochs(table.format("0 | 0.975069 | 0.612 | 0.81 | 00:01")) == [0]
+
+
+def test_yolov5_device_properties_lines():
+    text = ("Using CUDA device0 _CudaDeviceProperties(name='Tesla V100-SXM2-32GB', total_memory=32480MB)\n"
+            "           device1 _CudaDeviceProperties(name='Tesla V100-SXM2-32GB', total_memory=32480MB)\n")
+    result = tool_outputs.read(text)
+    assert names(result) == ["Tesla V100-SXM2-32GB"] * 2 and result["gpu_usable"] is True

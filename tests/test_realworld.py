@@ -94,6 +94,9 @@ KNOWN_MISSES = {
     "heldout_r14_mixed/jax_princeton_notes_pip_install_tigergpu_importerror_libm_glibc_2.23_not_found_one_line.log":
         "a lone 'ImportError: /lib64/libm.so.6: version GLIBC_2.23 not found': nothing in the text names JAX (the "
         "page's prose does), and libm is no CUDA library (blind round 15, open)",
+    "heldout_r15_train/gat_sparse_question_training_val_loss_acc_graph_per_s_13_unnumbered_epoch_lines_fenced_cut.log":
+        "GAT's per-epoch 'Training: loss = ... | Val: loss = ... | Time: ...' lines name no epoch: a line printed once "
+        "per epoch cannot be told from a step line by its text (blind round 16, open)",
 }
 
 
