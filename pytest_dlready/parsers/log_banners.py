@@ -255,6 +255,11 @@ RULES: List[tuple] = [
     ("torch-device-properties", re.compile(r"\bdevice(\d+) _CudaDeviceProperties\(name='([^']+)'"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "torch",
                 "gpu": "used"}),
+    # DGL's start-up: "Using backend: pytorch" (the framework DGL computes with)
+    ("dgl-backend", re.compile(r"^\s*Using backend: (pytorch|tensorflow|mxnet)\s*$"),
+     lambda m: {"backend": {"pytorch": "torch"}.get(m.group(1), m.group(1))}),
+    # PyTorch Lightning's model summary table: "  | Name | Type | Params"
+    ("lightning-summary", re.compile(r"^\s*\|\s*Name\s*\|\s*Type\s*\|\s*Params\b"), lambda m: {"backend": "torch"}),
     # a JAX application's own backend line (DESC's print_backend_info): "Using device: NVIDIA GeForce RTX 4060 Laptop
     # GPU (id=0), with 7.01 GB available memory"
     ("app-using-device", re.compile(r"^\s*Using device: ((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|Radeon|AMD)\b.+?) \(id=(\d+)\)"

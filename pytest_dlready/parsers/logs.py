@@ -428,7 +428,7 @@ PROGRESS_BAR = re.compile(r"\bEpoch (\d{1,7})(?:/\d+)?:?\s+(\d{1,3})%(?:\\?\|[^|
 #: a tqdm bar with no epoch in it (under an "EPOCH: 3" header): progress of the current epoch
 PROGRESS_BAR_ANY = re.compile(r"(\d{1,3})%\\?\|[^|]{0,200}\|\s*(\d+)/(\d+) \[(\d+(?::\d\d){1,2})<")
 #: an epoch's header alone on its line ("EPOCH: 3", "Epoch 0"), also glued after a bar ("...?it/s]EPOCH: 0")
-PROGRESS_HEADER = re.compile(r"(?:^\s*(?:[*#=-]+\s*)?(?:Training |Train )?|\]\s*)(?:EPOCH|Epoch|epoch)\s?:?\s+(\d{1,7})"
+PROGRESS_HEADER = re.compile(r"(?:^\s*(?:[*#=>-]+\s*)?(?:Training |Train )?|\]\s*)(?:EPOCH|Epoch|epoch)\s?:?\s+(\d{1,7})"
                              r"(?:\s*/\s*\d{1,7})?\s*(?:\.\.\.|\u2026)?\s*(?:[*#=-]+\s*)?$")
 #: an epoch's end without its number: "Epoch took 338.5 seconds", "Test set: Average loss: 0.0779, ..."
 PROGRESS_TOOK = re.compile(r"(?:^|:\s)\s*(?:Epoch took|This epoch took|Time taken for (?:1|one) epoch:?)\s*(\d+(?:\.\d+)?)\s*"
@@ -492,7 +492,8 @@ PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\
                                  r"^\s*step \d+(?:/\d+)?,\s+(?:training |train |test )?(?:loss|acc(?:uracy)?)\s+-?\d|"
                                  r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
                                  r"\d+/\d+ \[[=>.]+\] - ETA: [\d:]+\w* - \w*loss: |"
-                                 r"\*{5} Running training \*{5}", re.I)
+                                 r"\*{5} Running training \*{5}|"
+                                 r"^\s*\d+/\d+: episode: \d+, duration: |^\|\s+(?:time|train|rollout)/\s+\|\s+\|", re.I)
 #: OpenNMT-py (legacy): "Epoch  2,   550/  725; acc:   0.00; ppl:  11.85; ..." (a step), Flax diffusers' end of an
 #: epoch "Epoch... (39/116 | Loss: 0.1877)", PaddleClas' "[Train][Epoch 1/10][Avg]CELoss: ..." (the epoch's average)
 PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")
@@ -505,6 +506,11 @@ PROGRESS_STEP_PADDLE = re.compile(r"\bepoch:(\d{1,7})\s+train step:\d+")
 PROGRESS_END_PADDLE = re.compile(r"\bEND epoch:(\d{1,7})\s+train\b")
 #: darkflow: "Finish 1 epoch(es)"
 PROGRESS_FINISH_N = re.compile(r"^\s*Finish (\d{1,7}) epoch\(es\)")
+#: an epoch's end said in words after its number: "******* Epoch=1 end *******", "Epoch 3 finished", "End of
+#: epoch 3"; ESPnet's "1epoch results:" (its steps "1epoch:train:1-375batch:")
+PROGRESS_END_SAID = re.compile(r"\bepoch\s*[=:#]?\s*(\d{1,7})\s*(?:/\s*\d{1,7}\s*)?[*=-]*\s*(?:end(?:ed)?|finished|done|completed?)\b|"
+                               r"\bend of epoch\s*[=:#]?\s*(\d{1,7})\b|\b(\d{1,7})epoch results:", re.I)
+PROGRESS_STEP_ESPNET = re.compile(r"\b(\d{1,7})epoch:train:\d+-\d+batch:")
 #: pytorch-template's (victoresque) summary after an epoch: "    epoch          : 1" then "    loss  : 1.07" lines
 PROGRESS_KEYED = re.compile(r"^\s*epoch\s{2,}:\s*(\d{1,7})\s*$")
 #: a Chinese training loop's line ("训练步数:0, 损失值:32250.6,运行时间:5.13", "第3轮 ... 损失"): training, though what it
@@ -523,9 +529,12 @@ EPOCH_MARKS = ((PROGRESS_STEP_ML, "step"), (PROGRESS_STEP_MM, "step"), (PROGRESS
                (PROGRESS_CNTK_MB, "step"), (PROGRESS_KEYED, "end"), (PROGRESS_STEP_PIPE, "step"), (PROGRESS_R_END, "end"),
                (PROGRESS_SKLEARN, "end"), (PROGRESS_STEP_ONMT, "step"), (PROGRESS_FLAX_END, "end"),
                (PROGRESS_PADDLE_AVG, "end"), (PROGRESS_FINISH_N, "end"),
-               (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"))
+               (PROGRESS_STEP_PHASE, "step"), (PROGRESS_STEP_PADDLE, "step"), (PROGRESS_END_PADDLE, "end"),
+               (PROGRESS_END_SAID, "end"), (PROGRESS_STEP_ESPNET, "step"))
 #: a loss or accuracy with its figure: a line of an epoch's progress under its header
 LOSS_FIGURE = re.compile(r"\b(?:loss|acc(?:uracy)?)\b\s*[:=]\s*-?\d", re.I)
+#: an epoch's end said without its number ("| > EPOCH END -- GlobalStep:33654")
+EPOCH_END_UNNUMBERED = re.compile(r"\bepoch\s+end\b(?!\s*\d)", re.I)
 #: an epoch's time said without its number ("- Epoch Time: 0:04:55", "Epoch took 3.2s")
 EPOCH_TIME_LINE = re.compile(r"\bepoch\s+(?:time|took)\b", re.I)
 #: a figure in a line (the progress reader compares how many an epoch's end lines print)
@@ -614,8 +623,13 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if number != current:
             current, progressed, bar_seconds = number, False, None
 
+    blocks: Dict[Tuple[int, int], List[str]] = {}  # a header's epoch -> the shapes of the lines under its header
+
     for raw in lines:
         line = raw[:2000]
+        block = blocks.get((run, current)) if current is not None else None
+        if block is not None and len(block) < 50 and line.strip() and not PROGRESS_HEADER.search(line):
+            block.append(_shape(line))
         m = PROGRESS_TOTAL.search(line)
         if m:
             begin(int(m.group(1)), starts=False)
@@ -671,6 +685,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         m = PROGRESS_HEADER.search(line)
         if m:
             begin(int(m.group(1)))  # a header alone: the epoch began; the lines under it are its progress
+            blocks.setdefault((run, current), [])
             bar = PROGRESS_BAR_ANY.search(line)
             if bar is None:
                 continue
@@ -709,6 +724,9 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if m and current is not None:
             finish(current, float(m.group(1) or m.group(2)))
             continue
+        if current is not None and "epoch" in low and EPOCH_END_UNNUMBERED.search(line):
+            finish(current)  # Mozilla TTS's " | > EPOCH END -- GlobalStep:33654 ..."
+            continue
         if (PROGRESS_TEST.match(line) or (RUN_END.match(line) and not bar_short)) and current is not None and progressed:
             finish(current)  # a test pass, or the script's own "Training completed.": the epoch under way ended
             continue
@@ -718,6 +736,12 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             before_first["loss"] += 1
         elif current is None and "epoch" in low and EPOCH_TIME_LINE.search(line):
             before_first["end"] = True
+    key = (run, current)
+    if current is not None and key not in done and progressed and len(blocks.get(key) or ()) >= 2 and \
+            any(blocks.get(k) == blocks[key] for k in done):
+        # the last epoch under its header printed the same lines as an epoch that finished ("train mean loss=...",
+        # "test mean loss=..."): it finished too
+        finish(current)
     epochs: List[Dict[str, Any]] = []
     for key in order:
         seconds = done[key]
@@ -730,12 +754,12 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 #: any line that names its epoch by number ("epoch 3", "Epoch: [3/50]", "ep 3", "EPOCH=3", "(epoch 3)"), with the
 #: epoch's count when printed: the generic reader's key, whatever the project prints around it
-EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch|ep\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
+EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch['\"]?|ep\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
                        r"(?:\s{0,3}(?:/|of)\s{0,3}(\d{1,7}))?", re.I)
 #: a figure with a decimal point that is no clock's seconds ("0.6931", "98.2", "1e-4"): a line that prints one measures
 SHAPE_FIGURE = re.compile(r"(?<![\d:.])-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
 #: a step inside the epoch ("[120/938]", "step 40", "iter: 200", "batch 3"): step and count, when both are printed
-SHAPE_STEP = re.compile(r"(?:\b(?:step|iter(?:ation)?|batch|it)s?\b\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})(?:\s{0,3}/\s{0,3}(\d{1,9}))?)|"
+SHAPE_STEP = re.compile(r"(?:\b(?:step|iter(?:ation)?|batch|it)s?\b\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})(?![.\d])(?:\s{0,3}/\s{0,3}(\d{1,9}))?)|"
                         r"(?:(?<![\d/.:-])(\d{1,9})\s{0,3}/\s{0,3}(\d{1,9})(?![\d/.:-]))", re.I)
 #: the word epoch with no number after it ("Epoch Time(s): 7.25", "epoch took 3.1s")
 EPOCH_UNNUMBERED = re.compile(r"\bepoch\b(?!\.{0,3}\s{0,3}[:=#\[(]?\s{0,3}\d)", re.I)
