@@ -136,6 +136,15 @@ def _unrender(lines: List[str]) -> List[str]:
     marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
     if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
         return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
+    if len(body) >= 2 and body[0].lstrip().startswith("**") and body[-1].rstrip().endswith("**") and \
+            sum(line.count("**") for line in body) == 2:
+        # the whole paste wrapped in Markdown bold ("**IndexError   Traceback ..." ... "list index out of range**")
+        first = next(i for i, line in enumerate(lines) if line.strip())
+        last = max(i for i, line in enumerate(lines) if line.strip())
+        out = list(lines)
+        out[first] = out[first].replace("**", "", 1)
+        out[last] = out[last][::-1].replace("**", "", 1)[::-1]
+        return out
     added = [line for line in body if not (is_prompt(line) or is_command(line))]  # (a prompt above the paste)
     if len(added) >= 3 and all(line.startswith("+") for line in added) and \
             any(line[1:2] not in ("-", "=", "+", "") for line in added):

@@ -66,7 +66,8 @@ EPOCH_LINE = re.compile(r"^\s*Epoch:? \d+(?:/\d+| of \d+)|^\s*\d+/\d+ \[[=>.]+\]
 COLLECT_ENV = re.compile(r"^(PyTorch version|Is debug build|CUDA used to build PyTorch|ROCM used to build PyTorch|CUDA version|"
                          r"Is CUDA available(?: \(PyTorch\))?|CUDA runtime version|CUDA_MODULE_LOADING set to|"
                          r"GPU models and configuration|Nvidia driver version|cuDNN version|HIP runtime version|"
-                         r"MIOpen runtime version|Is XNNPACK available|OS|Python version):\s*(.*)$")
+                         r"MIOpen runtime version|Is XNNPACK available|OS|Python version)\s*:\s*(.*)$")  # (vLLM's copy
+# pads its keys: "Is CUDA available            : False")
 NOT_COLLECTED = re.compile(r"^(?:Could not collect|N/A|None|No CUDA)\s*$", re.I)
 GPU_MODEL = re.compile(r"^\s*GPU (\d+): (.+?)\s*(?:\(UUID: [^)]*\))?\s*$")
 CUDNN_PATH = re.compile(r"(?:libcudnn(?:_\w+)?\.so\.|cudnn64_|libcudnn\.(?=\d))(\d+(?:\.\d+)*)")
@@ -170,7 +171,7 @@ def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
 SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?(?:backends\.)?(?:cuda|mps)[ _.]?(?:is_)?available(?:\(\))?\??\s*[:=]\s*(True|False)\s*$", re.I)
 SCRIPT_GPU = re.compile(r"^\s*(?:gpu|device)(?:[ _]name)?\s*[:=]\s*([A-Za-z].{2,80}?)\s*$", re.I)
 SCRIPT_BACKEND = re.compile(r"^\s*(?:jax\s+)?(?:default[ _])?backend\s*[:=]?\s*['\"]?(gpu|cuda|rocm|cpu|tpu)['\"]?\s*$", re.I)
-SCRIPT_CUDA = re.compile(r"^\s*torch\.(?:version\.)?cuda\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
+SCRIPT_CUDA = re.compile(r"^\s*(?:torch\.(?:version\.)?cuda|cuda_version)\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
 
 
 def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
@@ -276,11 +277,13 @@ def _asked(lines: List[str]) -> List[Dict[str, Any]]:
 IMPORT_ERROR = re.compile(r"^\s*(ImportError|OSError|ModuleNotFoundError|RuntimeError): (.+)$")
 #: the exception line that ends a traceback: ``SyntaxError: ...``, ``cudamat.cudamat.CUDAMatException: ...``
 #: (also bare ``Exception: ...``, and Ray's ``ray.exceptions.RayTaskError(RuntimeError): ray::...`` with its cause)
-EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3})?((?:[A-Za-z_][\w]*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception)(?:\(\w+\))?): (.+)$")
+EXCEPTION_LINE = re.compile(r"^\s*(?:>>\s?|E {3}|UnfilteredStackTrace: )?((?:[A-Za-z_][\w]*\.)*(?:[A-Za-z_]\w*)?(?:Error|Exception)(?:\(\w+\))?): (.+)$")
 #: the last line of a traceback whose exception has no message ("KeyboardInterrupt", "MemoryError", "SystemExit: ")
 #: an exception's (dotted) class name, as a traceback's last line or IPython's header names it
 EXCEPTION_NAME = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Iteration)"
 BARE_EXCEPTION = re.compile(rf"^\s*({EXCEPTION_NAME}):?\s*$")
+#: a framework's own files in a path
+FRAMEWORK_PATH = re.compile(r"[/\\](?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|jaxlib)[/\\.]", re.I)
 #: a traceback frame in a framework's own files: the framework itself stopped
 FRAMEWORK_FRAME = re.compile(r'^\s*File "[^"]*(?:gnumpy|cudamat|theano|pygpu|cntk|torch|tensorflow|jax|gdbn|nolearn)[^"]*"',
                              re.I)
@@ -387,6 +390,8 @@ BOXED_TRACEBACK = re.compile(r"^[\s\u2500\u2501\u256d-]*Traceback \(most recent 
 
 
 BOX_EDGES = " -\u2500\u2501\u256d\u256e"
+#: a frame of rich's boxed traceback: "│ /usr/local/lib/python3.8/dist-packages/jax/_src/lib/xla_bridge.py:551 in devices"
+RICH_FRAME = re.compile(r"^\u2502 (\S+\.py):\d+ in \S+")
 
 
 def stopping_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -418,9 +423,14 @@ def stopping_error(lines: List[str], banners: List[Dict[str, Any]]) -> Optional[
                     return {"name": _exception_name(m.group(1)), "message": lines[j].strip()[:300], "lineno": j + 1}
             header = line.strip(BOX_EDGES)[:80]
             return {"name": "traceback", "message": f"{header}, cut before its exception", "lineno": i + 1, "cut": True}
+    rich = [i for i, line in enumerate(lines[:200000]) if line[:1] == "\u2502" and RICH_FRAME.match(line)]
+    if len(rich) >= 2 and not any(EXCEPTION_LINE.match(line) for line in lines[rich[-1]:]):
+        # frames of rich's box with no header and no exception (a paste continued from another, or cut)
+        return {"name": "traceback", "message": f"rich's traceback, cut before its exception, in {lines[rich[-1]][2:120]}",
+                "lineno": rich[0] + 1, "cut": True}
     for i, line in enumerate(lines):
         m = EXCEPTION_LINE.match(line)
-        if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or (
+        if m and not line.startswith((" ", "\t")) and (GPU_EXCEPTION.search(m.group(0)) or "XlaRuntimeError" in m.group(1) or (
                 # Ray prints the exception first and its frames under it
                 i + 1 < len(lines) and log_banners.TRACEBACK_FRAME.match(lines[i + 1])) or (
                 # a paste that starts inside the frames (its "Traceback" header cut off) and ends with the exception
@@ -745,7 +755,8 @@ FRAMEWORK_CALL = re.compile(r"^\s+\S.*\b(?:torch\.cuda|tf\.config|tf\.test|jax\.
 
 def _framework_traceback(lines: List[str]) -> bool:
     """A traceback through a framework's own files (or calling its GPU API) that ends with its exception."""
-    return any(FRAMEWORK_FRAME.match(line) or FRAMEWORK_CALL.match(line) for line in lines[:5000]) and \
+    return any(FRAMEWORK_FRAME.match(line) or FRAMEWORK_CALL.match(line) or (
+        line[:1] == "\u2502" and RICH_FRAME.match(line) and FRAMEWORK_PATH.search(line)) for line in lines[:5000]) and \
         stopping_error(lines[:5000], []) is not None
 
 

@@ -255,6 +255,10 @@ RULES: List[tuple] = [
     ("torch-device-properties", re.compile(r"\bdevice(\d+) _CudaDeviceProperties\(name='([^']+)'"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "torch",
                 "gpu": "used"}),
+    # torch's own warning under an application that asked for the GPU: "torch.cuda.amp.GradScaler is enabled, but CUDA
+    # is not available.  Disabling."
+    ("torch-cuda-not-available", re.compile(r"\bbut CUDA is not available\b"),
+     lambda m: {"device": "cpu", "fallback": True, "backend": "torch"}),
     # DGL's start-up: "Using backend: pytorch" (the framework DGL computes with)
     ("dgl-backend", re.compile(r"^\s*Using backend: (pytorch|tensorflow|mxnet)\s*$"),
      lambda m: {"backend": {"pytorch": "torch"}.get(m.group(1), m.group(1))}),
@@ -411,6 +415,11 @@ RULES: List[tuple] = [
     _table("torch-arch-unsupported", _torch_arch),
     _table("theano-no-nvcc", _flag(fallback=True, backend="theano")),
     _table("cuda-driver-too-old", lambda line: {"fallback": True, "error": _init_error(line)}),
+    # the dynamic loader refused to start the program: "cntk: error while loading shared libraries: libcudart.so.7.5:
+    # cannot open shared object file: No such file or directory"
+    ("ld-missing", re.compile(r"^[\w./-]+: error while loading shared libraries: (\S+?):"),
+     lambda m: {"library": m.group(1), "gpu": "none",
+                "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be loaded"}}),
     _table("dlopen-failed", _library),
     # (also inside an application's own error line: "Error while invoking session ... (flux_text_encoder): CUDA error: ...")
     ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*|\):\s+)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
@@ -443,6 +452,7 @@ RULES: List[tuple] = [
      lambda m: {"error": {"name": "device-assert", "message": f"CUDA device-side assert: {m.group(1)}"[:200]}}),
     # (a Chinese locale's shell: 已放弃 / 段错误 (核心已转储) = Aborted / Segmentation fault (core dumped))
     ("process-crash", re.compile(r"\b(Segmentation fault|Aborted|Bus error|Illegal instruction)(?:: \d+)?(?: \(core dumped\))?\s*$|"
+                                 r"\b(Abort trap: \d+)\b|"  # macOS's shell: "line 78:  1210 Abort trap: 6   python ..."
                                  r"^\s*(?:已放弃|段错误|总线错误|非法指令) \(核心已转储\)\s*$"),
      lambda m: {"error": {"name": "crash", "message": m.group(0).strip()[:200]}}),
     ("theano-error", re.compile(r"^\s*ERROR \(theano([\w.]*)\): (.+)$|^Apply node that caused the error: (.{1,200})"),

@@ -493,7 +493,9 @@ PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\
                                  r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
                                  r"\d+/\d+ \[[=>.]+\] - ETA: [\d:]+\w* - \w*loss: |"
                                  r"\*{5} Running training \*{5}|"
-                                 r"^\s*\d+/\d+: episode: \d+, duration: |^\|\s+(?:time|train|rollout)/\s+\|\s+\|", re.I)
+                                 r"^\s*\d+/\d+: episode: \d+, duration: |^\|\s+(?:time|train|rollout)/\s+\|\s+\||"
+                                 # a traceback through the Hugging Face Trainer's loop: a run that was training
+                                 r"transformers/trainer\.py\", line \d+, in (?:_inner_training_loop|inner_training_loop|train)\b", re.I)
 #: OpenNMT-py (legacy): "Epoch  2,   550/  725; acc:   0.00; ppl:  11.85; ..." (a step), Flax diffusers' end of an
 #: epoch "Epoch... (39/116 | Loss: 0.1877)", PaddleClas' "[Train][Epoch 1/10][Avg]CELoss: ..." (the epoch's average)
 PROGRESS_STEP_ONMT = re.compile(r"^\s*Epoch\s+(\d{1,7}),\s+\d+/\s*\d+;")

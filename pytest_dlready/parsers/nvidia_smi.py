@@ -549,6 +549,12 @@ def _parse(text: str) -> Dict[str, Any]:
                 gpu = _gpu()
                 gpu.update(index=len(out["gpus"]), name=m.group(1).strip(), samples=1)
                 out["gpus"].append(gpu)
+    elif summary and any(re.match(r"^\s*NVIDIA-SMI\s+\d+\.\d+(?:\.\d+)?\s*$", line) for line in lines[:50]):
+        # the header's three fields split onto lines of their own (by hand, or by a page's narrow column)
+        out["format"] = "version"
+        out.update(summary)
+        m = next(m for m in (re.match(r"^\s*NVIDIA-SMI\s+(\d+\.\d+(?:\.\d+)?)\s*$", line) for line in lines[:50]) if m)
+        out["nvidia_smi_version"] = m.group(1)
     elif any(SMI_HELP.match(line) for line in lines[:20]):
         out["format"] = "version"
         out["driver_version"] = next(m.group(1) for m in (SMI_HELP.match(line) for line in lines[:20]) if m)
@@ -560,6 +566,8 @@ def _parse(text: str) -> Dict[str, Any]:
                 out[VERSION_KEYS[m.group(1)]] = m.group(2)
     elif out["error"] is not None:
         out["format"] = "error"
+    if summary and out.get("driver_version") is None and out.get("cuda_version") is None:
+        out.update(summary)  # the header's fields, each on a line of its own, above no table rows
     return out
 
 
