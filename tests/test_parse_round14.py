@@ -410,3 +410,100 @@ def test_yolov5_device_properties_lines():
             "           device1 _CudaDeviceProperties(name='Tesla V100-SXM2-32GB', total_memory=32480MB)\n")
     result = tool_outputs.read(text)
     assert names(result) == ["Tesla V100-SXM2-32GB"] * 2 and result["gpu_usable"] is True
+
+
+# -- round 17 ----------------------------------------------------------------------------------
+def test_an_epoch_end_said_in_words():
+    fuxi = ("INFO ************ Epoch=1 start ************\nINFO [Metrics] AUC: 0.804410 - logloss: 0.447085\n"
+            "INFO ************ Epoch=1 end ************\nINFO ************ Epoch=2 start ************\n")
+    assert epochs(fuxi) == [1]
+    espnet = ("INFO: 1epoch:train:6376-6750batch: iter_time=0.001, loss=2.386\nINFO: 1epoch results: [train] loss=2.853\n"
+              "INFO: 2/20epoch started.\nINFO: 2epoch:train:1-375batch: iter_time=0.001, loss=2.313\n")
+    assert epochs(espnet) == [1]
+    tts = ("> Epoch 425/1000\n | > Step:24/78  GlobalStep:33600  TotalLoss:0.09187\n"
+           " | > EPOCH END -- GlobalStep:33654  AvgTotalLoss:0.11739  EpochTime:86.28\n")
+    assert epochs(tts) == [425]
+    assert epochs("> Epoch 425/1000\n | > Step:24/78  GlobalStep:33600  TotalLoss:0.09187\n") == []
+    assert epochs("the end of epoch planning is near, loss 0.3\n") == []
+
+
+def test_json_lines_with_an_epoch_key():
+    deit = "".join(f'{{"train_lr": 0.0005, "train_loss": 3.58{k}, "epoch": {k}, "n_parameters": 11590840}}\n'
+                   for k in (147, 148, 149))
+    assert epochs(deit) == [147, 148, 149]
+    mmseg = "".join(f'{{"mode": "train", "epoch": 5, "iter": {i}, "lr": 0.004, "decode.loss_seg": 0.71}}\n'
+                    for i in (11950, 12050, 12100))
+    result = parse_any(mmseg)
+    assert (result["kind"], result["epochs"]) == ("training-log", [])
+
+
+def test_rl_lines_and_start_up_banners_of_dgl_and_lightning():
+    rl = " 11087/50000: episode: 81, duration: 5.514s, episode steps: 164, episode reward: -752.191\n"
+    assert parse_any(rl)["kind"] == "training-log"
+    assert framework_log.parse("Using backend: pytorch\nNamespace(gpu=-1, n_epochs=100)\n")["framework"] == "pytorch"
+    summary = "  | Name       | Type        | Params\n0 | bert_model | BertEncoder | 109 M\n"
+    assert framework_log.parse(summary)["framework"] == "pytorch"
+
+
+def test_a_figure_after_batch_is_no_step_and_thousands_are_one_figure():
+    fastgcn = "".join(f"Epoch: 00{k} train_loss= 1.7{k} val_loss= 3.1{k} time per batch= 0.011{k}\n" for k in (42, 43, 44))
+    assert epochs(fastgcn) == [42, 43, 44]
+    assert logs._shape("Sen. 1,052,108 : Cost 6.59") == logs._shape("Sen. 965,843 : Cost 5.20")
+
+
+def test_the_last_block_like_a_finished_one_finished():
+    block = "epoch {k}\ntrain mean loss=0.{k}1, accuracy=0.88\ntest  mean loss=0.{k}2, accuracy=0.93\n"
+    text = "".join(block.format(k=k) for k in (1, 2, 3))
+    assert epochs(text) == [1, 2, 3]
+    cut = text.rsplit("test  mean", 1)[0]  # the last epoch's test line not printed yet
+    assert epochs(cut) == [1, 2]
+
+
+def test_loader_errors_abort_trap_and_jax_runtime_errors():
+    ld = "`cntk: error while loading shared libraries: libcudart.so.7.5: cannot open shared object file: No such file`\n"
+    result = tool_outputs.read(ld)
+    assert result["missing_libraries"] == ["libcudart.so.7.5"] and result["error"]["name"] == "library-not-found"
+    abort = ("Failed to import cudamat. Using eigenmat. No GPU will be used.\n"
+             "./runall_dbn.sh: line 78:  1210 Abort trap: 6           python trainer.py\n")
+    assert tool_outputs.read(abort)["error"]["name"] == "crash"
+    jax = ("UnfilteredStackTrace: jaxlib.xla_extension.XlaRuntimeError: INTERNAL: RET_CHECK failure\n"
+           "(external/xla/xla/service/gpu/gemm_algorithm_picker.cc:380)\n")
+    assert framework_log.stopping_error(jax.splitlines(), [])["name"] == "XlaRuntimeError"
+    rich = ("\u2502 /workspace/dreamerv3/jaxagent.py:35 in __init__    \u2502\n\u2502 \u2771 35 available = jax.devices()  \u2502\n"
+            "\u2502 /usr/local/lib/python3.8/dist-packages/jax/_src/lib/xla_bridge.py:551 in devices \u2502\n")
+    result = parse_any(rich)
+    assert (result["kind"], result["framework"], result["error"]["name"]) == ("framework-log", "jax", "traceback")
+
+
+def test_a_paste_wrapped_in_bold_and_padded_collect_env_keys():
+    bold = ("**IndexError                                Traceback (most recent call last)\n"
+            "<ipython-input-3-1> in <module>()\n----> 1 tf.config.experimental.set_memory_growth(gpus[0], True)\n"
+            "IndexError: list index out of range**\n")
+    assert framework_log.stopping_error(common.unpaste(bold).splitlines(), [])["name"] == "IndexError"
+    assert common.unpaste("**bold** and **more bold**\n") == "**bold** and **more bold**\n"  # four marks: prose
+    env = "PyTorch version              : 2.7.1+cu128\nCUDA used to build PyTorch   : 12.8\nIs CUDA available            : False\n"
+    result = tool_outputs.read(env)
+    assert (result["cuda_version"], result["gpu_usable"]) == ("12.8", False)
+    assert framework_log.parse("torch=2.7.1+cu118\ncuda_available=True\ncuda_version=11.8\n")["cuda_version"] == "11.8"
+
+
+def test_nvidia_smis_header_fields_each_on_its_own_line():
+    result = parse_any("NVIDIA-SMI 418.56      \nDriver Version: 418.56 \nCUDA Version: 10.1\n")
+    assert (result["kind"], result["driver_version"], result["cuda_version"]) == ("nvidia-smi", "418.56", "10.1")
+
+
+def test_torch_says_cuda_is_not_available_under_an_apps_cuda_device():
+    text = ("Using device: cuda:0\n/site-packages/torch/cuda/amp/grad_scaler.py:115: UserWarning: torch.cuda.amp.GradScaler "
+            "is enabled, but CUDA is not available.  Disabling.\n")
+    assert tool_outputs.read(text)["gpu_usable"] is False
+
+
+def test_a_traceback_through_the_trainers_loop_is_a_training_run():
+    text = ('  3%|3         | 9/352 [40:55<25:10:16, 264.19s/it]Traceback (most recent call last):\n'
+            '  File "/env/site-packages/transformers/trainer.py", line 2237, in train\n    return inner_training_loop(\n'
+            "RuntimeError: CUDA error: an illegal memory access was encountered\n")
+    result = parse_any(text)  # no epoch finished: a start-up or a training log, either reading is right
+    assert result["kind"] in ("training-log", "framework-log") and result["error"] is not None
+    plain = text.replace("RuntimeError: CUDA error: an illegal memory access was encountered", "KeyError: 'labels'")
+    assert parse_any(plain)["kind"] == "training-log"
+    assert parse_any(plain.replace("transformers/trainer.py", "myapp/trainer.py"))["kind"] != "training-log"

@@ -136,11 +136,12 @@ def _unrender(lines: List[str]) -> List[str]:
     marks = {m.group(1) if m else None for m in (_COMMENT.match(line) for line in marked)}
     if marked and len(marks) == 1 and None not in marks:  # (a "# ..." line also looks like a root prompt)
         return [_COMMENT.sub("", line, count=1) if _COMMENT.match(line) else line for line in lines]
-    if len(body) >= 2 and body[0].lstrip().startswith("**") and body[-1].rstrip().endswith("**") and \
-            sum(line.count("**") for line in body) == 2:
-        # the whole paste wrapped in Markdown bold ("**IndexError   Traceback ..." ... "list index out of range**")
-        first = next(i for i, line in enumerate(lines) if line.strip())
-        last = max(i for i, line in enumerate(lines) if line.strip())
+    pasted = [i for i, line in enumerate(lines) if line.strip() and not (is_prompt(line) or is_command(line))]
+    if len(pasted) >= 2 and lines[pasted[0]].lstrip().startswith("**") and lines[pasted[-1]].rstrip().endswith("**") and \
+            sum(lines[i].count("**") for i in pasted) == 2:
+        # the whole paste wrapped in Markdown bold ("**IndexError   Traceback ..." ... "list index out of range**"),
+        # under a prompt line or not
+        first, last = pasted[0], pasted[-1]
         out = list(lines)
         out[first] = out[first].replace("**", "", 1)
         out[last] = out[last][::-1].replace("**", "", 1)[::-1]
