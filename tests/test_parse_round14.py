@@ -507,3 +507,58 @@ def test_a_traceback_through_the_trainers_loop_is_a_training_run():
     plain = text.replace("RuntimeError: CUDA error: an illegal memory access was encountered", "KeyError: 'labels'")
     assert parse_any(plain)["kind"] == "training-log"
     assert parse_any(plain.replace("transformers/trainer.py", "myapp/trainer.py"))["kind"] != "training-log"
+
+
+# -- round 18 ----------------------------------------------------------------------------------
+def test_the_pastes_last_line_cut_inside_ends_nothing_but_may_begin_an_epoch():
+    rows = "".join(f"{k}\t21:2{k}:14\t1\t0.1000\t0.51{k}\t0.21\t0.9994\t0.9994\n" for k in (1, 2, 3))
+    assert epochs(rows.join(["EPOCH\tTIMESTAMP\tBAD_EPOCHS\tLEARNING_RATE\tTRAIN_LOSS\tDEV_LOSS\tDEV_F1\tTEST_F1\n", ""])
+                  + "4\t21:58:44\t2\t0.1000\t0.35") == [1, 2, 3]
+    paddle = ("root INFO: epoch: [0/10], iter: 6, lr: 0.000995, loss: 1.310380, acc: 0.339844, batch_cost: 0.04314 s\n"
+              "root INFO: save model in ./output/cls/latest\n"
+              "root INFO: epoch: [1/10], iter: 7, lr: 0.000994, loss: 1.296540, acc: 0.349609, batch_cost: 119.9664")
+    assert epochs(paddle) == [0]  # the cut line still says epoch 1 began
+    lines = ["epoch: 81, lr: 4.14e-04, train loss: 28.85 - valid loss: 26.68, valid ACC: 9.36e-01",
+             "epoch: 82, lr: 4.12e-04, train loss: 28.67 - valid lo"]
+    assert logs._last_line_cut(lines) == 1
+    assert logs._last_line_cut(lines[:1] + [lines[0].replace("81", "82")]) is None
+
+
+def test_a_summary_shape_that_is_a_step_in_any_epoch_is_a_step_in_every_epoch():
+    text = ("| epoch 009:   1000 / 2737 loss=6.220, nll_loss=5.070, ppl=33.4\n"
+            "| epoch 009:   2000 / 2737 loss=6.234, nll_loss=5.086, ppl=33.9\n"
+            "| epoch 009 | loss 6.233 | nll_loss 5.085 | ppl 33.94\n"
+            "| epoch 010:   1000 / 2737 loss=6.144, nll_loss=4.982, ppl=31.6\n")
+    assert epochs(text) == [9]
+
+
+def test_one_epochs_lines_each_printed_once_and_a_lone_step_line():
+    gluon = ("[Epoch 3] Training cost: 557.830, RPN_Conf=0.044,RCNN_Mask=0.600\n"
+             "[1,0]<stderr>:INFO:root:[Epoch 3] Validation Inference cost: 33.576\n")
+    assert epochs(gluon) == [3]
+    bigdl = "[Epoch 1 28160000/28857522][Iteration 56][Wall Clock 72.89s] Train 512000 in 1.23seconds. Loss is 0.53.\n"
+    assert epochs(bigdl) == []
+    cntk = (" Epoch[ 1 of 2]-Minibatch[   1- 500]: SamplesSeen = 25000; TrainLossPerSample =  3.90130001;\n"
+            " Epoch[ 1 of 2]-Minibatch[ 501-1000]: SamplesSeen = 25000; TrainLossPerSample =  1.#QNAN000;\n")
+    assert epochs(cntk) == []
+
+
+def test_figures_after_a_colon_and_keras_bars_without_a_loss():
+    asr = ("2020-11-13 09:32:47,406 - (Epoch 20) TRAIN LOSS:0.1903 CER:6.53% LR:0.0000167\n2020-11-13 09:32:47,461 - VALID\n"
+           "2020-11-13 13:55:36,838 - (Epoch 21) TRAIN LOSS:0.1832 CER:6.25% LR:0.0000163\n")
+    assert epochs(asr) == [20, 21]
+    assert logs._epoch_measure("Epoch 3 at 12:00:01.123")[0] is None  # a clock's seconds measure nothing
+    bars = "".join(f"Epoch {k}/200\n32/32 [==============================] - 4s 116ms/step - sparse_categorical_accuracy: 0.2{k}\n"
+                   for k in (53, 54))
+    assert epochs(bars) == [53, 54]
+
+
+def test_tensorflow_op_placement_and_an_ipython_frame_calling_jax():
+    placed = "Executing op MatMul in device /job:localhost/replica:0/task:0/device:GPU:0\n"
+    result = tool_outputs.read(placed)
+    assert (result["framework"], result["gpu_usable"]) == ("tensorflow", True)
+    ipython = ("RuntimeError                              Traceback (most recent call last)\n"
+               "[/content/colabfold/batch.py](https://localhost:8080/#) in run(queries)\n"
+               "   1085         import jax.tools.colab_tpu\n-> 1086         jax.tools.colab_tpu.setup_tpu()\n")
+    result = parse_any(ipython)
+    assert (result["kind"], result["framework"], result["error"]["name"]) == ("framework-log", "jax", "RuntimeError")

@@ -105,6 +105,24 @@ KNOWN_MISSES = {
         "epoch 2's summary line is cut inside ('- ac'), which the schema says does not count; the reader counted it by its "
         "checkpoint line (round 12's SSD300 label does not), and TensorFlow is named only by absl's 'optimizer_v2.py' "
         "lines (blind round 17, open)",
+    "heldout_r17_frameworks/tf_1.x_eight_quadro_rtx_6000_starts_mid_device_6_name_found_device_7_libcudart_10.1_libcudnn_7_opened_continued_cut.log":
+        "the excerpt starts inside device 6's properties (its 'name:' line without its 'Found device 6' line): the "
+        "parse reads device 7 only (blind round 18, open)",
+    "heldout_r17_tools/nvidia_smi_csv_row_captured_as_python_repr_string_literal_backslash_n_inline_backticks_rtx3060_laptop.txt":
+        "a --query-gpu row kept as a Python string literal ('0, NVIDIA GeForce RTX 3060 Laptop GPU\\n'), index first and "
+        "no header: nothing says which fields were asked (blind round 18, open)",
+    "heldout_r17_tools/nvidia_smi_omv_root_prompt_host_cut_inside_timestamp_linuxserver_jellyfin.txt":
+        "the command and half of its date line ('Tue Aug 25 12:02:'), nothing more: too little to call nvidia-smi's "
+        "(blind round 18, open)",
+    "heldout_r17_train/fewshot_detection_torch0.3.1_py27_epoch_20_of_177_ngt_recall_losses_thcudacheck_fail_oom_traceback_fenced_cut.log":
+        "the reader reads 'GPU usable' from a CUDA out of memory in training; the parse reads no usability from an "
+        "out-of-memory error, as the corpus's other OOM labels (blind round 18, open)",
+    "heldout_r17_train/lightning_1.5_ray_gpu_available_but_not_used_warning_model_summary_33_params_log_every_n_steps_warning_val_dict_fenced_python.log":
+        "Lightning's 'GPU available: True, used: False' is labelled usable (the GPU can be used); the parse reads the run "
+        "on the CPU, as round 13's Lightning label does (blind round 18, open)",
+    "heldout_r17_train/chainercv_ssd_logreport_json_records_iterations_to_30000_epochs_173_179_185_map_ap_orange_apple_cut_both_ends.log":
+        "the label is the last record's epoch count (185); Chainer's LogReport JSON records are pretty-printed over many "
+        "lines, which no reader here takes as epochs (blind round 18, open)",
 }
 
 

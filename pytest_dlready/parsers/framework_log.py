@@ -37,7 +37,7 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
                    r"^Failed to initialize CUDA device #\d+: |"
                    # dso_loader's words: "Could not load dynamic library 'libcusolver.so.10'; dlerror: ..."
                    r"Could not load dynamic library '[^']+'; dlerror:"),
-    ("pytorch", r"\btorch\b|\bPyTorch\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
+    ("pytorch", r"\btorch\b|\bPyTorch\b|\bpytorch_lightning\b|\bMPS (?:backend|built|available)\b|^\s*GPU available: (?:True|False)\b.*\bused: |"
                 # ATen/THC's C++ sources, its device-side-assert hint, ComfyUI's and Ultralytics' banners
                 r"\bv_num=\w|\bValidation sanity check\b|\baten/src/|\bTHC\w*\.(?:cpp|cu|h)\b|\bTORCH_USE_\w+_DSA\b|Total VRAM \d+ MB, total RAM|"
                 r"\bUltralytics\b|\bYOLOv\d|\bignite\.(?:engine|handlers|metrics|contrib)\b"),
@@ -750,7 +750,8 @@ def _marked(lines: List[str]) -> bool:
 
 
 #: a frame's code line that calls a framework's GPU API ("return torch.device(torch.cuda.current_device())")
-FRAMEWORK_CALL = re.compile(r"^\s+\S.*\b(?:torch\.cuda|tf\.config|tf\.test|jax\.devices|theano\.sandbox|cntk\.device)\.\w")
+FRAMEWORK_CALL = re.compile(r"^(?:\s+|-+>\s*\d*\s+)\S.*\b(?:torch\.cuda|tf\.config|tf\.test|jax\.devices|jax\.tools|"
+                            r"jax\.local_devices|theano\.sandbox|cntk\.device)\b[.(]")  # (IPython marks its line "-> 1086")
 
 
 def _framework_traceback(lines: List[str]) -> bool:

@@ -259,6 +259,10 @@ RULES: List[tuple] = [
     # is not available.  Disabling."
     ("torch-cuda-not-available", re.compile(r"\bbut CUDA is not available\b"),
      lambda m: {"device": "cpu", "fallback": True, "backend": "torch"}),
+    # TensorFlow's device placement log (tf.debugging.set_log_device_placement): "Executing op MatMul in device
+    # /job:localhost/replica:0/task:0/device:GPU:0" -- ops ran on that GPU
+    ("tf-op-placement", re.compile(r"Executing op \w+ in device /job:\w+/replica:\d+/task:\d+/device:GPU:(\d+)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "tensorflow", "gpu": "used"}),
     # DGL's start-up: "Using backend: pytorch" (the framework DGL computes with)
     ("dgl-backend", re.compile(r"^\s*Using backend: (pytorch|tensorflow|mxnet)\s*$"),
      lambda m: {"backend": {"pytorch": "torch"}.get(m.group(1), m.group(1))}),

@@ -75,7 +75,11 @@ def _metrics(line: str) -> Dict[str, float]:
 
 def _keras_line(line: str) -> Optional[Dict[str, Any]]:
     """One finished Keras progress line (1/2/3, verbose 1 or 2) -> epoch dict, else None."""
-    if "ETA" in line or "loss" not in line:
+    if "ETA" in line:
+        return None
+    # (a model with its own train_step may print no loss: "32/32 [====] - 4s 116ms/step - sparse_categorical_accuracy: 0.2")
+    bare = "loss" not in line and bool(COUNT.match(line)) and " - " in line and PER_STEP.search(line[:2000]) is not None
+    if "loss" not in line and not bare:
         return None
     if len(PER_STEP.findall(line)) > 1:  # a bar's redraws run together (carriage returns lost): its last one counts
         counts = re.findall(r"(\d+)/(\d+) \[", line)
@@ -84,7 +88,7 @@ def _keras_line(line: str) -> Optional[Dict[str, Any]]:
         line = line[line.rfind(f"{counts[-1][0]}/{counts[-1][1]} ["):]
     metrics = _metrics(line)
     raw = dict(METRIC.findall(line))
-    if not any("loss" in k for k in raw):  # a NaN loss is still an epoch (the run diverged; its time is real)
+    if not any("loss" in k for k in raw) and not (bare and raw):  # a NaN loss is still an epoch (the run diverged)
         return None
     count = COUNT.match(line)
     if count and count.group(2) != "Unknown" and count.group(1) != count.group(2):
@@ -596,6 +600,8 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             if m:
                 key = (int(m.group(1)), _shape(raw[:2000]))
                 repeated[key] = repeated.get(key, 0) + 1
+    # a "summary" shape printed twice for one epoch is a step line, in every epoch (one epoch may show one of them)
+    step_shapes = {shape for (_number, shape), count in repeated.items() if count >= 2}
     summarised: set = set()  # epochs ended by a summary line: a step of theirs after it was a mid-epoch validation
 
     def stepping(number: int) -> None:
@@ -626,8 +632,15 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             current, progressed, bar_seconds = number, False, None
 
     blocks: Dict[Tuple[int, int], List[str]] = {}  # a header's epoch -> the shapes of the lines under its header
+    cut_at = _last_line_cut(lines)
 
-    for raw in lines:
+    for index, raw in enumerate(lines):
+        if index == cut_at:
+            # the paste's last line, cut inside: it ends nothing, but a later epoch it names began (its predecessor ended)
+            named = EPOCH_ANY.search(raw[:2000]) if "ep" in raw.lower() else None
+            if named and current is not None and int(named.group(1)) > current:
+                begin(int(named.group(1)))
+            break
         line = raw[:2000]
         block = blocks.get((run, current)) if current is not None else None
         if block is not None and len(block) < 50 and line.strip() and not PROGRESS_HEADER.search(line):
@@ -701,7 +714,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
                     finish(current)
             continue
         m = PROGRESS_TUTORIAL_END.match(line) or PROGRESS_SUMMARY.match(line)
-        if m and m.re is PROGRESS_SUMMARY and repeated.get((int(m.group(1)), _shape(line)), 0) >= 2:
+        if m and m.re is PROGRESS_SUMMARY and _shape(line) in step_shapes:
             begin(int(m.group(1)))  # a "summary" printed again for the same epoch is its step ("| epoch 001: 450 / 1891")
             progressed = True
             cut_inside(line, "summary")  # how many figures such a line prints: a last one with fewer was cut
@@ -759,9 +772,9 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch['\"]?|ep\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
                        r"(?:\s{0,3}(?:/|of)\s{0,3}(\d{1,7}))?", re.I)
 #: a figure with a decimal point that is no clock's seconds ("0.6931", "98.2", "1e-4"): a line that prints one measures
-SHAPE_FIGURE = re.compile(r"(?<![\d:.])-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
+SHAPE_FIGURE = re.compile(r"(?<![\d.])(?<!\d:)-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
 #: a step inside the epoch ("[120/938]", "step 40", "iter: 200", "batch 3"): step and count, when both are printed
-SHAPE_STEP = re.compile(r"(?:\b(?:step|iter(?:ation)?|batch|it)s?\b\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})(?![.\d])(?:\s{0,3}/\s{0,3}(\d{1,9}))?)|"
+SHAPE_STEP = re.compile(r"(?:\b(?:step|iter(?:ation)?|batch|minibatch|it)s?\b\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})(?![.\d])(?:\s{0,3}/\s{0,3}(\d{1,9}))?)|"
                         r"(?:(?<![\d/.:-])(\d{1,9})\s{0,3}/\s{0,3}(\d{1,9})(?![\d/.:-]))", re.I)
 #: the word epoch with no number after it ("Epoch Time(s): 7.25", "epoch took 3.1s")
 EPOCH_UNNUMBERED = re.compile(r"\bepoch\b(?!\.{0,3}\s{0,3}[:=#\[(]?\s{0,3}\d)", re.I)
@@ -788,6 +801,24 @@ def _shape(line: str) -> str:
     return " ".join(re.sub(r"[^a-z0]+", " ", SHAPE_NUMBER.sub("0", line[:400].lower())).split())
 
 
+def _last_line_cut(lines: List[str]) -> Optional[int]:
+    """The index of the paste's last line when it was cut inside: its words, but for the last (cut) one, begin a
+    longer line printed shortly before it ("| epoch 010:   2000 / 2737 loss=6.146, nll_loss=4.982, wpb=2570," under
+    whole ones); None when it is whole."""
+    last = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), None)
+    if last is None:
+        return None
+    words = _shape(lines[last]).split()
+    if len(words) < 3:
+        return None  # too short to say it is the start of a longer line ("Training completed." under "Training: 100%")
+    head = words[:-1]
+    for k in range(last - 1, max(-1, last - 200), -1):
+        earlier = _shape(lines[k]).split() if lines[k].strip() else []
+        if len(earlier) > len(words) and earlier[:len(head)] == head:
+            return last
+    return None
+
+
 def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     """Epochs read from any project's own lines, by their shape: a line that names its epoch by number and prints a
     figure is that epoch's progress. Its end line is a shape printed once per epoch over two or more epochs, a step
@@ -798,8 +829,14 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     shape says how many epochs finished, not how long each took."""
     marks: List[Tuple[int, Optional[int], str, bool]] = []  # (line index, epoch or None, shape, a step at its count)
     steps: Dict[str, List[str]] = {}  # shape -> the steps short of their count its lines print
+    cut = _last_line_cut(lines)
     for i, raw in enumerate(lines):
         line = raw[:2000]
+        if i == cut:  # the paste's last line, cut inside: it ends nothing, but the epoch it names began
+            named = EPOCH_ANY.search(line) if "ep" in line.lower() else None
+            if named and marks:
+                marks.append((i, int(named.group(1)), "\x00cut", False))
+            break
         if "ep" not in line.lower():
             if marks and RUN_END.match(line):
                 marks.append((i, None, "", True))
@@ -823,15 +860,20 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         return []
     # a step inside the epoch is printed again in a later epoch ("[100/938]" each epoch); a count that moves with
     # the epoch ("16/100" of a bar over the whole run) is no step. A lone line's step short of its count is one.
-    stepped = {shape for shape, done in steps.items() if len(set(done)) < len(done) or len(done) == 1}
     seen: Dict[str, Dict[int, int]] = {}
     for _i, number, shape, _full in numbered:
         seen.setdefault(shape, {}).setdefault(number, 0)
         seen[shape][number] += 1
+    stepped = {shape for shape, done in steps.items() if len(set(done)) < len(done) or sum(seen[shape].values()) == 1}
     once = {shape for shape, counts in seen.items() if max(counts.values()) == 1 and shape not in stepped}
     # a lone line ends its epoch when it measures it ("Epoch 1 loss 0.31"), not when it sets something ("Epoch 00001:
     # LearningRateScheduler setting learning rate to 0.001.")
-    lone = len(numbered) == 1 and re.search(r"loss|acc|err|perplexity|ppl|score", lines[numbered[0][0]][:2000], re.I)
+    # lines of one epoch alone, each printed once ("[Epoch 3] Training cost: 557.8, ...", "[Epoch 3] Validation ..."):
+    # its summary, when they measure it
+    one_epoch = len({number for _i, number, _s, _f in numbered}) == 1 and len(numbered) <= 3 and not steps and \
+        all(s in once for _i, _n, s, _f in numbered)
+    lone = one_epoch and any(re.search(r"loss|acc|err|perplexity|ppl|score|cost", lines[i][:2000], re.I)
+                             for i, _n, _s, _f in numbered)
     ending = {shape for shape in once if len(seen[shape]) >= 2 or lone}
     last_index = numbered[-1][0]
     last_line = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), -1)  # may be cut inside
@@ -883,7 +925,10 @@ def _epoch_column_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     values: List[int] = []
     in_table = False
     cells: Optional[int] = None  # a table with "|" between its columns: how many columns its header names
-    for raw in lines:
+    cut = _last_line_cut(lines)
+    for k, raw in enumerate(lines):
+        if k == cut:
+            break  # the last row, cut inside its cells
         line = raw[:2000]
         if EPOCH_COLUMN_HEAD.match(line):
             in_table = True
