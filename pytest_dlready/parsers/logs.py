@@ -547,6 +547,7 @@ EPOCH_TIME_LINE = re.compile(r"\bepoch\s+(?:time|took)\b", re.I)
 NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 #: a literal (lower case) every EPOCH_MARKS pattern needs: a line with none of them is not searched
 EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
+EPOCH_MARK_WORD = re.compile("|".join(re.escape(word) for word in EPOCH_MARK_WORDS))
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
 PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
                   PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, PROGRESS_METRICS,
@@ -669,7 +670,7 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             continue
         low = line.lower()
         mark = next(((m, role) for pattern, role in EPOCH_MARKS for m in (pattern.search(line),) if m), None) \
-            if any(word in low for word in EPOCH_MARK_WORDS) else None
+            if EPOCH_MARK_WORD.search(low) else None
         if mark:
             m, role = mark
             begin(int(next(group for group in m.groups() if group is not None)), starts=role == "step")
