@@ -84,6 +84,8 @@ DMON_HEAD = re.compile(r"^\s*\\?#\s*gpu\s+(?:pwr|sm)\s+\w+\s+\w+")
 NOHEADER_ROW = re.compile(r"^\s*((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID )[^,\[\]]{1,60}?)\s*,(?=[^\n]*"
                           r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b|\b0x[0-9A-Fa-f]{4}10DE\b))"
                           r"(?:[^,\n]*,)*[^,\n]*$")  # (0x....10DE: a PCI device id, NVIDIA's vendor id in its low half)
+#: the header's first field on a line of its own: "NVIDIA-SMI 418.56"
+SMI_VERSION_ALONE = re.compile(r"^\s*NVIDIA-SMI\s+(\d+\.\d+(?:\.\d+)?)\s*$")
 #: the first line of nvidia-smi -h: "NVIDIA System Management Interface -- v470.182.03" (the driver's version)
 SMI_HELP = re.compile(r"^\s*NVIDIA System Management Interface -- v(\d+\.\d+(?:\.\d+)?)\s*$")
 #: a summary written by hand from nvidia-smi's header: "Driver Version: 595.78", "CUDA Version: 13.2" on lines of
@@ -498,6 +500,7 @@ def _parse(text: str) -> Dict[str, Any]:
                for m in (SUMMARY_VERSION.match(line) for line in lines[:50]) if m}
     if "driver_version" not in summary:
         summary = {}
+    smi_alone = next((m for m in (SMI_VERSION_ALONE.match(line) for line in lines[:50]) if m), None)
     q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number",
                                "Attached GPUs", "Product Name", "Product Brand")
                  if key in joined)
@@ -549,12 +552,11 @@ def _parse(text: str) -> Dict[str, Any]:
                 gpu = _gpu()
                 gpu.update(index=len(out["gpus"]), name=m.group(1).strip(), samples=1)
                 out["gpus"].append(gpu)
-    elif summary and any(re.match(r"^\s*NVIDIA-SMI\s+\d+\.\d+(?:\.\d+)?\s*$", line) for line in lines[:50]):
+    elif summary and smi_alone:
         # the header's three fields split onto lines of their own (by hand, or by a page's narrow column)
         out["format"] = "version"
         out.update(summary)
-        m = next(m for m in (re.match(r"^\s*NVIDIA-SMI\s+(\d+\.\d+(?:\.\d+)?)\s*$", line) for line in lines[:50]) if m)
-        out["nvidia_smi_version"] = m.group(1)
+        out["nvidia_smi_version"] = smi_alone.group(1)
     elif any(SMI_HELP.match(line) for line in lines[:20]):
         out["format"] = "version"
         out["driver_version"] = next(m.group(1) for m in (SMI_HELP.match(line) for line in lines[:20]) if m)
