@@ -876,9 +876,7 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     lone = one_epoch and any(re.search(r"loss|acc|err|perplexity|ppl|score|cost", lines[i][:2000], re.I)
                              for i, _n, _s, _f in numbered)
     ending = {shape for shape in once if len(seen[shape]) >= 2 or lone}
-    last_index = numbered[-1][0]
     last_line = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), -1)  # may be cut inside
-    fewest: Dict[str, int] = {}
     done: Dict[Tuple[int, int], bool] = {}
     order: List[Tuple[int, int]] = []
     run, current, lines_of_current = 0, None, 0
@@ -901,11 +899,7 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             lines_of_current = 0
         current = number
         closing = shape in once and lines_of_current and i != last_line and EPOCH_END_WORD.search(lines[i][:2000])
-        if shape in ending or full or closing:
-            figures = len(NUMBER_TOKEN.findall(lines[i][:2000]))
-            if i == last_index and shape in fewest and figures < fewest[shape]:
-                break  # the paste's last line, with fewer figures than its kind printed before: cut inside
-            fewest[shape] = min(fewest.get(shape, figures), figures)
+        if shape in ending or full or closing:  # (a last line cut inside was left out above: _last_line_cut)
             finish((run, number))
         lines_of_current += 1
     return [{"epoch": number, "seconds": None, "untimed": True} for _run, number in order]
