@@ -76,10 +76,6 @@ KNOWN_MISSES = {
     "heldout_r13_frameworks/theano_0.9_returnn_gtx1080ti_cudnn_not_available_device_proc_exception_cut.log":
         "RETURNN's own 'Device gpuX proc exception: (...)' line (a tuple of Theano's compile error, cut) is the error; "
         "no exception line or traceback of Python's says so (blind round 14, open)",
-    "heldout_r13_mixed/theano_renaud_blog_failed_compile_cuda_ndarray_libcublas_so_6.0_used_the_cpu_indented.log":
-        "Theano's 'ERROR (theano.sandbox.cuda): Failed to compile cuda_ndarray.cu' then 'Used the cpu' is labelled "
-        "failed here and a CPU fallback (not failed) in 17 earlier pastes: the labels disagree; the parse keeps the "
-        "earlier reading (blind round 14, open)",
     "heldout_r13_train/hf_trainer_chatglm_tuning_loss_lr_dicts_epoch_50.0_to_300.0_trailing_spaces_unfenced.log":
         "the label is the run's count ('epoch': 300.0); the corpus counts the epoch ends the paste shows (six dicts), "
         "as the r9/r10 Trainer labels do: the labels disagree (blind round 14, open)",
@@ -100,7 +96,8 @@ KNOWN_MISSES = {
         "(the GPU's own name is printed elsewhere, when it is); the label lists 'METAL' (blind round 17, open)",
     "heldout_r16_mixed/training_keras_theano_tesla_k80_xstream_device2_error_then_gpu0_vqa_10_epochs_prompts.log":
         "Theano's 'ERROR (theano.sandbox.cuda): ... Initialisation of device 2 failed' before it uses GPU 0 is labelled "
-        "failed here and a fallback (not failed) in 17 earlier pastes: the labels disagree (blind round 17, open)",
+        "failed here; the corpus judges a training log by its run (it trained on GPU 0), as the labels of TF's E-level "
+        "cuInit lines and THCudaCheck error 38 before finished epochs do: the labels disagree (blind round 17, open)",
     "heldout_r16_train/tf_keras_2.2_bert_epoch_1_of_5_w_gradients_do_not_exist_eta_bar_checkpoint_saving_epoch_2_final_bar_cut.log":
         "epoch 2's summary line is cut inside ('- ac'), which the schema says does not count; the reader counted it by its "
         "checkpoint line (round 12's SSD300 label does not), and TensorFlow is named only by absl's 'optimizer_v2.py' "

@@ -602,6 +602,11 @@ JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
 
 #: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
 #: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
+#: a line logged at the error level, whatever rule read it: Theano's "ERROR (theano.sandbox.cuda): ...", Python
+#: logging's "ERROR:root:..." / "... - ERROR - ...", "[ERROR] ...", glog's "E0412 10:11:12.123 ..." (a C++ E line
+#: with a source file is the cpp-error rule's)
+ERROR_LEVEL = re.compile(r"^\W{0,3}(?:\[?\d{4}[-/]\d\d[-/]\d\d[ T][\d:.,]+\]?\s*(?:[-:|]\s*)?(?:\S+\s+[-:|]\s+)?)?"
+                         r"(?:\[ERROR\]|ERROR(?=\s*[(:\[]|\s+-\s)|E\d{4} \d\d:\d\d)")
 LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*")
 
 
@@ -689,6 +694,9 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
                 except (ValueError, IndexError):
                     continue
                 data = {k: v for k, v in data.items() if v is not None}
+                if not (data.get("error") or data.get("printed_error")) and ERROR_LEVEL.match(raw):
+                    # the schema's "printed an error": an error-level line is one, whatever else it says
+                    data["printed_error"] = {"name": "error-line", "message": LOG_PREFIX.sub("", raw.strip())[:200]}
                 if data.get("backend") == "tensorflow" and JAXLIB_PATH.search(line):
                     data["backend"] = "jax"  # jaxlib's XLA logs TensorFlow's file names under its own external/ path
                 banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
