@@ -37,3 +37,33 @@ def test_a_warning_or_a_line_that_only_mentions_errors_is_no_error_level_line():
                  "Errors: none; Could not load dynamic library 'libcufft.so.10'"):
         assert not log_banners.ERROR_LEVEL.match(line), line
         assert printed(line + "\n") == [], line
+
+
+# -- nvidia-smi: a run that crashed or refused, a quoted "No devices were found", any quotes round "is not recognized" --
+def smi(text):
+    from pytest_dlready.parsers import nvidia_smi
+    return nvidia_smi.parse(text)
+
+
+def test_a_crash_or_refusal_under_the_nvidia_smi_command_is_its_error():
+    from pytest_dlready.parsers import nvidia_smi
+    crash = "root@779e8885ca45:/# nvidia-smi\nFloating point exception (core dumped)\n"
+    assert smi(crash)["error"] == {"name": "crash", "message": "Floating point exception (core dumped)"}
+    assert nvidia_smi.detect(crash) >= 0.9
+    refused = "# nvidia-smi dmon\nNot supported on the device(s)\nFailed to process command line\n"
+    assert smi(refused)["error"]["name"] == "command-failed"
+
+
+def test_a_line_under_the_command_that_is_output_is_no_error():
+    for text in ("$ nvidia-smi -L\nGPU 0: Tesla T4 (UUID: GPU-1)\n",
+                 "# nvidia-smi\nNot everything went to plan yesterday\n",
+                 "I ran nvidia-smi --help and then\nFailed to see why\n"):  # (prose: the command is not alone on its line)
+        assert smi(text)["error"] is None, text
+
+
+def test_no_devices_in_quotes_and_not_recognized_in_any_quotes():
+    assert smi('`"No devices were found"`\n')["error"]["name"] == "no-devices"
+    for quoted in ("\u201cnvidia-smi\u201d", "'nvidia-smi'", "nvidia-smi", '"nvidia-smi.exe"'):
+        line = f"{quoted} is not recognized as an internal or external command, operable program or batch file.\n"
+        assert smi(line)["error"]["name"] == "not-found", quoted
+    assert smi("The GPUs said: No devices were found? No, they were.\n")["error"] is None

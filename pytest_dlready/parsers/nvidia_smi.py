@@ -21,10 +21,12 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     (re.compile(r"NVIDIA[- ]SMI has failed because it (?:couldn.t|could not) communicate with the NVIDIA driver", re.I),
      "no-driver"),
     (re.compile(r"Failed to initialize NVML: Driver/library version mismatch"), "version-mismatch"),
-    (re.compile(r"^\s*No devices were found|^\s*\+ \w+='No devices were found'"), "no-devices"),  # (or its bash xtrace)
+    # (also quoted: '"No devices were found"', or its bash xtrace "+ out='No devices were found'")
+    (re.compile(r"^[\s\"'`“”‘’]*No devices were found|^\s*\+ \w+='No devices were found'"), "no-devices"),
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
     (re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*(\S*): (.+)", re.I), "device-handle"),
-    (re.compile(r"nvidia-smi: command not found|'nvidia-smi' is not recognized"), "not-found"),
+    # (Windows' "is not recognized", whatever quotes the paste put round the name, or none)
+    (re.compile(r"nvidia-smi: command not found|nvidia-smi(?:\.exe)?[\"'“”‘’]? is not recognized"), "not-found"),
     # older drivers' wordings of "no driver loaded"
     (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
     (re.compile(r"FATAL: Module nvidia\S* not found"), "no-driver"),
@@ -32,6 +34,13 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     # this nvidia-smi is not the one of the loaded driver (WSL 2 with a Linux driver's nvidia-smi in the distribution)
     (re.compile(r"Mismatch in versions between nvidia-smi and NVML"), "binary-mismatch"),
 ]
+#: the command line that ran nvidia-smi (a prompt, or the bare command, then its arguments only) ...
+SMI_RUN = re.compile(r"^\s*(?:\S*[@:~]\S*\s?[$#%>]|\[[^\]]{1,80}\][$#]|[$#%>]|PS [^>]{1,200}>)?\s*(?:sudo\s+)?"
+                     r"(?:\S*/)?nvidia-smi(?:\.exe)?(?:\s+[-\w=,.:]+){0,8}\s*$")
+#: ... and, as its next line, a crash or a refusal: nvidia-smi did not work
+SMI_BROKE = re.compile(r"^\s*(?:(Floating point exception|Segmentation fault|Aborted|Bus error|Illegal instruction|Killed)\b"
+                       r"|Not supported on the device|Failed to (?!initialize NVML)\w|(?:Error|ERROR)\b|Unable to \w"
+                       r"|Permission denied|\S+: Permission denied)")
 #: ``nvidia-smi --version`` (drivers >= ~525): under WSL the DRIVER version (Windows') differs from NVIDIA-SMI's
 VERSION_LINE = re.compile(r"^\s*(NVIDIA-SMI|NVML|DRIVER|CUDA(?: UMD)?|KMD)\s+[Vv]ersion\s*:\s*(\S+)")
 VERSION_KEYS = {"NVIDIA-SMI": "nvidia_smi_version", "NVML": "nvml_version", "DRIVER": "driver_version",
@@ -101,6 +110,8 @@ def detect(text: Any) -> float:
     head = common.lines_of(text[:20000])[:50]
     if any(p.search(line) for p, name in FAILURES[4:] for line in head):  # device handle, older no-driver wordings
         return 0.9
+    if _broke(head):
+        return 0.9
     if sum(1 for line in head if LIST_GPU.match(line)) and not any("CUDA" in line for line in head[:5]):
         return 0.9
     if any(QUERY_COMMAND.search(line) and "nvidia-smi" in line for line in head):
@@ -124,6 +135,18 @@ def detect(text: Any) -> float:
                            for line, nxt, after in zip(body, body[1:], body[2:])):
         return 0.6  # the command, its date line and the top border: a table cut before anything was printed
     return score
+
+
+def _broke(lines: List[str]) -> Optional[Dict[str, Any]]:
+    """The error of an nvidia-smi run whose one output line is a crash or a refusal ("# nvidia-smi dmon" then
+    "Not supported on the device(s)"; "# nvidia-smi" then "Floating point exception (core dumped)")."""
+    body = [line for line in lines[:5000] if line.strip()]
+    for line, nxt in zip(body, body[1:]):
+        if "nvidia-smi" in line and SMI_RUN.match(line):
+            m = SMI_BROKE.match(nxt)
+            if m:
+                return {"name": "crash" if m.group(1) else "command-failed", "message": nxt.strip()[:300]}
+    return None
 
 
 def _gpu() -> Dict[str, Any]:
@@ -495,6 +518,8 @@ def _parse(text: str) -> Dict[str, Any]:
                 lib = re.search(r"couldn't find (lib[\w.-]+\.so[\w.]*)", line)
                 if lib:
                     out["missing_libraries"] = [lib.group(1)]
+    if out["error"] is None:
+        out["error"] = _broke(lines)
     joined = "\n".join(lines[:5000])
     summary = {("driver_version" if m.group(1) == "Driver" else "cuda_version"): m.group(2)
                for m in (SUMMARY_VERSION.match(line) for line in lines[:50]) if m}
