@@ -67,3 +67,45 @@ def test_no_devices_in_quotes_and_not_recognized_in_any_quotes():
         line = f"{quoted} is not recognized as an internal or external command, operable program or batch file.\n"
         assert smi(line)["error"]["name"] == "not-found", quoted
     assert smi("The GPUs said: No devices were found? No, they were.\n")["error"] is None
+
+
+# -- a run counted in steps, iterations or rounds is a training log with no epoch ------------------
+def test_lines_with_a_counter_and_a_metric_figure_are_a_run_in_steps():
+    from pytest_dlready.parsers import identify, logs
+    for text in ("".join(f"[{k}]\tvalidation_0-mae:72.{k}\tvalidation_0-rmse:132.8\n" for k in (6529, 6530, 6531)),  # XGBoost
+                 "".join(f"iterations:{k}, train acc:0.25, train loss:477.6,\n" for k in (16335, 16336)),  # ESPnet as a library
+                 "".join(f"[2018-09-20 15:18:39,264 INFO] Step {k}/1000000; acc:  42.02; ppl: 55.22; xent: 4.01\n"
+                         for k in (509900, 509950)),  # OpenNMT-py
+                 "o.d.o.l.ScoreIterationListener - Score at iteration 0 is 4088.19\n" * 3,  # deeplearning4j
+                 " 1863: 1339.34, 1379.45 avg loss, 0.001000 rate, 7.49 seconds, 119232 images\n"
+                 "Region Avg IOU: 0.044084, Class: 1.000000, Obj: 0.613546, No Obj: 0.491049, Avg Recall: 0.01,  count: 66\n"):
+        assert identify.identify(text)[0] == "training-log", text
+        parsed = logs.parse(text)
+        assert parsed["epochs"] == [] and parsed["steps"]["lines"] >= 1, text
+
+
+def test_a_step_table_counts_its_rows_by_the_step_column():
+    from pytest_dlready.parsers import logs
+    table = ("E    #       LOSS TOK2VEC  LOSS NER  ENTS_F  ENTS_P  ENTS_R  SCORE \n"
+             "---  ------  ------------  --------  ------  ------  ------  ------\n"
+             "  0       0          0.00     40.00    9.57    6.09   22.33    0.10\n"
+             "  0     200         35.70   2163.45   83.16   83.79   82.53    0.83\n")
+    assert logs.parse(table)["steps"] == {"lines": 2, "first": 0, "last": 200}
+    # the same rows under a header with no metric column, or no header, are no steps
+    assert "steps" not in logs.parse(table.replace("LOSS", "SIZE").replace("SCORE", "WIDTH"))
+    assert "steps" not in logs.parse("\n".join(table.splitlines()[2:]) + "\n")
+
+
+def test_a_counter_without_a_metric_or_a_metric_without_a_counter_is_no_step():
+    from pytest_dlready.parsers import logs
+    for text in ("Step 3: install the driver, then reboot\n", "The loss: 0.5 was fine\n",
+                 "batch 12 of the CUDA error 35 report\n", "[12] items copied, 0 errors\n"):
+        assert "steps" not in logs.parse(text), text
+
+
+def test_a_run_in_steps_is_a_skip_that_says_so_not_a_missing_epoch_fail():
+    from pytest_dlready.checks import tool_outputs
+    text = "".join(f"[{k}]\tvalid_0's auc: 0.9{k}\n" for k in (1, 2, 3))
+    findings = tool_outputs.read(text.encode(), source="lgbm.log")["findings"]
+    assert [(f["status"], f["code"]) for f in findings] == [("skip", "DLR-LOG-STEPS-ONLY")]
+    assert "1 to 3" in findings[0]["message"]

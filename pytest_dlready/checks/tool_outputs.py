@@ -405,6 +405,10 @@ LOG_STARTUP = catalogue.define(
     "DLR-LOG-STARTUP", "framework startup log (no epochs): the device it took",
     "when it names the CPU, read the framework's own lines above for why (a missing CUDA library, "
     "an unsupported compute capability, a CPU-only build)")
+LOG_STEPS_ONLY = catalogue.define(
+    "DLR-LOG-STEPS-ONLY", "training log counts steps or iterations, not epochs",
+    "log one line per epoch (or time the whole run with `time`) to compare devices; boosting rounds, darknet "
+    "iterations and spaCy steps have no epoch to time")
 LOG_NO_EPOCHS = catalogue.define(
     "DLR-LOG-NO-EPOCHS", "training log has no epoch timings",
     "give the full console output of the training run (Keras verbose=1 or 2, nolearn/gdbn, Lasagne), "
@@ -432,7 +436,8 @@ LOG_FALLBACK = catalogue.alias("DLR-LOG-FALLBACK", "DLR-SPEED-GPU-ON-CPU", "the 
 
 
 def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
-    """No epochs is a FAIL; a log cut mid-epoch a WARN; each fallback line a WARN quoting it."""
+    """No epochs is a FAIL (a run counted in steps a SKIP that says so); a log cut mid-epoch a WARN; each fallback
+    line a WARN quoting it."""
     source = parsed.get("source") or "the log"
     check = f"training log {source}"
     findings: List[Finding] = []
@@ -444,19 +449,28 @@ def training_log_findings(parsed: Dict[str, Any]) -> List[Finding]:
                                 + "".join(f", {k} {block[k]:g} s" for k in ("user", "sys") if block.get(k) is not None)
                                 + " (a replay judges the run from its wall time)", code=LOG_TIME_ONLY,
                                 observed=dict(block)))
-    elif not epochs and parsed.get("banners"):  # a framework's startup log: what it says about the device
+    elif not epochs and parsed.get("steps"):  # a run counted in steps, iterations or rounds (boosting, darknet, spaCy)
+        steps = parsed["steps"]
+        span = (f", {steps['first']} to {steps['last']}" if steps.get("first") is not None and steps.get("last") != steps.get("first")
+                else f", at {steps['first']}" if steps.get("first") is not None else "")
+        findings.append(Finding(check, Status.SKIP, f"{source} counts its training in steps or iterations ({steps['lines']} "
+                                f"line(s){span}), not epochs: there is no epoch to time", code=LOG_STEPS_ONLY,
+                                fix=catalogue.fix_for(LOG_STEPS_ONLY), observed=dict(steps)))
+    if not epochs and wall is None and parsed.get("banners"):
+        # a framework's startup log (also above a run counted in steps): what it says about the device
         device = parsed.get("device_used") or "an unstated device"
         name = f" ({parsed['device_name']})" if parsed.get("device_name") else ""
         cudnn = parsed.get("cudnn")
         findings.append(Finding(check, Status.PASS if str(device).startswith(("cuda", "gpu", "mps", "rocm")) else Status.WARN,
                                 (f"{source} has no finished epoch: " if parsed.get("truncated") else
+                                 f"{source}, trained in steps: " if parsed.get("steps") else
                                  f"{source} is a startup log without epochs: ") + f"{parsed.get('backend') or 'the framework'} "
                                 f"uses {device}{name}"
                                 + ("" if cudnn is None else (", cuDNN on" if cudnn else ", cuDNN off"))
                                 + f" ({len(parsed['banners'])} startup line(s) read)", code=LOG_STARTUP,
                                 fix="" if str(device).startswith(("cuda", "gpu", "mps", "rocm")) else catalogue.fix_for(LOG_STARTUP),
                                 observed={k: parsed.get(k) for k in ("backend", "device_used", "device_name", "cudnn")}))
-    elif not epochs:
+    elif not epochs and not parsed.get("steps") and wall is None:
         findings.append(Finding(check, Status.FAIL, f"no training epochs found in {source}", code=LOG_NO_EPOCHS,
                                 fix=catalogue.fix_for(LOG_NO_EPOCHS), observed={"lines": parsed.get("lines")}))
     if epochs:

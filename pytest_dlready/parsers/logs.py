@@ -459,8 +459,11 @@ PROGRESS_BRACKET = re.compile(r"\bEpoch\[(\d{1,7})\]\s*(?:Batch\s*\[|Loss=|Train
                               r"Complete\. Time taken: (\d+:\d\d:\d\d(?:\.\d+)?))")
 #: PaddlePaddle: fluid's "Pass:0, Batch:100, Cost:0.40671" ended by "Test:0, Cost:0.26778", v1's glog
 #: "TrainerInternal.cpp:180]  Pass=23 Batch=565 samples=904000 AvgCost=2.51811" (the pass's end)
-PROGRESS_PASS = re.compile(r"^\s*Pass[:=]?\s*(\d{1,7}),?\s+Batch[:=]?\s*\d+")
-PROGRESS_PASS_END = re.compile(r"^\s*Test[:=]\s*(\d{1,7}),\s+Cost[:=]|\bPass=(\d{1,7}) Batch=\d+ samples=\d+ AvgCost=")
+#: (fluid's benchmark: "Pass: 0, Iter: 10, Loss: 5.32" ended by "Pass: 0, Loss: 5.32 , Test Accuracy: 0.014"; v2's
+#: "Test with Pass 2, Cost 4.149", also behind an MPI rank's "[1,37]<stdout>:")
+PROGRESS_PASS = re.compile(r"^\s*Pass[:=]?\s*(\d{1,7}),?\s+(?:Batch|Iter)[:=]?\s*\d+")
+PROGRESS_PASS_END = re.compile(r"^\s*Test[:=]\s*(\d{1,7}),\s+Cost[:=]|\bPass=(\d{1,7}) Batch=\d+ samples=\d+ AvgCost=|"
+                               r"^\s*Pass[:=]?\s*(\d{1,7}),\s+(?:Loss|Cost)[:=]?\s*\S+\s*,\s*Test\b|\bTest with Pass (\d{1,7}), Cost\b")
 #: YOLO: "70/1000  6.73G  1.081  0.4706 ... 640: 100%|███| 16/16 [00:05<00:00]" (a bar under way is progress), and
 #: YOLOv5's results.txt rows "0/89  5.61G  0.07745 ..." (one per finished epoch, no bar)
 PROGRESS_YOLO = re.compile(r"^\s*(\d{1,6})/\d{1,6}\s+\d+(?:\.\d+)?G\s+\d")
@@ -485,9 +488,27 @@ PROGRESS_R_END = re.compile(r"^\s*\[(\d{1,7})\] Train-accuracy=")
 PROGRESS_SPEEDOMETER = re.compile(r"^\s*Batch \[\d+\]\s+Speed: \d+(?:\.\d+)? samples/sec")
 #: scikit-learn's MLP (verbose=True): "Iteration 3, loss = 0.19500652", one per epoch of the stochastic solvers
 PROGRESS_SKLEARN = re.compile(r"^\s*Iteration (\d{1,7}), loss = -?\d")
-#: a custom loop's line with a step/iteration/batch number and a loss: training, though not an epoch
-PROGRESS_METRICS = re.compile(r"\bloss\s*[:=]\s*-?\d[^\n]{0,200}?\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+|"
-                              r"\b(?:step|iter(?:ation)?|batch)\s*[:=#]?\s*\d+[^\n]{0,200}?\bloss\s*[:=]\s*-?\d", re.I)
+#: a figure of a training metric: "loss: 0.31", "train acc:0.258", "valid_0's auc: 1", "validation_0-mae:72.4",
+#: "ppl: 55.22", "binary_error:0.014", "Cost 4.14" (the word, maybe a suffix, then the figure)
+_METRIC_FIGURE = (r"(?<![A-Za-z])(?:(?:\w{1,20}_)?(?:loss|cost|acc(?:uracy)?|auc|rmse|mae|mse|logloss|ppl|perplexity|xent|"
+                  r"score|f1|iou|map|bleu|wer|cer|nll|reward|precision|recall)|\w{1,20}_error)(?![a-z])[\w@.-]{0,20}\s{0,3}[:=]?\s{0,3}"
+                  r"(?:\[\d\]\s)?(?:-?\d|nan\b|inf\b)")
+_COUNTER = r"\b(?:iterations?|iters?|its?|steps?|rounds?|updates?|batch(?:es)?|minibatch(?:es)?|itn\.?)\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})\b"
+#: a line of a run counted in steps, iterations or rounds, not epochs: a counter and a metric's figure on one line
+#: (in either order: "iterations:16335, train acc:0.258", "Step 380000/1000000; acc: 42.02", "loss=0.3 step=100"),
+#: a line led by its round ("[6529]\tvalidation_0-mae:72.4", "[8]:  train's auc:0.99", R's '[1] "[8]: ...'),
+#: deeplearning4j's "Score at iteration 0 is 4088.2", darknet's "1863: 1339.34, 1379.45 avg loss, 0.001 rate" and its
+#: region lines ("Region Avg IOU: 0.04, Class: ...", YOLOv3/4's "v3 (iou loss, Normalizer: ...")
+STEP_LINE = re.compile(_COUNTER + r"[^\n]{0,300}?" + _METRIC_FIGURE + "|" + _METRIC_FIGURE + r"[^\n]{0,300}?" + _COUNTER + "|"
+                       r"^\s*(?:\[\d{1,3}\]\s+\")?\[(\d{1,9})\]:?\s+[^\n]{0,80}?" + _METRIC_FIGURE + "|"
+                       r"\b(?:score|loss|cost) at (?:iteration|step|round) (\d{1,9}) is -?\d|"
+                       r"^\s*(\d{1,9}): -?(?:\d+(?:\.\d+)?|nan), -?(?:\d+(?:\.\d+)?|nan) avg(?: loss)?, \d+(?:\.\d+)?(?:e-?\d+)? rate\b|"
+                       r"\bRegion (?:\d+ )?Avg (?:IOU|\(IOU)|^\s*v\d \(\w+ loss, Normalizer: ", re.I)
+#: the header of a table of steps (spaCy's "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F ...", "Itn.  Dep Loss  NER Loss
+#: UAS ..."): a counter column, then column names of which one is a metric; numeric rows follow
+STEP_TABLE_HEAD = re.compile(r"^\s*(?:E\s+#|#|Itn\.?|Iter(?:ation)?s?|Steps?|Rounds?)\s+(?:[A-Za-z][\w.%/-]*\s+){0,8}?"
+                             r"(?:LOSS|Loss|loss|ACC|Acc|acc|UAS|SCORE|Score|score)\b[\w.%/ -]*$")
+STEP_TABLE_ROW = re.compile(r"^\s*\d{1,9}(?:\s+(?:-?\d+(?:\.\d+)?(?:e[-+]?\d+)?%?|nan|inf)){2,}\s*$")
 #: lines of a run counted in steps, not epochs: "iter: 2100 train_loss: 2.88" (MMF), "step 100/2000, training accuracy
 #: 0.8" (TF 1.x examples), ParlAI's "[ time:2s parleys:12828 time_left:16s num_epochs:0 ]", Keras's step bars run
 #: together on one line (" - ETA: 38s - loss: 0.61 - accuracy: 0.92 61/82 [=====>....]"), the Hugging Face Trainer's
@@ -550,7 +571,7 @@ EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 EPOCH_MARK_WORD = re.compile("|".join(re.escape(word) for word in EPOCH_MARK_WORDS))
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
 PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
-                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, PROGRESS_METRICS,
+                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, STEP_LINE,
                   TRAINER_METRICS, PROGRESS_STEPS_ONLY) + \
     tuple(pattern for pattern, _role in EPOCH_MARKS)
 
@@ -1092,6 +1113,31 @@ def _stopped_by_hand(lines: List[str]) -> Optional[int]:
     return None
 
 
+def _steps(lines: List[str]) -> Dict[str, Any]:
+    """A run counted in steps, iterations or rounds: how many of its lines say so (STEP_LINE, or a row under a
+    step table's header), with the first and last counter printed. Empty when no line does."""
+    count, counters, table, column = 0, [], False, 0
+    for line in lines[:200000]:
+        text = line[:2000]
+        if STEP_TABLE_HEAD.match(text):
+            table, column = True, 1 if text.split()[:2] == ["E", "#"] else 0  # (spaCy 3: the epoch, then the step)
+            continue
+        if table and STEP_TABLE_ROW.match(text):
+            count += 1
+            counters.append(int(float(text.split()[column])))
+            continue
+        table = table and (not text.strip() or set(text.strip()) <= set("- |+="))  # (the rule under the header)
+        m = STEP_LINE.search(text)
+        if m:
+            count += 1
+            got = next((g for g in m.groups() if g is not None), None)
+            if got is not None:
+                counters.append(int(got))
+    if not count:
+        return {}
+    return {"lines": count, "first": counters[0] if counters else None, "last": counters[-1] if counters else None}
+
+
 # -- public interface ------------------------------------------------------------------
 def detect(text: str) -> float:
     """Confidence (0..1) that ``text`` is a training log this module understands."""
@@ -1107,6 +1153,10 @@ def detect(text: str) -> float:
             score += 0.2
         if score >= 1.0:
             return 1.0
+    if score < 0.6:
+        steps = _steps(lines).get("lines") or 0
+        if steps:
+            score = max(score, min(0.3 + 0.2 * steps, 0.9))  # a run counted in steps (a spaCy table's rows)
     if score < 0.3 and parse_time_block(lines).get("real") is not None:
         score = 0.4  # a run's `time` block alone (bash, zsh, GNU time): judged from its wall time
     if score < 0.3 and log_banners.scan(lines):
@@ -1155,6 +1205,10 @@ def _parse(text: str, source: str) -> Dict[str, Any]:
         "lines": len(lines),
         "truncated": truncated,
     }
+    if not epochs:
+        steps = _steps(lines)
+        if steps:
+            result["steps"] = steps  # trained in steps / iterations / rounds: no epoch to time
     result.update(log_banners.summarise(banners))
     for key, value in framework_log.summary(lines, banners).items():
         if result.get(key) in (None, "", []):
