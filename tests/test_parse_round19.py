@@ -109,3 +109,75 @@ def test_a_run_in_steps_is_a_skip_that_says_so_not_a_missing_epoch_fail():
     findings = tool_outputs.read(text.encode(), source="lgbm.log")["findings"]
     assert [(f["status"], f["code"]) for f in findings] == [("skip", "DLR-LOG-STEPS-ONLY")]
     assert "1 to 3" in findings[0]["message"]
+
+
+# -- other frameworks' device lines: ONNX Runtime, Numba, PaddlePaddle, MXNet; JAX's absl; an app's arch check -----
+def fw(text):
+    from pytest_dlready.checks import frameworks
+    parsed = framework_log.parse(text)
+    return parsed, frameworks.gpu_usable(parsed)[0]
+
+
+def test_onnx_runtime_without_its_gpu_provider_runs_on_the_cpu():
+    parsed, usable = fw("> [W:onnxruntime:Default, onnxruntime_pybind_state.cc:640 CreateExecutionProviderInstance] "
+                        "Failed to create CUDAExecutionProvider. Please reference https://onnxruntime.ai/docs/\n")
+    assert (parsed["framework"], usable, parsed["errors_printed"]) == ("onnxruntime", False, [])
+    parsed, usable = fw("[E:onnxruntime:Default, provider_bridge_ort.cc:1480 TryGetProviderInfo_CUDA] "
+                        "provider_bridge_ort.cc:1193 onnxruntime::Provider& onnxruntime::ProviderLibrary::Get() "
+                        "[ONNXRuntimeError] : 1 : FAIL : Failed to load library libonnxruntime_providers_cuda.so with error: "
+                        "libcufft.so.10: cannot open shared object file: No such file or directory\n")
+    assert parsed["missing_libraries"] == ["libonnxruntime_providers_cuda.so", "libcufft.so.10"]
+    assert usable is False and [p["name"] for p in parsed["errors_printed"]] == ["error-line"]
+    _, usable = fw("Applied providers: ['CUDAExecutionProvider', 'CPUExecutionProvider'], with options: {}\n")
+    assert usable is True
+    _, usable = fw("Applied providers: ['CPUExecutionProvider'], with options: {'CPUExecutionProvider': {}}\n")
+    assert usable is False
+
+
+def test_numba_detect_names_each_gpu_and_its_capability():
+    text = ("Found 2 CUDA devices\nid 0      b'Quadro RTX 8000'                              [SUPPORTED]\n"
+            "                      Compute Capability: 7.5\n"
+            "id 1      b'Quadro RTX 8000'                              [SUPPORTED]\n"
+            "                      Compute Capability: 7.5\nSummary:\n\t2/2 devices are supported\n")
+    parsed, usable = fw(text)
+    assert [g["name"] for g in parsed["gpus"]] == ["Quadro RTX 8000"] * 2
+    assert (parsed["compute_capability"], usable, parsed["framework"]) == ("7.5", True, "numba")
+    _, usable = fw("id 0    b'GeForce GT 610'    [NOT SUPPORTED: CC 2.1 < 3.5]\nSummary:\n\t0/1 devices are supported\n")
+    assert usable is False
+
+
+def test_paddle_device_note_and_the_gpu_build_without_a_gpu():
+    parsed, usable = fw("W0705 11:57:56.118161  1936 device_context.cc:404] Please NOTE: device: 0, GPU Compute "
+                        "Capability: 6.1, Driver API Version: 10.2, Runtime API Version: 10.2\n"
+                        "W0705 11:57:56.120558  1936 device_context.cc:422] device: 0, cuDNN Version: 7.6.\n")
+    assert (usable, parsed["compute_capability"], parsed["cuda_version"], parsed["cudnn_version"]) == (True, "6.1", "10.2", "7.6")
+    parsed, usable = fw("WARNING:root:You are using GPU version PaddlePaddle, but there is no GPU detected on your machine.\n")
+    assert (usable, parsed["framework"]) == (False, "paddle")
+
+
+def test_mxnet_autotune_and_cudamalloc_out_of_memory():
+    parsed, usable = fw("[17:36:51] src/operator/././cudnn_algoreg-inl.h:112: Running performance tests to find the best "
+                        "convolution algorithm, this can take a while...\n[17:36:58] src/storage/./pooled_storage_manager.h:111: "
+                        "cudaMalloc failed: out of memory\n")
+    assert (usable, parsed["framework"], parsed["error"]["name"]) == (True, "mxnet", "out-of-memory")
+
+
+def test_jax_absl_backend_lines_and_an_applications_own_arch_check():
+    parsed, usable = fw("INFO:absl:Unable to initialize backend 'tpu_driver': Not found: Unable to find driver\n")
+    assert (parsed["framework"], usable) == ("jax", None)  # (the TPU's backend: nothing said of the GPU)
+    _, usable = fw("INFO:absl:Unable to initialize backend 'cuda': module 'jaxlib.xla_extension' has no attribute\n")
+    assert usable is False
+    parsed, usable = fw("NVIDIA GeForce RTX 4060 (sm_89) is not supported by this PyTorch build. Supported architectures: "
+                        "sm_61, sm_70\n")
+    assert ([g["name"] for g in parsed["gpus"]], parsed["compute_capability"], usable) == (["NVIDIA GeForce RTX 4060"], "8.9", False)
+    for line in ("No GPUs found\n", "No GPU detected. TTS generation will be slower.\n"):
+        assert fw(line)[1] is False, line
+    assert fw("We found No GPUs? No.\n")[1] is None
+
+
+def test_collect_env_without_pytorch_has_no_cuda_build():
+    text = ("PyTorch version: N/A\nIs debug build: N/A\nCUDA used to build PyTorch: N/A\nROCM used to build PyTorch: N/A\n"
+            "OS: Ubuntu 18.04.2 LTS (x86_64)\nIs CUDA available: N/A\nCUDA runtime version: 9.1.85\n")
+    assert framework_log.parse(text)["cuda_version"] is None
+    # "Could not collect" is a build collect_env could not ask: the toolkit's version is what is known
+    assert framework_log.parse(text.replace("PyTorch: N/A\nROCM", "PyTorch: Could not collect\nROCM"))["cuda_version"] == "9.1.85"

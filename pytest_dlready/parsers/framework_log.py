@@ -481,6 +481,8 @@ def _collect_env(lines: List[str]) -> Dict[str, Any]:
                     value = c.group(1)
                     break
         env[key] = None if NOT_COLLECTED.match(value or "N/A") else value
+        if key == "CUDA used to build PyTorch" and value == "N/A":
+            env["_build_na"] = True
     if env and gpus:
         env["_gpus"] = gpus
     return env
@@ -638,9 +640,9 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         _add_gpu(gpus, item)
     missing: List[str] = []
     for b in banners:
-        lib = b.get("library")
-        if lib and lib not in missing:
-            missing.append(lib)
+        for lib in b.get("libraries") or [b.get("library")]:  # (a library that would not load, and the one why)
+            if lib and lib not in missing:
+                missing.append(lib)
     evidence = sorted(_evidence(banners) + [a for a in asked if a["gpu"] != "found"], key=lambda e: e["lineno"])
     if env.get("Is CUDA available") in ("Yes", "No"):  # collect_env before PyTorch 1.6 said Yes/No
         env["Is CUDA available"] = "True" if env["Is CUDA available"] == "Yes" else "False"
@@ -700,8 +702,10 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         "cudnn_version": cudnn_version,
         # the CUDA the build was made with (a PyTorch wheel ships and uses it), else collect_env's "CUDA runtime
         # version" (the system toolkit's nvcc, which such a wheel does not use)
-        "cuda_version": env.get("CUDA used to build PyTorch") or _cuda_suffix(env.get("CUDA version"))
-        or env.get("CUDA runtime version") or build.get("cuda_version")
+        # (the build field printed as N/A -- PyTorch is not installed -- is that: the toolkit's version does not stand
+        # in; "Could not collect" is a build collect_env could not ask)
+        "cuda_version": None if env.get("_build_na") else env.get("CUDA used to build PyTorch") or
+        _cuda_suffix(env.get("CUDA version")) or env.get("CUDA runtime version") or build.get("cuda_version")
         or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None)
         or table.get("cuda_version") or next((b["build_cuda"] for b in banners if b.get("build_cuda")), None)
         or _opened_cudart(lines),

@@ -328,6 +328,62 @@ RULES: List[tuple] = [
     # tensorflow-metal (macOS): the GPU it took
     ("tf-metal-device", re.compile(r"Metal device set to: (.+?)\s*$"),
      lambda m: {"device": "mps:0", "index": "0", "name": m.group(1).strip(), "backend": "tensorflow", "gpu": "used"}),
+    # -- other frameworks' device lines ---------------------------------------------------------------------------
+    # ONNX Runtime: the GPU provider could not be made, or was not in the build ("Specified provider
+    # 'CUDAExecutionProvider' is not in available provider names"), or the session runs on the CPU provider alone
+    ("ort-provider-failed", re.compile(r"Failed to create (CUDA|TensorRT|ROCM|MIGraphX|Dml)ExecutionProvider|"
+                                       r"Specified provider '(CUDA|TensorRT|ROCM|MIGraphX|Dml)ExecutionProvider' is not in "
+                                       r"available provider names"),
+     lambda m: {"backend": "onnxruntime", "gpu": "none", "fallback": True}),
+    ("ort-applied", re.compile(r"Applied providers: \['(\w+)ExecutionProvider'"),
+     lambda m: {"backend": "onnxruntime", "gpu": "none" if m.group(1) == "CPU" else "used",
+                **({"device": "cpu"} if m.group(1) == "CPU" else {})}),
+    # ...its provider library that will not load, and the CUDA library that is why: "Failed to load library
+    # libonnxruntime_providers_cuda.so with error: libcufft.so.10: cannot open shared object file: ..."
+    ("ort-provider-library", re.compile(r"Failed to load library (\S*libonnxruntime_providers_\w+\.(?:so|dll))\S* with error: "
+                                        r"([\w.+-]+\.(?:so[\w.]*|dll)): cannot open shared object file|"
+                                        r"Failed to load library (\S*onnxruntime_providers_\w+\.dll)"),
+     lambda m: {"backend": "onnxruntime", "gpu": "none", "library": (m.group(2) or m.group(3) or m.group(1)).rsplit("/", 1)[-1],
+                **({"libraries": [m.group(1).rsplit("/", 1)[-1], m.group(2)]} if m.group(2) else {})}),
+    # numba.cuda.detect(): "id 0      b'Quadro RTX 8000'                              [SUPPORTED]", its "Compute
+    # Capability: 7.5" line under it, and its summary "2/2 devices are supported"
+    ("numba-device", re.compile(r"^\s*id (\d+)\s+b?'([^']+)'\s+\[(SUPPORTED|NOT SUPPORTED)\]"),
+     lambda m: {"index": m.group(1), "name": m.group(2).strip(), "backend": "numba",
+                "gpu": "used" if m.group(3) == "SUPPORTED" else "none", **({} if m.group(3) == "SUPPORTED" else {"rejected": True})}),
+    ("numba-capability", re.compile(r"^\s{4,}Compute Capability: (\d+\.\d+)\s*$"),
+     lambda m: {"compute_capability": m.group(1), "backend": "numba"}),
+    ("numba-summary", re.compile(r"^\s*(\d+)/(\d+) devices are supported\s*$"),
+     lambda m: {"backend": "numba", "gpu": "used" if int(m.group(1)) else "none"}),
+    # PaddlePaddle: "Please NOTE: device: 0, GPU Compute Capability: 6.1, Driver API Version: 10.2, Runtime API
+    # Version: 10.2", "device: 0, cuDNN Version: 7.6.", a GPU build on a machine without one
+    ("paddle-device", re.compile(r"device: (\d+), GPU Compute Capability: (\d+\.\d+), Driver API Version: ([\d.]+), "
+                                 r"Runtime API Version: (\d+\.\d+)"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "compute_capability": m.group(2),
+                "build_cuda": m.group(4), "backend": "paddle", "gpu": "used"}),
+    ("paddle-cudnn", re.compile(r"device: \d+, cuDNN Version: (\d+\.\d+)"),
+     lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "paddle"}),
+    ("paddle-no-gpu", re.compile(r"You are using GPU version Paddle(?:Paddle)?, but there is no GPU detected"),
+     lambda m: {"device": "cpu", "backend": "paddle", "gpu": "none", "fallback": True}),
+    ("paddle-works", re.compile(r"PaddlePaddle works well on (\d+) GPUs?"),
+     lambda m: {"backend": "paddle", "gpu": "used"}),
+    # MXNet's cuDNN autotune (it runs convolutions on the GPU) and its context list "[gpu(0)]"
+    ("mxnet-cudnn-autotune", re.compile(r"Running performance tests to find the best convolution algorithm"),
+     lambda m: {"backend": "mxnet", "cudnn": True, "gpu": "used"}),
+    ("mxnet-context", re.compile(r"\[gpu\((\d+)\)(?:, gpu\(\d+\))*\]"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "mxnet", "gpu": "used"}),
+    ("mxnet-oom", re.compile(r"cudaMalloc (?:failed|retry failed): out of memory"),
+     lambda m: {"backend": "mxnet", "gpu": "used", "error": {"name": "out-of-memory", "message": "GPU out of memory (cudaMalloc)"}}),
+    # JAX (absl) could not start a backend: "Unable to initialize backend 'cuda': ..." (the GPU one: on the CPU)
+    ("jax-backend-unavailable", re.compile(r"Unable to initiali[sz]e backend '(tpu_driver|tpu|gpu|cuda|rocm|METAL)'"),
+     lambda m: {"backend": "jax", **({"gpu": "none", "fallback": True} if m.group(1) in ("gpu", "cuda", "rocm") else {})}),
+    # an application's own GPU check: "NVIDIA GeForce RTX 4060 (sm_89) is not supported by this PyTorch build"
+    ("torch-build-rejects", re.compile(r"^\W*((?:NVIDIA|GeForce|Tesla|Quadro|TITAN|RTX)\b.{1,60}?) \(sm_(\d+)\) is not "
+                                       r"(?:supported|compatible)\b.{0,40}\bPyTorch"),
+     lambda m: {"name": m.group(1).strip(), "compute_capability": _sm(m.group(2)), "rejected": True, "gpu": "none",
+                "backend": "torch"}),
+    # "No GPUs found" (CNTK's build info), "No GPU detected." (an application): no GPU to use
+    ("no-gpu-said", re.compile(r"^\W*No (?:CUDA )?GPUs? (?:were |was )?(?:found|detected|available)\b(?! by)"),
+     lambda m: {"gpu": "none", "device": "cpu"}),
     # cntk.all_devices(): "(GPU[0] GeForce GTX 1080, CPU)"
     ("cntk-devices", re.compile(r"\(GPU\[(\d+)\] ([^,()]+), CPU\)"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
@@ -603,10 +659,11 @@ JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
 #: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
 #: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
 #: a line logged at the error level, whatever rule read it: Theano's "ERROR (theano.sandbox.cuda): ...", Python
-#: logging's "ERROR:root:..." / "... - ERROR - ...", "[ERROR] ...", glog's "E0412 10:11:12.123 ..." (a C++ E line
+#: logging's "ERROR:root:..." / "... - ERROR - ...", "[ERROR] ...", glog's "E0412 10:11:12.123 ...", ONNX Runtime's
+#: "[E:onnxruntime:Default, ...]" (a C++ E line
 #: with a source file is the cpp-error rule's)
 ERROR_LEVEL = re.compile(r"^\W{0,3}(?:\[?\d{4}[-/]\d\d[-/]\d\d[ T][\d:.,]+\]?\s*(?:[-:|]\s*)?(?:\S+\s+[-:|]\s+)?)?"
-                         r"(?:\[ERROR\]|ERROR(?=\s*[(:\[]|\s+-\s)|E\d{4} \d\d:\d\d)")
+                         r"(?:\[ERROR\]|ERROR(?=\s*[(:\[]|\s+-\s)|E\d{4} \d\d:\d\d|\[E:\w+:)")
 LOG_PREFIX = re.compile(r"^(?:\S+ [\d:.]+: )?[IWEF](?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*")
 
 
