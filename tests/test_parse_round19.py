@@ -2,7 +2,15 @@
 Each rule has a case it must refuse; the real pastes are checked by test_realworld.py."""
 from __future__ import annotations
 
-from pytest_dlready.parsers import framework_log, log_banners
+from pytest_dlready.parsers import devicequery, framework_log, log_banners, logs
+
+
+def epochs(text):
+    return [e["epoch"] for e in logs.parse(text)["epochs"]]
+
+
+def names(result):
+    return [g.get("name") for g in result.get("gpus") or result.get("devices") or []]
 
 
 def printed(text):
@@ -181,3 +189,88 @@ def test_collect_env_without_pytorch_has_no_cuda_build():
     assert framework_log.parse(text)["cuda_version"] is None
     # "Could not collect" is a build collect_env could not ask: the toolkit's version is what is known
     assert framework_log.parse(text.replace("PyTorch: N/A\nROCM", "PyTorch: Could not collect\nROCM"))["cuda_version"] == "9.1.85"
+
+
+# -- nvidia-smi -q fragments, a CSV row led by its timestamp; a deviceQuery look-alike -------------------------------
+def test_a_fragment_of_nvidia_smi_q_is_nvidia_smi():
+    from pytest_dlready.parsers import identify
+    grep = ("$ nvidia-smi -q | grep -A8 'Clocks Throttle'\n    Clocks Throttle Reasons\n"
+            "        Idle                        : Active\n")
+    assert identify.identify(grep)[0] == "nvidia-smi"
+    sections = "    Clocks\n        Graphics  : 2025 MHz\n    Max Clocks\n        Graphics  : 2100 MHz\n"
+    assert identify.identify(sections)[0] == "nvidia-smi"
+    one = "    Product Name                          : NVIDIA GeForce RTX 3060\n"
+    assert identify.identify(one)[0] == "nvidia-smi" and names(smi(one)) == ["NVIDIA GeForce RTX 3060"]
+    # one field name alone, without the command, or a word that is also prose, is no fragment
+    assert identify.identify("    Clocks\n        Graphics : fast\n")[0] != "nvidia-smi"
+    assert identify.identify("Product Name : Acme Widget\n")[0] != "nvidia-smi"
+
+
+def test_a_noheader_csv_row_may_lead_with_its_timestamp_and_index():
+    row = ("2021/08/31 11:37:40.983, 0, NVIDIA GeForce RTX 3080, GPU-8fe3a97d-51f6-a669-0d80-b4530b81b816, [N/A], "
+           "10240, 9029, 1211, P3\n")
+    assert names(smi(row)) == ["NVIDIA GeForce RTX 3080"]
+    assert names(smi("2021/08/31 11:37:40.983, 0, NVIDIA is a company, founded 1993\n")) == []
+
+
+def test_a_device_query_look_alike_with_bare_device_lines():
+    text = ("CUDA device query (Driver API, statically linked)\nCUDA driver version 8.0\nDetected 1 CUDA capable device\n\n"
+            "Device 0: GeForce 840M\n  CUDA capability:                    5.0\n  Global memory:    2 GB\n")
+    parsed = devicequery.parse(text)
+    assert [(d["name"], d["compute_capability"]) for d in parsed["devices"]] == [("GeForce 840M", "5.0")]
+    assert parsed["driver_version"] == "8.0"
+    # without the header a bare "Device 0: ..." line (bandwidthTest's, a clinfo's) is no deviceQuery device
+    assert devicequery.parse(" Device 0: GeForce GTX 1080\n Quick Mode\n")["devices"] == []
+
+
+# -- mixed pastes and odd framework lines -------------------------------------------------------------------------
+def test_nvcc_above_a_framework_session_that_decides_is_the_session():
+    from pytest_dlready.parsers import identify
+    nvcc = ("$ nvcc -V\nnvcc: NVIDIA (R) Cuda compiler driver\nCopyright (c) 2005-2018 NVIDIA Corporation\n"
+            "Built on Tue_Jun_12_23:07:04_CDT_2018\nCuda compilation tools, release 9.2, V9.2.148\n\n")
+    session = ">>> import torch\n>>> torch.cuda.is_available()\nTrue\n>>> torch.cuda.get_device_name(0)\n'Tesla V100-PCIE-32GB'\n"
+    kind, _ = identify.identify(nvcc + session)
+    assert kind == "framework-log"
+    parsed = framework_log.parse(nvcc + session)
+    assert (names(parsed), parsed["cuda_version"]) == (["Tesla V100-PCIE-32GB"], "9.2")
+    assert identify.identify(nvcc + ">>> import torch\n>>> print(torch.__version__)\n1.4.0\n")[0] == "nvcc"
+
+
+def test_an_applications_cuda_version_line_behind_its_tag():
+    assert framework_log.parse("[AllTalk ENG] PyTorch Version   : 2.2.1\n[AllTalk ENG] CUDA Version      : 12.1\n"
+                               "[AllTalk ENG] Loading XTTS model xttsv2_2.0.3 on cuda\n")["cuda_version"] == "12.1"
+
+
+def test_older_jaxlib_lines_under_org_tensorflow_are_jaxs_when_its_pjrt_client_speaks():
+    jax = ("2023-01-28 12:26:29.226660: I tensorflow/stream_executor/platform/default/dso_loader.cc:53] Successfully opened "
+           "dynamic library libcudart.so.11.0\n"
+           "2023-01-28 12:26:34.180241: I external/org_tensorflow/tensorflow/compiler/xla/service/service.cc:179]   "
+           "StreamExecutor device (0): NVIDIA RTX A5000, Compute Capability 8.6\n"
+           "2023-01-28 12:26:34.180682: I external/org_tensorflow/tensorflow/compiler/xla/pjrt/gpu_device.cc:301] Using BFC allocator.\n")
+    assert framework_log.parse(jax)["framework"] == "jax"
+    serving = "\n".join(jax.splitlines()[:2]) + "\n"  # (no PJRT line: TF Serving's build prints the same paths)
+    assert framework_log.parse(serving)["framework"] == "tensorflow"
+
+
+def test_a_matlab_error_ends_the_run():
+    from pytest_dlready.parsers import logs
+    text = ("## Epoch 1/1. Avg recon. err: 69.7555| LR: 0.05. Mom.: 0.\n\n"
+            'Undefined variable "rbm" or class "rbm.rbmup".\n\nError in dbntrain (line 39)\n')
+    assert logs.parse(text)["error"]["name"] == "matlab-error"
+    assert logs.parse("## Epoch 1/1. Avg recon. err: 69.7555| LR: 0.05.\nError in judgement, said the reviewer\n")["error"] is None
+
+
+def test_a_summary_of_the_finished_epochs_in_a_new_shape_is_no_second_fit():
+    from pytest_dlready.parsers import logs
+    run = "".join(f"Epoch {k}/3 - time: 44{k}.2ms/step - loss: [0] 3009.0{k}\n" for k in (1, 2, 3))
+    table = "".join(f"- Epoch {k}      takes 3987{k}.89 ms\n" for k in (1, 2, 3))
+    assert epochs(run + "=====\n" + table) == [1, 2, 3]
+    assert epochs(run + run).count(1) == 2  # the same lines again: a second fit, its epochs counted again
+
+
+def test_lines_each_led_by_a_literal_br_are_unpasted():
+    from pytest_dlready.parsers import common
+    text = "<br>[epoch:1, mini-batch: 2000] loss: 2.219\n<br>[epoch:1, mini-batch: 4000] loss: 1.978\n<br>Finished Training !\n"
+    assert common.unpaste(text).splitlines()[2] == "Finished Training !"
+    one = "a <br> in the middle\n<br>only one line starts so\nplain\nplain\n"
+    assert common.unpaste(one) == one

@@ -71,6 +71,7 @@ _QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?")
 _INLINE_TAG = re.compile(r"</?(?:span|font|b|strong|em|code|kbd|samp|tt)(?:\s[^<>\n]{0,300})?>", re.I)
 _INLINE_CLOSE = re.compile(r"</(?:span|font|b|strong|em|code|kbd|samp|tt)>", re.I)
 _BR_END = re.compile(r"(?:<br\s*/?>|\\)\s*$", re.I)
+_BR_START = re.compile(r"^(?:<br\s*/?>)+", re.I)  # (a log's lines each led by a literal "<br>": Markdown line breaks)
 #: a web page's rendering of a paste, copied back: list items ("- " on every line), numbered lines
 #: ("  1. " ... as pastebin shows them) and a table cell's trailing " | |" (a gist rendered as a table)
 _LIST_ITEM = re.compile(r"^- ")
@@ -192,7 +193,7 @@ def unpaste(data: Any) -> str:
 
     Undone, in order: the encoding (``decode``), HTML entities (``&gt;``, ``&nbsp;``: a page's or a mail's escaped
     text; no tool prints one), a BOM, look-alike spaces (NBSP) and smart quotes, CRLF/CR line
-    ends, ``<br />`` at line ends (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
+    ends, ``<br />`` at line ends or ``<br>`` leading most lines (Markdown rendered and copied back), ``> `` quoting (mail, Markdown;
     nested too) when every non-blank line has it, and the indentation common to the non-blank lines
     (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin, and a web
     page's rendering copied back (``- `` on every line, numbered lines, a trailing `` | |``), Markdown/HTML code
@@ -215,6 +216,9 @@ def unpaste(data: Any) -> str:
     lines = text.split("\n")
     if any("<br" in line[-12:].lower() for line in lines[:5000]):
         lines = [_BR_END.sub("", line) if "<br" in line[-12:].lower() else line for line in lines]
+    led = sum(1 for line in lines[:5000] if line[:1] == "<" and _BR_START.match(line))
+    if led >= 2 and led * 2 >= sum(1 for line in lines[:5000] if line.strip()):
+        lines = [_BR_START.sub("", line) for line in lines]
     if _INLINE_CLOSE.search(text[:1_000_000]):  # a web page's colour / bold markup copied with the text
         lines = [_INLINE_TAG.sub("", line) if "<" in line else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes

@@ -40,8 +40,9 @@ ERRORS_BY_MESSAGE = {
 
 R = re.compile
 STARTING = R(r"deviceQuery\S* Starting\.\.\.")
-HEADER = R(r"CUDA Device Query \((Runtime|Driver) API\)")
-DETECTED = R(r"^\s*(?:Detected|Found) (\d+) CUDA Capable device")
+# (also a look-alike's "CUDA device query (Driver API, statically linked)": the Haskell cuda package's)
+HEADER = R(r"CUDA Device Query \((Runtime|Driver) API\b", re.I)
+DETECTED = R(r"^\s*(?:Detected|Found) (\d+) CUDA Capable device", re.I)
 THERE_IS = R(r"^\s*There (?:is|are) (\d+) devices? supporting CUDA")
 EMULATED = re.compile(r"^Device Emulation \(CPU\)$")
 NO_DEVICES = R(r"There (?:are no available device\(s\) that support|is no device supporting) CUDA")
@@ -49,6 +50,8 @@ ERROR_NUM = R(r"(?:cudaGetDeviceCount|cuDeviceGetCount|cuInit)\S* returned (-?\d
 ERROR_MSG = R(r"^\s*->\s*(.+?)\s*$")
 # markdown bullets ("*  Device 0:"); a blog's note after the name ('Device 0: "Tesla T4"   显卡型号')
 DEVICE = R(r'^\s*(?:[*+\-\u2022]\s+)?Device (\d+): "([^"]*)"(?:\s+[^"\s][^"]*)?\s*$')
+#: a device line without the quotes, under the header only ("Device 0: GeForce 840M")
+DEVICE_BARE = R(r'^\s*Device (\d+): ([A-Za-z][^"]{1,80}?)\s*$')
 PEER = R(r"^\s*> Peer access from (.+) \(GPU(\d+)\) -> (.+) \(GPU(\d+)\) : (\w+)")
 SUMMARY = R(r"^\s*deviceQuery(?:Drv)?, CUDA Driver = (.*)$")
 RESULT = R(r"^\s*Result = (\S*)")
@@ -59,9 +62,9 @@ LABELLED = R(r"^\s+(?:[A-Za-z(][^:]{0,80}:(?:\s|$)|[A-Z][A-Za-z0-9 ,/()]{5,80}\s
 
 DEVICE_FIELDS: List[Tuple[str, "re.Pattern[str]"]] = [
     ("versions", R(r"CUDA Driver Version / Runtime Version\s+([\d.]+)\s*/\s*([\d.]+)")),
-    ("driver_only", R(r"CUDA Driver Version:\s+([\d.]+)")),
+    ("driver_only", R(r"CUDA Driver Version:?\s+([\d.]+)", re.I)),
     ("runtime_only", R(r"CUDA Runtime Version:\s+([\d.]+)")),
-    ("cc", R(r"CUDA Capability Major/Minor version number:\s+(\d+)\.(\d+)")),
+    ("cc", R(r"CUDA Capability Major/Minor version number:\s+(\d+)\.(\d+)|^\s*CUDA capability:\s+(\d+)\.(\d+)\s*$")),
     # the CUDA 2.x-3.x SDK's two lines ("CUDA Capability Major revision number:  1", "... Minor ...:  3")
     ("cc_major", R(r"^\s*(?:CUDA Capability )?Major revision number:\s+(\d+)\s*$")),
     ("cc_minor", R(r"^\s*(?:CUDA Capability )?Minor revision number:\s+(\d+)\s*$")),
@@ -112,7 +115,8 @@ def _apply(device: Dict[str, Any], key: str, m: "re.Match[str]") -> None:
     elif key == "runtime_only":
         device["runtime_version"] = _version(g[0])
     elif key == "cc":
-        device["compute_capability"] = f"{int(g[0])}.{int(g[1])}"
+        major, minor = (g[0], g[1]) if g[0] is not None else (g[2], g[3])
+        device["compute_capability"] = f"{int(major)}.{int(minor)}"
     elif key == "cc_major":
         device["_cc_major"] = int(g[0])
     elif key == "cc_minor" and device.get("_cc_major") is not None:
@@ -170,7 +174,7 @@ def _error(code: Optional[int], message: Optional[str]) -> Dict[str, Any]:
 
 MARKERS = (("CUDA Device Query", 0.6), ("CUDA Capability Major/Minor", 0.6),
     ("cudaGetDeviceCount returned", 0.7), ("deviceQuery, CUDA Driver =", 0.7),
-    ("CUDA Capable device(s)", 0.4), ("Multiprocessors", 0.2),
+    ("CUDA Capable device(s)", 0.4), ("Multiprocessors", 0.2), ("CUDA device query (", 0.5), ("CUDA capable device", 0.2),
     ("Run time limit on kernels", 0.3), ("deviceQuery", 0.1))
 
 
@@ -186,6 +190,7 @@ def _parse(text: str) -> Dict[str, Any]:
                 "runtime_version": None, "devices": [], "peer_access": [], "error": None,
                 "summary": {}, "truncated": False, "last_line": common.last_nonblank(lines), "unread": []})
     device: Optional[Dict[str, Any]] = None
+    top: Dict[str, Any] = {}
     known: List[int] = []          # indexes of lines we understood (to bound the body)
     unknown: List[int] = []
     pending_code: Optional[int] = None
@@ -221,7 +226,7 @@ def _parse(text: str) -> Dict[str, Any]:
             out["device_count"] = 0
             known.append(i)
             continue
-        m = DEVICE.match(line)
+        m = DEVICE.match(line) or (DEVICE_BARE.match(line) if out["api"] is not None else None)
         if m:
             device = _new_device(int(m.group(1)), m.group(2).strip())
             out["devices"].append(device)
@@ -264,7 +269,7 @@ def _parse(text: str) -> Dict[str, Any]:
             out["devices"].append(device)
         matched = False
         if device is not None or out["api"] is not None:
-            target = device if device is not None else {}
+            target = device if device is not None else top  # (a field above the first device: the driver's)
             for key, pattern in DEVICE_FIELDS:
                 fm = pattern.search(line)
                 if fm:
@@ -277,6 +282,7 @@ def _parse(text: str) -> Dict[str, Any]:
         else:
             unknown.append(i)
     _finish(out, lines, known, unknown, result_token)
+    out["driver_version"] = out["driver_version"] or top.get("driver_version")
     return out
 
 

@@ -171,7 +171,9 @@ def _answer_after(lines: List[str], i: int) -> Tuple[Optional[str], int]:
 SCRIPT_AVAILABLE = re.compile(r"^\s*(?:torch\.)?(?:backends\.)?(?:cuda|mps)[ _.]?(?:is_)?available(?:\(\))?\??\s*[:=]\s*(True|False)\s*$", re.I)
 SCRIPT_GPU = re.compile(r"^\s*(?:gpu|device)(?:[ _]name)?\s*[:=]\s*([A-Za-z].{2,80}?)\s*$", re.I)
 SCRIPT_BACKEND = re.compile(r"^\s*(?:jax\s+)?(?:default[ _])?backend\s*[:=]?\s*['\"]?(gpu|cuda|rocm|cpu|tpu)['\"]?\s*$", re.I)
-SCRIPT_CUDA = re.compile(r"^\s*(?:torch\.(?:version\.)?cuda|cuda_version)\s*[:=]\s*(\d+\.\d+(?:\.\d+)?)\s*$")
+#: (also an application's start-up table behind its tag: "[AllTalk ENG] CUDA Version      : 12.1")
+SCRIPT_CUDA = re.compile(r"^\s*(?:\[[^\]]{1,40}\]\s*)?(?:torch\.(?:version\.)?cuda|cuda_version|CUDA Version)\s*[:=]\s*"
+                         r"(\d+\.\d+(?:\.\d+)?)\s*$")
 
 
 def _script_prints(lines: List[str]) -> List[Dict[str, Any]]:
@@ -624,6 +626,14 @@ def _opened_cudart(lines: List[str]) -> Optional[str]:
     return None
 
 
+NVCC_RELEASE = re.compile(r"^\s*Cuda compilation tools, release (\d+\.\d+)")
+
+
+def _nvcc_release(lines: List[str]) -> Optional[str]:
+    """The toolkit's release of an ``nvcc --version`` pasted beside the session (the only CUDA version it shows)."""
+    return next((m.group(1) for m in (NVCC_RELEASE.match(line) for line in lines[:20000]) if m), None)
+
+
 def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
     """The framework facts of a log's lines (also used for training logs)."""
     banners = log_banners.scan(lines) if banners is None else banners
@@ -708,7 +718,7 @@ def summary(lines: List[str], banners: Optional[List[Dict[str, Any]]] = None) ->
         _cuda_suffix(env.get("CUDA version")) or env.get("CUDA runtime version") or build.get("cuda_version")
         or next((a["version"] for a in asked if a.get("kind") == "build_version" and a.get("version")), None)
         or table.get("cuda_version") or next((b["build_cuda"] for b in banners if b.get("build_cuda")), None)
-        or _opened_cudart(lines),
+        or _opened_cudart(lines) or _nvcc_release(lines),
         "cuda_toolkit": env.get("CUDA runtime version"),
         "driver_version": env.get("Nvidia driver version") or table.get("driver_version") or next(
             (b["driver_version"] for b in banners if b.get("driver_version")), None),

@@ -70,7 +70,21 @@ def identify(text: Any) -> Tuple[Optional[str], float]:
     if kind == "framework-log" and all_scores.get("training-log", 0.0) >= THRESHOLD and _epochs_finished(text):
         # a framework's start-up lines with epochs after them that finished: a training run's log
         kind, best = "training-log", all_scores["training-log"]
+    if kind == "nvcc" and all_scores.get("framework-log", 0.0) >= 0.6 and _framework_decides(text):
+        # `nvcc --version` above a framework's session that says whether it can use the GPU: the session is what
+        # the paste is about (its CUDA is nvcc's release when it prints none of its own)
+        kind, best = "framework-log", all_scores["framework-log"]
     return (kind, best) if best >= THRESHOLD else (None, best)
+
+
+def _framework_decides(text: Any) -> bool:
+    """Whether the framework-log reader finds a GPU named or its use decided in ``text``."""
+    try:
+        from . import framework_log
+        parsed = framework_log.parse(text)
+        return bool(parsed.get("gpus")) or any(e.get("gpu") in ("used", "none") for e in parsed.get("evidence") or [])
+    except Exception:  # noqa: BLE001 - identification must not decide by crashing
+        return False
 
 
 def _epochs_finished(text: Any) -> bool:

@@ -500,6 +500,11 @@ RULES: List[tuple] = [
     # a C++ ERROR log line
     ("cpp-error", re.compile(r"^(?:\S+ [\d:.]+: )?E(?:\d{4} [\d:.]+\s+\d+)?\s*\S+\.(?:cc|cpp|cxx|hpp|h|cu|cuh):\d+\]\s*(.+)$"),
      lambda m: {"error": {"name": "logged-error", "message": m.group(1).strip()[:200]}}),
+    # MATLAB's error and the stack under it: "Undefined variable "rbm" or class "rbm.rbmup".", "Error using
+    # gpuArray ...", "Error in dbntrain (line 39)" (a DBN / deep-learning toolbox run that stopped)
+    ("matlab-error", re.compile(r"^\s*(Undefined (?:function or variable|variable|function)\b.{1,200}|Error using \S.{0,200}|"
+                                r"Error in \S+ \(line \d+\))\s*$"),
+     lambda m: {"error": {"name": "matlab-error", "message": m.group(1).strip()[:200]}}),
     # nose's report of a test module that failed to import: "ERROR: Failure: OSError (...libcudamat.so: cannot open ...)"
     ("nose-failure", re.compile(r"^ERROR: Failure: ((?:\w+\.)*\w+(?:Error|Exception)) \((.{1,300})\)\s*$"),
      lambda m: {"error": {"name": m.group(1).rsplit(".", 1)[-1], "message": f"{m.group(1)}: {m.group(2)}"[:200]}}),
@@ -655,6 +660,10 @@ MAX_JOINED = 2000
 #: jaxlib's XLA sources, "external/xla/xla/..." (TensorFlow's own say "local_xla"; "external/org_tensorflow/" is older
 #: jaxlib's and TF Serving's alike, so it decides nothing here)
 JAXLIB_PATH = re.compile(r"\bexternal/xla/xla/")
+#: older jaxlib built XLA as external/org_tensorflow/, as TF Serving builds TensorFlow: its PJRT client's lines
+#: ("external/org_tensorflow/tensorflow/compiler/xla/pjrt/gpu_device.cc") are JAX's, and then so are the others
+JAXLIB_PJRT = re.compile(r"\bexternal/org_tensorflow/tensorflow/compiler/xla/pjrt/")
+JAXLIB_OLD_PATH = re.compile(r"\bexternal/org_tensorflow/")
 
 #: a C++ logging prefix before the message: "2017-06-30 12:49:22.005585: I c:\\...\\gpu_device.cc:1030] ",
 #: "I tensorflow/core/...cc:88] ", "W0000 00:00:1700000000.1 123 cuda_dnn.cc:442] "
@@ -726,6 +735,7 @@ def scan(lines: List[str]) -> List[Dict[str, Any]]:
 def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
     banners: List[Dict[str, Any]] = []
     skip = -1
+    pjrt = any("pjrt" in line and JAXLIB_PJRT.search(line) for line in lines[:20000])
     for i, raw in enumerate(lines):
         if i <= skip or len(raw) < MIN_BANNER or len(raw) > 4000:
             continue
@@ -754,7 +764,7 @@ def _scan(lines: Tuple[str, ...]) -> Tuple[Dict[str, Any], ...]:
                 if not (data.get("error") or data.get("printed_error")) and ERROR_LEVEL.match(raw):
                     # the schema's "printed an error": an error-level line is one, whatever else it says
                     data["printed_error"] = {"name": "error-line", "message": LOG_PREFIX.sub("", raw.strip())[:200]}
-                if data.get("backend") == "tensorflow" and JAXLIB_PATH.search(line):
+                if data.get("backend") == "tensorflow" and (JAXLIB_PATH.search(line) or (pjrt and JAXLIB_OLD_PATH.search(line))):
                     data["backend"] = "jax"  # jaxlib's XLA logs TensorFlow's file names under its own external/ path
                 banners.append(dict(data, kind=kind, lineno=i + 1, line=quoted[:300], signal=kind in SIGNAL_KINDS))
                 found = True

@@ -901,6 +901,8 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     done: Dict[Tuple[int, int], bool] = {}
     order: List[Tuple[int, int]] = []
     run, current, lines_of_current = 0, None, 0
+    run_shapes: set = set()  # the shapes this run's lines were printed in
+    restating = None  # a shape new to the run that numbers its finished epochs again: a summary of them
 
     def finish(key: Tuple[int, int]) -> None:
         if key not in done:
@@ -912,9 +914,17 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
             if current is not None and lines_of_current:
                 finish((run, current))
             continue
+        if shape == restating:
+            continue
         if current is not None and number != current:
             if number < current and number <= 1 and len([k for k in done if k[0] == run]) >= 2:
+                if shape not in run_shapes and (run, current) in done:
+                    # "- Epoch 1 takes 39871.89 ms" under the last epoch, a shape the run never printed: the run's
+                    # own summary of the epochs it finished, not a second fit
+                    restating = shape
+                    continue
                 run += 1  # numbering began again after this run's epochs had finished: a second fit
+                run_shapes = set()
             elif number > current:
                 finish((run, current))  # a later epoch's lines began: the one before finished
             lines_of_current = 0
@@ -923,6 +933,7 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
         if shape in ending or full or closing:  # (a last line cut inside was left out above: _last_line_cut)
             finish((run, number))
         lines_of_current += 1
+        run_shapes.add(shape)
     return [{"epoch": number, "seconds": None, "untimed": True} for _run, number in order]
 
 

@@ -90,8 +90,10 @@ ATTACHED = re.compile(r"^\s*Attached GPUs\s+:\s*\d+\s*$", re.M)
 PROCESSES_BOX = re.compile(r"^\s*\|\s*Processes:\s+(?:GPU Memory\s*)?\|?\s*$")
 DMON_HEAD = re.compile(r"^\s*\\?#\s*gpu\s+(?:pwr|sm)\s+\w+\s+\w+")
 #: a ``--query-gpu`` CSV row without its header or command: the GPU's name first, then nvidia-smi's own values
-NOHEADER_ROW = re.compile(r"^\s*((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID )[^,\[\]]{1,60}?)\s*,(?=[^\n]*"
-                          r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b|\b0x[0-9A-Fa-f]{4}10DE\b))"
+#: (the name may come after the timestamp and the index: "2021/08/31 11:37:40.983, 0, NVIDIA GeForce RTX 3080, GPU-8fe3...")
+NOHEADER_ROW = re.compile(r"^\s*(?:\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?,\s*)?(?:\d{1,2},\s*)?"
+                          r"((?:NVIDIA |GeForce |Quadro |Tesla |TITAN |GRID )[^,\[\]]{1,60}?)\s*,(?=[^\n]*"
+                          r"(?:\[Not Supported\]|\[N/A\]|\d MiB|\d %|, P\d\b|\b0x[0-9A-Fa-f]{4}10DE\b|\bGPU-[0-9a-f]{8}-))"
                           r"(?:[^,\n]*,)*[^,\n]*$")  # (0x....10DE: a PCI device id, NVIDIA's vendor id in its low half)
 #: the header's first field on a line of its own: "NVIDIA-SMI 418.56"
 SMI_VERSION_ALONE = re.compile(r"^\s*NVIDIA-SMI\s+(\d+\.\d+(?:\.\d+)?)\s*$")
@@ -100,6 +102,35 @@ SMI_HELP = re.compile(r"^\s*NVIDIA System Management Interface -- v(\d+\.\d+(?:\
 #: a summary written by hand from nvidia-smi's header: "Driver Version: 595.78", "CUDA Version: 13.2" on lines of
 #: their own, under "GPU 0: NVIDIA Thor"
 SUMMARY_VERSION = re.compile(r"^\s*(Driver|CUDA) Version\s*:\s*(\d+\.\d+(?:\.\d+)?)\s*$")
+
+
+#: section and field names only ``nvidia-smi -q`` prints (a fragment of it: grep's lines, one section, one field)
+Q_FIELDS = frozenset((
+    "Accounting Mode", "Accounting Mode Buffer Size", "Driver Model", "Display Mode", "Display Active", "Persistence Mode",
+    "Product Name", "Product Brand", "Product Architecture", "VBIOS Version", "GPU UUID", "Minor Number", "MultiGPU Board",
+    "Board ID", "GPU Part Number", "Inforom Version", "Image Version", "OEM Object", "ECC Object", "Power Management Object",
+    "GPU Operation Mode", "MIG Mode", "GPU Virtualization Mode", "Clocks Throttle Reasons", "Clocks Event Reasons",
+    "SW Thermal Slowdown", "SW Power Cap", "HW Thermal Slowdown", "HW Power Brake Slowdown", "HW Slowdown", "Sync Boost",
+    "Applications Clocks Setting", "Display Clock Setting", "Performance State", "FB Memory Usage", "BAR1 Memory Usage",
+    "Compute Mode", "Clocks", "Max Clocks", "Applications Clocks", "Default Applications Clocks", "Max Customer Boost Clocks",
+    "Clock Policy", "Power Readings", "GPU Power Readings", "Retired Pages", "Remapped Rows", "PCIe Generation", "Link Width",
+    "GPU Link Info", "Replays Since Reset", "Tx Throughput", "Rx Throughput", "GPU Current Temp", "GPU Shutdown Temp",
+    "GPU Slowdown Temp", "GPU Max Operating Temp", "Fan Speed", "Attached GPUs"))
+Q_COMMAND = re.compile(r"nvidia-smi(?:\.exe)?\s+(?:-\w+\s+)*(?:-q|--query)\b(?!-)")
+#: "Product Name : NVIDIA GeForce RTX 3060" on its own (``nvidia-smi -q | grep "Product Name"``)
+Q_PRODUCT = re.compile(r"^\s*Product Name\s+:\s*(?:NVIDIA|GeForce|Tesla|Quadro|TITAN|GRID|RTX)\b")
+
+
+def _q_fragment(lines: List[str]) -> bool:
+    """A piece of ``nvidia-smi -q`` without its header: two of its own field names, or one under its command line,
+    or its Product Name line alone."""
+    fields = set()
+    for line in lines[:2000]:
+        m = QLINE.match(line) if len(line) < 200 else None
+        if m and m.group(2).strip() in Q_FIELDS:
+            fields.add(m.group(2).strip())
+    return len(fields) >= 2 or (bool(fields) and any(Q_COMMAND.search(line) for line in lines[:50])) or \
+        any(Q_PRODUCT.match(line) for line in lines[:50])
 
 
 def detect(text: Any) -> float:
@@ -130,6 +161,8 @@ def detect(text: Any) -> float:
             any(line.strip().startswith("Driver Version") for line in head):
         return 0.7
     score = common.marker_score(text, MARKERS)
+    if score < 0.6 and _q_fragment(head):
+        score = 0.6
     body = [line for line in head if line.strip()]  # (a paste's doubled line ends put blank lines between)
     if score < 0.6 and any(line.rstrip().endswith("nvidia-smi") and DATE_LINE.match(nxt) and after.lstrip().startswith("+-")
                            for line, nxt, after in zip(body, body[1:], body[2:])):
@@ -274,6 +307,8 @@ def _g(tree: Dict[str, Any], *path: str) -> Any:
 def _parse_q(lines: List[str], out: Dict[str, Any]) -> List[int]:
     blocks, known = _q_tree(lines)
     top = blocks[0][1]
+    if len(blocks) == 1 and top.get("Product Name"):
+        blocks.append(("", top))  # a fragment of one GPU's section without its "GPU 00000000:01:00.0" line
     out["driver_version"] = top.get("Driver Version")
     cuda = top.get("CUDA Version")
     out["cuda_version"] = cuda if cuda and cuda != "N/A" else None
@@ -532,7 +567,7 @@ def _parse(text: str) -> Dict[str, Any]:
     if XML_ROOT.search(joined):
         out["format"] = "xml"
         _parse_xml(lines, out)
-    elif QLOG.search(joined) or ((q_keys >= 3 or ATTACHED.search(joined)) and not HEAD.search(joined)):
+    elif QLOG.search(joined) or ((q_keys >= 3 or ATTACHED.search(joined) or _q_fragment(lines)) and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
         if out["gpus"] and not any(g.get("name") for g in out["gpus"]) and HEAD.search(joined):
