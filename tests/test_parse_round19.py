@@ -274,3 +274,18 @@ def test_lines_each_led_by_a_literal_br_are_unpasted():
     assert common.unpaste(text).splitlines()[2] == "Finished Training !"
     one = "a <br> in the middle\n<br>only one line starts so\nplain\nplain\n"
     assert common.unpaste(one) == one
+
+
+# -- noise is no training log: the generic reader's "ep" is written as people write it, and one line is not enough --
+def test_an_ep_glued_to_letters_or_in_mixed_case_names_no_epoch():
+    assert logs.EPOCH_ANY.search("[Ep 1/10] loss: 0.31") and logs.EPOCH_ANY.search("EP3 acc 0.9")
+    for noise in ("c|6N, 3:h:Di8uctRD8,9)80:6R:-IEv2egeP6.d)EP1e. lD9ut- .8I", "ab eP4\t8/uecbeeIb7N54.|dc"):
+        assert logs._epoch_measure(noise)[0] is None, noise
+
+
+def test_one_generic_epoch_line_without_a_metric_is_not_a_log_but_one_with_a_metric_is():
+    noise = "es3u\tailIuE(|I.0ieR:DeDl-9u2Ii0g:.=uhau EP3\tgD=46:jfIDe3j8,1auiacivg =/f95()789Dsie0f6lfuD7.RD.c\n"
+    assert logs.detect(noise) < 0.3
+    assert logs.detect(noise * 2) >= 0.3  # (the same shape twice: what the generic reader goes by)
+    lone = "[Epoch 1 28160000/28857522][Iteration 56][Wall Clock 72.89s] Train 512000 in 1.23seconds. Loss is 0.5386.\n"
+    assert logs.detect(lone) >= 0.3

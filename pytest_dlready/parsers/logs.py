@@ -504,6 +504,22 @@ STEP_LINE = re.compile(_COUNTER + r"[^\n]{0,300}?" + _METRIC_FIGURE + "|" + _MET
                        r"\b(?:score|loss|cost) at (?:iteration|step|round) (\d{1,9}) is -?\d|"
                        r"^\s*(\d{1,9}): -?(?:\d+(?:\.\d+)?|nan), -?(?:\d+(?:\.\d+)?|nan) avg(?: loss)?, \d+(?:\.\d+)?(?:e-?\d+)? rate\b|"
                        r"\bRegion (?:\d+ )?Avg (?:IOU|\(IOU)|^\s*v\d \(\w+ loss, Normalizer: ", re.I)
+#: a word every STEP_LINE alternative and every step table's header needs (a metric's, darknet's "avg" / "Region",
+#: spaCy's "UAS"): a text with none of them anywhere is not searched line by line
+STEP_WORDS = ("loss", "cost", "acc", "auc", "rmse", "mae", "mse", "ppl", "perplexity", "xent", "score", "f1", "iou", "map",
+              "bleu", "wer", "cer", "nll", "reward", "precision", "recall", "_error", "avg", "region", "uas")
+
+
+def _step_line(line: str) -> Optional["re.Match[str]"]:
+    """STEP_LINE's match in ``line``'s first 2,000 characters; a line shorter than the shortest step line ("[1] auc:1")
+    or without a word every step line needs is not searched (substring tests cost far less than the pattern)."""
+    text = line[:2000]
+    if len(text) < 9:
+        return None
+    low = text.lower()
+    return STEP_LINE.search(text) if any(word in low for word in STEP_WORDS) else None
+
+
 #: the header of a table of steps (spaCy's "E    #       LOSS TOK2VEC  LOSS NER  ENTS_F ...", "Itn.  Dep Loss  NER Loss
 #: UAS ..."): a counter column, then column names of which one is a metric; numeric rows follow
 STEP_TABLE_HEAD = re.compile(r"^\s*(?:E\s+#|#|Itn\.?|Iter(?:ation)?s?|Steps?|Rounds?)\s+(?:[A-Za-z][\w.%/-]*\s+){0,8}?"
@@ -571,7 +587,7 @@ EPOCH_MARK_WORDS = ("epoch", "pass", "test", "#", "train-", "iteration")
 EPOCH_MARK_WORD = re.compile("|".join(re.escape(word) for word in EPOCH_MARK_WORDS))
 #: every line the progress reader takes for an epoch's progress or end (and detectron2's iterations: training)
 PROGRESS_LINES = (PROGRESS_HEADER, PROGRESS_TOTAL, PROGRESS_BRACKET, PROGRESS_YOLO, PROGRESS_FRACTION, PROGRESS_BAR, PROGRESS_STEP,
-                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER, STEP_LINE,
+                  PROGRESS_TUTORIAL, PROGRESS_SUMMARY, PROGRESS_TRAIN_EPOCH, PROGRESS_TOOK, ITERATION_LINE, PROGRESS_ZH, PROGRESS_SPEEDOMETER,
                   TRAINER_METRICS, PROGRESS_STEPS_ONLY) + \
     tuple(pattern for pattern, _role in EPOCH_MARKS)
 
@@ -791,7 +807,9 @@ def _progress_epochs(lines: List[str]) -> List[Dict[str, Any]]:
 
 #: any line that names its epoch by number ("epoch 3", "Epoch: [3/50]", "ep 3", "EPOCH=3", "(epoch 3)"), with the
 #: epoch's count when printed: the generic reader's key, whatever the project prints around it
-EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch['\"]?|ep\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\d.%])"
+#: (the abbreviation as people write it, "ep" / "Ep" / "EP", not "eP"; the number not glued to a letter: "EP1e" in
+#: random text is no epoch)
+EPOCH_ANY = re.compile(r"(?<!\w)(?:epoch['\"]?|(?-i:ep|Ep|EP)\.?)(?:\.{3})?\s{0,3}(?:[:=#]\s{0,3})?(?:[\[(]\s{0,3})?(\d{1,7})(?![\w.%])"
                        r"(?:\s{0,3}(?:/|of)\s{0,3}(\d{1,7}))?", re.I)
 #: a figure with a decimal point that is no clock's seconds ("0.6931", "98.2", "1e-4"): a line that prints one measures
 SHAPE_FIGURE = re.compile(r"(?<![\d.])(?<!\d:)-?\d*\.\d+(?:e[-+]?\d+)?|\b\d(?:\.\d+)?e-\d+\b|\bnan\b", re.I)
@@ -839,6 +857,10 @@ def _last_line_cut(lines: List[str]) -> Optional[int]:
         if len(earlier) > len(words) and earlier[:len(head)] == head:
             return last
     return None
+
+
+#: a metric's name: what makes one line that names an epoch and prints a figure a training line on its own
+LONE_METRIC = re.compile(r"loss|acc|err|perplexity|ppl|score|cost", re.I)
 
 
 def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
@@ -894,8 +916,7 @@ def _shape_epochs(lines: List[str]) -> List[Dict[str, Any]]:
     # its summary, when they measure it
     one_epoch = len({number for _i, number, _s, _f in numbered}) == 1 and len(numbered) <= 3 and not steps and \
         all(s in once for _i, _n, s, _f in numbered)
-    lone = one_epoch and any(re.search(r"loss|acc|err|perplexity|ppl|score|cost", lines[i][:2000], re.I)
-                             for i, _n, _s, _f in numbered)
+    lone = one_epoch and any(LONE_METRIC.search(lines[i][:2000]) for i, _n, _s, _f in numbered)
     ending = {shape for shape in once if len(seen[shape]) >= 2 or lone}
     last_line = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), -1)  # may be cut inside
     done: Dict[Tuple[int, int], bool] = {}
@@ -1089,11 +1110,16 @@ def parse_time_block(lines: List[str]) -> Dict[str, Any]:
 
 def _training_line(line: str) -> bool:
     """A line of the training itself: an epoch header, a step or summary line, a progress bar, a table row."""
+    return _known_training_line(line) or _epoch_measure(line[:2000])[0] is not None
+
+
+def _known_training_line(line: str) -> bool:
+    """A training line in a known format (every one but the generic reader's "names an epoch, prints a figure")."""
     return bool(KERAS_HEADER.match(line) or NOLEARN_HEADER.match(line) or LASAGNE.search(line) or DLREADY.search(line)
                 or _keras_line(line) is not None or (" - loss: " in line and PER_STEP.search(line[:2000]))
                 or TORCH_TRAIN.match(line) or TORCH_TEST.match(line) or NOLEARN_TABLE_HEAD.match(line)
                 or NOLEARN_TABLE_ROW.match(line) or any(p.search(line[:2000]) for p in EPOCH_TIMED)
-                or _progress_line(line) or _epoch_measure(line[:2000])[0] is not None or EPOCH_COLUMN_HEAD.match(line[:2000])
+                or _progress_line(line) or _step_line(line) is not None or EPOCH_COLUMN_HEAD.match(line[:2000])
                 or (any(c in line for c in TABLE_LOSS_COLUMNS) and _fastai_cells(line)[:1] == ["epoch"]))
 
 
@@ -1128,6 +1154,9 @@ def _steps(lines: List[str]) -> Dict[str, Any]:
     """A run counted in steps, iterations or rounds: how many of its lines say so (STEP_LINE, or a row under a
     step table's header), with the first and last counter printed. Empty when no line does."""
     count, counters, table, column = 0, [], False, 0
+    low = "\n".join(lines[:200000]).lower()
+    if not any(word in low for word in STEP_WORDS):  # (a substring test each: C speed over the whole text)
+        return {}
     for line in lines[:200000]:
         text = line[:2000]
         if STEP_TABLE_HEAD.match(text):
@@ -1138,7 +1167,7 @@ def _steps(lines: List[str]) -> Dict[str, Any]:
             counters.append(int(float(text.split()[column])))
             continue
         table = table and (not text.strip() or set(text.strip()) <= set("- |+="))  # (the rule under the header)
-        m = STEP_LINE.search(text)
+        m = _step_line(text)
         if m:
             count += 1
             got = next((g for g in m.groups() if g is not None), None)
@@ -1158,8 +1187,11 @@ def detect(text: str) -> float:
         return 0.0
     score = 0.0
     for line in lines:
-        if _training_line(line):
+        if _known_training_line(line):
             score += 0.3
+        elif _epoch_measure(line[:2000])[0] is not None:
+            # the generic reader's line: one that names a metric, or two, make a log (one can be chance: "EP3" in noise)
+            score += 0.3 if LONE_METRIC.search(line[:2000]) else 0.15
         elif line.startswith("[DBN]") or "backend." in line and line.startswith("Using "):
             score += 0.2
         if score >= 1.0:
