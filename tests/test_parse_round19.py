@@ -289,3 +289,28 @@ def test_one_generic_epoch_line_without_a_metric_is_not_a_log_but_one_with_a_met
     assert logs.detect(noise * 2) >= 0.3  # (the same shape twice: what the generic reader goes by)
     lone = "[Epoch 1 28160000/28857522][Iteration 56][Wall Clock 72.89s] Train 512000 in 1.23seconds. Loss is 0.5386.\n"
     assert logs.detect(lone) >= 0.3
+
+
+# -- round 20: TensorRT, llama.cpp's ggml, ND4J, Numba's CudaSupportError, older Paddle, ONNX Runtime on Windows -----
+def test_tensorrt_ggml_and_nd4j_device_lines():
+    parsed, _ = fw("[05/28/2023-21:01:14] [TRT] [W] TensorRT was linked against cuDNN 8.9.0 but loaded cuDNN 8.7.0\n")
+    assert (parsed["framework"], parsed["cudnn_version"]) == ("tensorrt", "8.7.0")
+    parsed, usable = fw("ggml_cuda_init: found 1 CUDA devices:\n"
+                        "  Device 0: NVIDIA GeForce RTX 4050 Laptop GPU, compute capability 8.9, VMM: yes\n")
+    assert (names(parsed), parsed["compute_capability"], usable) == (["NVIDIA GeForce RTX 4050 Laptop GPU"], "8.9", True)
+    parsed, usable = fw("00:27:44.690 [main] INFO  - CUDA device 0: [Quadro RTX 4000]; cc: [7.5]; Total memory: [8343912448]\n")
+    assert (names(parsed), usable) == (["Quadro RTX 4000"], True)
+    # a "Device 0: ..." line without its capability is no ggml device (deviceQuery's and bandwidthTest's say it so)
+    assert names(framework_log.parse(" Device 0: GeForce GTX 1080\n")) == []
+
+
+def test_numba_cuda_support_error_older_paddle_and_onnx_runtime_loadlibrary():
+    parsed, usable = fw("numba.cuda.cudadrv.error.CudaSupportError: Error at driver init: \n")
+    assert (usable, parsed["error"]["name"]) == (False, "cuda-init")
+    parsed, usable = fw("W0404 16:40:48.365986 14840 device_context.cc:237] Please NOTE: device: 0, CUDA Capability: 61, "
+                        "Driver API Version: 10.1, Runtime API Version: 10.0\n")
+    assert (usable, parsed["compute_capability"], parsed["cuda_version"]) == (True, "6.1", "10.0")
+    parsed, usable = fw('[E:onnxruntime:Default, provider_bridge_ort.cc:1745 onnxruntime::TryGetProviderInfo_CUDA] '
+                        'onnxruntime::ProviderLibrary::Get [ONNXRuntimeError] : 1 : FAIL : LoadLibrary failed with error 126 "" '
+                        'when trying to load "C:\\\\venv\\\\onnxruntime\\\\capi\\\\onnxruntime_providers_cuda.dll"\n')
+    assert (parsed["missing_libraries"], usable) == (["onnxruntime_providers_cuda.dll"], False)

@@ -126,6 +126,18 @@ KNOWN_MISSES = {
     "heldout_r18_train2/chainer_2017_train_mnist_gpu_0_docker_prompt_cupy_fusion_futurewarning_matplotlib_warning_printreport_epochs_1_2_pre_tag_cut.log":
         "row 3 ends '8.04' where the other rows print six digits: the reader took it for cut, which the text cannot "
         "show; and 'GPU: 0' is the example script's own echo of -g 0 (blind round 19, open)",
+    "heldout_r19_frameworks/jax_alpa_tf_cpp_min_log_level_0_interpreter_tfrt_cpu_client_cuinit_unknown_error_34_libcuda_not_found_cut.log":
+        "XLA's diagnostic 'was unable to find libcuda.so DSO loaded into this program' says what the process had "
+        "loaded, not a file that failed to load; the reader listed it as missing (blind round 20, open)",
+    "heldout_r19_frameworks/onnxruntime_windows_console_interleaved_garbled_loadlibrary_failed_error_126_providers_cuda_dll_e_line_failed_to_create_cudaexecutionprovider_cut.log":
+        "the Windows console printed a PATH listing over the LoadLibrary line, so the DLL's name is split across "
+        "garbled columns (blind round 20, open)",
+    "heldout_r19_frameworks/jax_netket_tools_info_after_block_backends_cpu_gpu_two_tesla_v100_pcie_32gb_unclosed_bracket.log":
+        "NetKet's own info block ('- gpu : ['<0: Tesla V100-PCIE-32GB>', ...') is in no format the parser knows "
+        "(blind round 20, open)",
+    "heldout_r19_tools/nvidia_smi_query_gpu_csv_piped_column_two_gtx1080_mining_rig_prompt_ethereum_nvidia_miner.txt":
+        "a --query-gpu CSV piped through 'column -s, -t': the commas became runs of spaces, so the CSV reader finds "
+        "no fields (blind round 20, open)",
     "heldout_r17_tools/nvidia_smi_csv_row_captured_as_python_repr_string_literal_backslash_n_inline_backticks_rtx3060_laptop.txt":
         "a --query-gpu row kept as a Python string literal ('0, NVIDIA GeForce RTX 3060 Laptop GPU\\n'), index first and "
         "no header: nothing says which fields were asked (blind round 18, open)",

@@ -757,9 +757,9 @@ ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
 
 
 def _marked(lines: List[str]) -> bool:
-    """Framework lines enough to say it is one: three, or two that are most of a short paste."""
+    """Framework lines enough to say it is one: three, or two that are most of a short paste's output lines."""
     marked = sum(1 for line in lines[:2000] if any(p.search(line[:500]) for _n, p in FRAMEWORK_MARKERS))
-    body = sum(1 for line in lines[:2000] if line.strip())
+    body = sum(1 for line in lines[:2000] if line.strip() and not common.is_prompt(line))  # (a prompt is no output)
     return marked >= 3 or (marked >= 2 and 2 * marked >= body)
 
 

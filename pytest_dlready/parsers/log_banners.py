@@ -329,6 +329,28 @@ RULES: List[tuple] = [
     ("tf-metal-device", re.compile(r"Metal device set to: (.+?)\s*$"),
      lambda m: {"device": "mps:0", "index": "0", "name": m.group(1).strip(), "backend": "tensorflow", "gpu": "used"}),
     # -- other frameworks' device lines ---------------------------------------------------------------------------
+    # TensorRT's logger ("[05/28/2023-21:01:14] [TRT] [W] ...", "[W] [TRT] ..."): which cuDNN it loaded
+    ("trt-cudnn", re.compile(r"TensorRT was linked against cuDNN ([\d.]+) but loaded cuDNN ([\d.]+)"),
+     lambda m: {"backend": "tensorrt", "cudnn": True, "cudnn_version": m.group(2)}),
+    ("trt-log", re.compile(r"\[TRT\] \[[VIWEF]\]|\[[VIWEF]\] \[TRT\]|\bCUDA lazy loading is not enabled\b"),
+     lambda m: {"backend": "tensorrt"}),
+    # llama.cpp's ggml: "ggml_cuda_init: found 1 CUDA devices:" then "  Device 0: NVIDIA GeForce RTX 4050 Laptop GPU,
+    # compute capability 8.9, VMM: yes"
+    ("ggml-cuda-device", re.compile(r"^\s*Device (\d+): (.+?), compute capability (\d+\.\d+)(?:, VMM: \w+)?\s*$"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+                "compute_capability": m.group(3), "backend": "ggml", "gpu": "used"}),
+    ("ggml-cuda-init", re.compile(r"^\s*ggml_cuda_init: found (\d+) (?:CUDA|ROCm) devices?:"),
+     lambda m: {"backend": "ggml", "gpu": "used" if int(m.group(1)) else "none"}),
+    # deeplearning4j / ND4J: "CUDA device 0: [Quadro RTX 4000]; cc: [7.5]; Total memory: [8343912448]"
+    ("nd4j-cuda-device", re.compile(r"\bCUDA device (\d+): \[([^\]]+)\]; cc: \[(\d+\.\d+)\]"),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
+                "compute_capability": m.group(3), "backend": "nd4j", "gpu": "used"}),
+    ("nd4j-cuda-build", re.compile(r"\bND4J CUDA build version: (\d+\.\d+(?:\.\d+)?)"),
+     lambda m: {"backend": "nd4j", "build_cuda": m.group(1)}),
+    # Numba cannot start CUDA: "CudaSupportError: Error at driver init: ...", "CUDA device intialisation problem"
+    ("numba-no-cuda", re.compile(r"\bCudaSupportError\b|CUDA device in[i]?t?ialisation problem"),
+     lambda m: {"backend": "numba", "gpu": "none",
+                "error": {"name": "cuda-init", "message": "Numba could not initialise CUDA"}}),
     # ONNX Runtime: the GPU provider could not be made, or was not in the build ("Specified provider
     # 'CUDAExecutionProvider' is not in available provider names"), or the session runs on the CPU provider alone
     ("ort-provider-failed", re.compile(r"Failed to create (CUDA|TensorRT|ROCM|MIGraphX|Dml)ExecutionProvider|"
@@ -342,8 +364,10 @@ RULES: List[tuple] = [
     # libonnxruntime_providers_cuda.so with error: libcufft.so.10: cannot open shared object file: ..."
     ("ort-provider-library", re.compile(r"Failed to load library (\S*libonnxruntime_providers_\w+\.(?:so|dll))\S* with error: "
                                         r"([\w.+-]+\.(?:so[\w.]*|dll)): cannot open shared object file|"
-                                        r"Failed to load library (\S*onnxruntime_providers_\w+\.dll)"),
-     lambda m: {"backend": "onnxruntime", "gpu": "none", "library": (m.group(2) or m.group(3) or m.group(1)).rsplit("/", 1)[-1],
+                                        r"Failed to load library (\S*onnxruntime_providers_\w+\.dll)|"
+                                        r"LoadLibrary failed with error \d+ \"[^\"]*\" when trying to load \"[^\"]*?([^\"\\/]*onnxruntime_providers_\w+\.dll)\""),
+     lambda m: {"backend": "onnxruntime", "gpu": "none",
+                "library": (m.group(2) or m.group(3) or m.group(4) or m.group(1)).rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
                 **({"libraries": [m.group(1).rsplit("/", 1)[-1], m.group(2)]} if m.group(2) else {})}),
     # numba.cuda.detect(): "id 0      b'Quadro RTX 8000'                              [SUPPORTED]", its "Compute
     # Capability: 7.5" line under it, and its summary "2/2 devices are supported"
@@ -356,9 +380,11 @@ RULES: List[tuple] = [
      lambda m: {"backend": "numba", "gpu": "used" if int(m.group(1)) else "none"}),
     # PaddlePaddle: "Please NOTE: device: 0, GPU Compute Capability: 6.1, Driver API Version: 10.2, Runtime API
     # Version: 10.2", "device: 0, cuDNN Version: 7.6.", a GPU build on a machine without one
-    ("paddle-device", re.compile(r"device: (\d+), GPU Compute Capability: (\d+\.\d+), Driver API Version: ([\d.]+), "
+    # (older builds: "device: 0, CUDA Capability: 61, ...": the capability's digits without the dot)
+    ("paddle-device", re.compile(r"device: (\d+), (?:GPU Compute|CUDA) Capability: (\d+\.\d+|\d{2,3}), Driver API Version: ([\d.]+), "
                                  r"Runtime API Version: (\d+\.\d+)"),
-     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "compute_capability": m.group(2),
+     lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1),
+                "compute_capability": m.group(2) if "." in m.group(2) else _sm(m.group(2)),
                 "build_cuda": m.group(4), "backend": "paddle", "gpu": "used"}),
     ("paddle-cudnn", re.compile(r"device: \d+, cuDNN Version: (\d+\.\d+)"),
      lambda m: {"cudnn": True, "cudnn_version": m.group(1), "backend": "paddle"}),
