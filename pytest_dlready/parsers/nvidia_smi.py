@@ -34,9 +34,8 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     # this nvidia-smi is not the one of the loaded driver (WSL 2 with a Linux driver's nvidia-smi in the distribution)
     (re.compile(r"Mismatch in versions between nvidia-smi and NVML"), "binary-mismatch"),
 ]
-#: the command line that ran nvidia-smi: before the name a prompt (or nothing, sudo, a path), after it its
-#: arguments only (each part bounded: a line of hostile text costs what a short one does)
-SMI_BEFORE = re.compile(r"^\s*(?:\S{0,80}[$#%>]\s*|\[[^\]]{1,80}\][$#]\s*|PS [^>]{1,200}>\s*)?(?:sudo\s+)?(?:\S{0,200}/)?$")
+#: the command line that ran nvidia-smi (a shell prompt or a bare command, common.is_prompt / is_command), with
+#: only its arguments after the name
 SMI_ARGS = re.compile(r"^(?:\.exe)?(?:\s+[-\w=,.:]{1,80}){0,8}\s*$")
 #: ... and, as its next line, a crash or a refusal: nvidia-smi did not work
 SMI_BROKE = re.compile(r"^\s*(?:(Floating point exception|Segmentation fault|Aborted|Bus error|Illegal instruction|Killed)\b"
@@ -177,7 +176,7 @@ def _broke(lines: List[str]) -> Optional[Dict[str, Any]]:
     body = [line for line in lines[:5000] if line.strip()]
     for line, nxt in zip(body, body[1:]):
         k = line.find("nvidia-smi") if len(line) <= 400 else -1
-        if k >= 0 and SMI_BEFORE.match(line[:k]) and SMI_ARGS.match(line[k + 10:]):
+        if k >= 0 and SMI_ARGS.match(line[k + 10:]) and (common.is_command(line) or common.is_prompt(line)):
             m = SMI_BROKE.match(nxt)
             if m:
                 return {"name": "crash" if m.group(1) else "command-failed", "message": nxt.strip()[:300]}
