@@ -562,13 +562,10 @@ def _parse(text: str) -> Dict[str, Any]:
     if "driver_version" not in summary:
         summary = {}
     smi_alone = next((m for m in (SMI_VERSION_ALONE.match(line) for line in lines[:50]) if m), None)
-    q_keys = sum(1 for key in ("VBIOS Version", "GPU UUID", "Inforom Version", "FB Memory Usage", "Minor Number",
-                               "Attached GPUs", "Product Name", "Product Brand")
-                 if key in joined)
     if XML_ROOT.search(joined):
         out["format"] = "xml"
         _parse_xml(lines, out)
-    elif QLOG.search(joined) or ((q_keys >= 3 or ATTACHED.search(joined) or _q_fragment(lines)) and not HEAD.search(joined)):
+    elif QLOG.search(joined) or ((ATTACHED.search(joined) or _q_fragment(lines)) and not HEAD.search(joined)):
         out["format"] = "query"
         _parse_q(lines, out)
         if out["gpus"] and not any(g.get("name") for g in out["gpus"]) and HEAD.search(joined):
