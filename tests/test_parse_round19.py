@@ -314,3 +314,49 @@ def test_numba_cuda_support_error_older_paddle_and_onnx_runtime_loadlibrary():
                         'onnxruntime::ProviderLibrary::Get [ONNXRuntimeError] : 1 : FAIL : LoadLibrary failed with error 126 "" '
                         'when trying to load "C:\\\\venv\\\\onnxruntime\\\\capi\\\\onnxruntime_providers_cuda.dll"\n')
     assert (parsed["missing_libraries"], usable) == (["onnxruntime_providers_cuda.dll"], False)
+
+
+# -- round 20's training logs: more tools that count iterations or rounds, R's reprex marks, GPU -1 ---------------------
+def test_catboost_xgboost_timestamped_madlib_r_optim_spacy_losses_and_flux_lines_are_steps():
+    for text, first in (("0:\tlearn: 0.6569860\ttest: 0.6570642\tbest: 0.6570642 (0)\ttotal: 70.1ms\tremaining: 1m 10s\n", 0),
+                        ("7:      learn 0.3881772587passed: 17.5 sec      total: 5m 13s   remaining: 40m 32s\n", 7),
+                        ("[20:07:36] [106]        test-error:0.027192     train-error:0.010225\n", 106),
+                        ("[0]\ttest-merror:0.330769\ttrain-merror:0.191715\n", 0),
+                        ("INFO:  Iteration: 3, Loss: <0.805838101786>\n", 3),
+                        ("iter  10 value 303.779416\n", 10),
+                        ("Losses {'ner': 9.899998903274536}\n", None),
+                        ("loss(x, y) = param(0.0913291)\n", None)):
+        parsed = logs.parse(text)
+        assert parsed["epochs"] == [] and parsed["steps"]["lines"] == 1, text
+        assert parsed["steps"]["first"] == first, text
+    # the words alone, without their figure or their shape, are no steps
+    for text in ("learn: how to train\n", "iter value\n", "Losses {'ner': None}\n", "loss(x, y) = model(x)\n",
+                 "test-error: none found\n", "[20:07:36] starting\n"):
+        assert "steps" not in logs.parse(text), text
+
+
+def test_r_reprex_marks_are_unpasted_like_comments():
+    from pytest_dlready.parsers import common
+    assert common.unpaste("#> iter  10 value 303.77\n#> final  value 303.17 \n#> converged\n").splitlines()[0] == \
+        "iter  10 value 303.77"
+    # one "#>" line among other text is no reprex (as one "# " line is no commented-out output)
+    assert "#> " in common.unpaste("x <- 1\n#> [1] 1\ny <- 2\n")
+
+
+def test_gensim_vocabulary_scan_and_start_of_training_are_a_run_with_no_epoch_yet():
+    text = ("2018-03-17 12:48:28,331 : INFO : PROGRESS: at example #0, processed 0 words (0/s), 0 word types, 0 tags\n"
+            "2018-03-17 12:48:28,966 : INFO : PROGRESS: at example #10000, processed 3198312 words (5044963/s), 390776 word types\n"
+            "2018-03-17 12:48:29,840 : INFO : training model with 3 workers on 40708 vocabulary and 100 features\n")
+    assert logs.detect(text) >= 0.6 and logs.parse(text)["epochs"] == []
+    assert logs.detect("PROGRESS: at 20% of the download\n") < 0.3
+
+
+def test_a_run_started_with_gpu_minus_one_runs_on_the_cpu():
+    from pytest_dlready.checks import frameworks
+    for line in ("GPU: -1", "# GPU: -1", "gpu_id:\t-1", "gpu_ids: -1"):
+        parsed = logs.parse(line + "\n# unit: 1000\nepoch       main/loss   elapsed_time\n1           0.19        11.2\n")
+        assert frameworks.gpu_usable(parsed)[0] is False, line
+    for line in ("GPU: 0", "gpu_id: -10", "GPU: -1 (cpu fallback disabled) 3", "n_gpu_layers: -1", "max_gpu: -1",
+                 "gpus = -1", "devices: -1"):  # (Lightning's gpus=-1 / devices=-1: every GPU)
+        parsed = logs.parse(line + "\n")
+        assert frameworks.gpu_usable(parsed)[0] is not False, line

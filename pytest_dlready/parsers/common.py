@@ -77,9 +77,9 @@ _BR_START = re.compile(r"^(?:<br\s*/?>)+", re.I)  # (a log's lines each led by a
 _LIST_ITEM = re.compile(r"^- ")
 _LINE_NUMBER = re.compile(r"^[ \t]*(\d{1,6})\.(?: |$)")
 _CELL_END = " | |"
-#: output kept as comments in a script or notebook (MATLAB's "% ", Python's and shell's "# ", C's "// "): the marker
-#: then a space, or alone on a blank line
-_COMMENT = re.compile(r"^(%|#|//)(?: |$)")
+#: output kept as comments in a script or notebook (MATLAB's "% ", Python's and shell's "# ", C's "// ", R's reprex and
+#: knitr "#> "): the marker then a space, or alone on a blank line
+_COMMENT = re.compile(r"^(%|#>|#|//)(?: |$)")
 #: docker-compose's prefix of a service's lines: "cuda_1  | ", "web-1  | " (blank lines: "cuda_1  |")
 _COMPOSE = re.compile(r"^([\w.-]{1,60}[_-]\d{1,3})\s+\|(?: |$)")
 #: Markdown/HTML code marks left in a paste: a line of backticks alone (a fence: blank), ``<pre>``/``<code>`` tags

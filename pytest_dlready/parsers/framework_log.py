@@ -605,7 +605,7 @@ def _evidence(banners: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         out.append({"lineno": b["lineno"], "gpu": gpu, "line": b["line"], "kind": b["kind"],
                     "backend": BACKEND_NAMES.get(str(b.get("backend") or ""), b.get("backend")),
                     "name": b.get("name"), "index": b.get("index"), "library": b.get("library"),
-                    "cpu_build": bool(b.get("cpu_build")), "says": signal.says if signal else "",
+                    "cpu_build": bool(b.get("cpu_build")), "says": signal.says if signal else b.get("says", ""),
                     "error": b.get("error"), "cause": b.get("cause")})
     return out
 

@@ -469,6 +469,11 @@ RULES: List[tuple] = [
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(), "backend": "cntk",
                 "gpu": "used"}),
     _table("cntk-cpu", _flag(device="cpu", backend="cntk", gpu="none")),
+    # a run's own settings printed as it starts, with GPU -1: Chainer's examples ("GPU: -1", "# GPU: -1"), a script's
+    # argument dump ("gpu_id:\t-1", pix2pix's "gpu_ids: -1"); -1 is their convention for "no GPU, the CPU". Not "gpus"
+    # or "devices": Lightning's gpus=-1 / devices=-1 take every GPU; not llama.cpp's n_gpu_layers = -1 (all layers)
+    ("gpu-minus-one", re.compile(r"^\s*(?:#\s*)?(?:GPU|gpu|gpu_?ids?|device_id)\s*[:=]\s*-1\s*$"),
+     lambda m: {"device": "cpu", "gpu": "none", "says": "the run was started with GPU -1: the CPU"}),
     # Theano compiling its CUDA module prints nvcc's command as a list ("['nvcc', '-shared', '-O3', ..."); nvcc's
     # own "nvcc fatal : Cannot find compiler 'cl.exe' in PATH" above it stopped that compile
     ("theano-nvcc-command", re.compile(r"^\s*\['nvcc', '-shared'"), lambda m: {"backend": "theano"}),

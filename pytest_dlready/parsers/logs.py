@@ -489,25 +489,31 @@ PROGRESS_SPEEDOMETER = re.compile(r"^\s*Batch \[\d+\]\s+Speed: \d+(?:\.\d+)? sam
 #: scikit-learn's MLP (verbose=True): "Iteration 3, loss = 0.19500652", one per epoch of the stochastic solvers
 PROGRESS_SKLEARN = re.compile(r"^\s*Iteration (\d{1,7}), loss = -?\d")
 #: a figure of a training metric: "loss: 0.31", "train acc:0.258", "valid_0's auc: 1", "validation_0-mae:72.4",
-#: "ppl: 55.22", "binary_error:0.014", "Cost 4.14" (the word, maybe a suffix, then the figure)
+#: "ppl: 55.22", "binary_error:0.014", XGBoost's "test-merror:0.33", MADlib's "Loss: <1.57>", "Cost 4.14" (the word,
+#: maybe a suffix, then the figure)
 _METRIC_FIGURE = (r"(?<![A-Za-z])(?:(?:\w{1,20}_)?(?:loss|cost|acc(?:uracy)?|auc|rmse|mae|mse|logloss|ppl|perplexity|xent|"
-                  r"score|f1|iou|map|bleu|wer|cer|nll|reward|precision|recall)|\w{1,20}_error)(?![a-z])[\w@.-]{0,20}\s{0,3}[:=]?\s{0,3}"
-                  r"(?:\[\d\]\s)?(?:-?\d|nan\b|inf\b)")
+                  r"score|f1|iou|map|bleu|wer|cer|nll|reward|precision|recall)|\w{1,20}[_-]m?error)(?![a-z])[\w@.-]{0,20}\s{0,3}[:=]?\s{0,3}"
+                  r"(?:\[\d\]\s)?<?(?:-?\d|nan\b|inf\b)")
 _COUNTER = r"\b(?:iterations?|iters?|its?|steps?|rounds?|updates?|batch(?:es)?|minibatch(?:es)?|itn\.?)\s{0,3}[:=#\[]?\s{0,3}(\d{1,9})\b"
 #: a line of a run counted in steps, iterations or rounds, not epochs: a counter and a metric's figure on one line
 #: (in either order: "iterations:16335, train acc:0.258", "Step 380000/1000000; acc: 42.02", "loss=0.3 step=100"),
 #: a line led by its round ("[6529]\tvalidation_0-mae:72.4", "[8]:  train's auc:0.99", R's '[1] "[8]: ...'),
+#: XGBoost's timestamped rounds ("[20:07:36] [106]\ttest-error:0.027"), CatBoost's "87:\tlearn: 0.954\ttest: ...", R optim's
+#: "iter  10 value 303.77", spaCy 2's "Losses {'ner': 9.89}", Flux's throttled "loss(x, y) = param(0.0913)",
 #: deeplearning4j's "Score at iteration 0 is 4088.2", darknet's "1863: 1339.34, 1379.45 avg loss, 0.001 rate" and its
 #: region lines ("Region Avg IOU: 0.04, Class: ...", YOLOv3/4's "v3 (iou loss, Normalizer: ...")
 STEP_LINE = re.compile(_COUNTER + r"[^\n]{0,300}?" + _METRIC_FIGURE + "|" + _METRIC_FIGURE + r"[^\n]{0,300}?" + _COUNTER + "|"
-                       r"^\s*(?:\[\d{1,3}\]\s+\")?\[(\d{1,9})\]:?\s+[^\n]{0,80}?" + _METRIC_FIGURE + "|"
+                       r"^\s*(?:\[\d{1,3}\]\s+\"|\[\d\d:\d\d:\d\d\]\s+)?\[(\d{1,9})\]:?\s+[^\n]{0,80}?" + _METRIC_FIGURE + "|"
+                       r"^\s*(\d{1,9}):\s+learn:?\s+-?\d|"
+                       r"^\s*iter\s{1,3}(\d{1,9}) value -?\d|"
+                       r"^\s*Losses \{'[\w-]{1,40}': -?\d|^\s*(?:loss|accuracy)\([^()\n]{0,60}\) = (?:param\()?-?\d|"
                        r"\b(?:score|loss|cost) at (?:iteration|step|round) (\d{1,9}) is -?\d|"
                        r"^\s*(\d{1,9}): -?(?:\d+(?:\.\d+)?|nan), -?(?:\d+(?:\.\d+)?|nan) avg(?: loss)?, \d+(?:\.\d+)?(?:e-?\d+)? rate\b|"
                        r"\bRegion (?:\d+ )?Avg (?:IOU|\(IOU)|^\s*v\d \(\w+ loss, Normalizer: ", re.I)
 #: a word every STEP_LINE alternative and every step table's header needs (a metric's, darknet's "avg" / "Region",
 #: spaCy's "UAS"): a text with none of them anywhere is not searched line by line
 STEP_WORDS = ("loss", "cost", "acc", "auc", "rmse", "mae", "mse", "ppl", "perplexity", "xent", "score", "f1", "iou", "map",
-              "bleu", "wer", "cer", "nll", "reward", "precision", "recall", "_error", "avg", "region", "uas")
+              "bleu", "wer", "cer", "nll", "reward", "precision", "recall", "error", "avg", "region", "uas", "learn", "value")
 
 
 def _step_line(line: str) -> Optional["re.Match[str]"]:
@@ -528,12 +534,16 @@ STEP_TABLE_ROW = re.compile(r"^\s*\d{1,9}(?:\s+(?:-?\d+(?:\.\d+)?(?:e[-+]?\d+)?%
 #: lines of a run counted in steps, not epochs: "iter: 2100 train_loss: 2.88" (MMF), "step 100/2000, training accuracy
 #: 0.8" (TF 1.x examples), ParlAI's "[ time:2s parleys:12828 time_left:16s num_epochs:0 ]", Keras's step bars run
 #: together on one line (" - ETA: 38s - loss: 0.61 - accuracy: 0.92 61/82 [=====>....]"), the Hugging Face Trainer's
-#: "***** Running training *****" banner
+#: "***** Running training *****" banner, gensim's "PROGRESS: at example #10000, processed 3198312 words" and
+#: "training model with 3 workers on 40708 vocabulary"
 PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\d+\s+(?:\w+_)?loss:\s*-?\d|"
                                  r"^\s*step \d+(?:/\d+)?,\s+(?:training |train |test )?(?:loss|acc(?:uracy)?)\s+-?\d|"
                                  r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
                                  r"\d+/\d+ \[[=>.]+\] - ETA: [\d:]+\w* - \w*loss: |"
                                  r"\*{5} Running training \*{5}|"
+                                 # gensim's vocabulary scan and start of training (word2vec, doc2vec, fastText)
+                                 r"\bPROGRESS: at (?:sentence|example|document) #\d+, processed \d+ words|"
+                                 r"\btraining model with \d+ workers on \d+ vocabulary|"
                                  r"^\s*\d+/\d+: episode: \d+, duration: |^\|\s+(?:time|train|rollout)/\s+\|\s+\||"
                                  # a traceback through the Hugging Face Trainer's loop: a run that was training
                                  r"transformers/trainer\.py\", line \d+, in (?:_inner_training_loop|inner_training_loop|train)\b", re.I)
