@@ -360,3 +360,26 @@ def test_a_run_started_with_gpu_minus_one_runs_on_the_cpu():
                  "gpus = -1", "devices: -1"):  # (Lightning's gpus=-1 / devices=-1: every GPU)
         parsed = logs.parse(line + "\n")
         assert frameworks.gpu_usable(parsed)[0] is not False, line
+
+
+def test_a_framework_beyond_the_named_ones_gets_its_own_next_step_in_the_fix():
+    from pytest_dlready.checks import tool_outputs
+
+    def fixes(text):
+        return [f["fix"] for f in tool_outputs.read(text)["findings"] if f["status"] == "fail"]
+    ort = ("[W:onnxruntime:Default, onnxruntime_pybind_state.cc:640 CreateExecutionProviderInstance] Failed to create "
+           "CUDAExecutionProvider. Please reference https://onnxruntime.ai/docs/execution-providers/CUDA-ExecutionProvider"
+           ".html#requirements to ensure all dependencies are met.\n")
+    assert any("onnxruntime-gpu" in fix for fix in fixes(ort))
+    assert any("numba -s" in fix for fix in fixes("numba.cuda.cudadrv.error.CudaSupportError: Error at driver init: \n"))
+    # TensorFlow's fix is the general one, named frameworks get no other framework's step
+    tf = "2021-01-01 10:00:00.000000: W tensorflow/stream_executor/platform/default/dso_loader.cc:60] Could not load " \
+         "dynamic library 'libcudart.so.11.0'; dlerror: libcudart.so.11.0: cannot open shared object file\n"
+    assert fixes(tf) and not any(word in fix for fix in fixes(tf) for word in ("ONNX", "Numba", "Paddle", "CuPy"))
+
+
+def test_a_run_started_with_gpu_minus_one_is_told_to_ask_for_the_gpu():
+    from pytest_dlready.checks import frameworks
+    parsed = framework_log.parse("GPU: -1\n# unit: 1000\n# Minibatch-size: 100\n")
+    fails = [f for f in frameworks.framework_findings(parsed) if f.status.name == "FAIL"]
+    assert fails and "-g 0" in fails[0].fix and "the run was started with GPU -1" in fails[0].message

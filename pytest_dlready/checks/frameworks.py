@@ -173,6 +173,40 @@ def gpu_fault(error: Dict[str, Any]) -> bool:
     return error.get("name") != "logged-error" and bool(GPU_FAULT.search(str(error.get("message") or "")))
 
 
+#: the next step in a framework's own words, after the code's general fix, for the frameworks beyond the ones its
+#: text names (what each project's install docs say)
+_GPU_PACKAGE = {
+    "onnxruntime": "ONNX Runtime: the GPU package is onnxruntime-gpu (with onnxruntime also installed, the CPU one wins: "
+                   "uninstall both, install onnxruntime-gpu); each release needs the CUDA and cuDNN major versions of the "
+                   "CUDA execution provider's requirements table, on Windows with their bin folders on PATH; "
+                   "onnxruntime.get_available_providers() must list CUDAExecutionProvider",
+    "paddle": "PaddlePaddle: the GPU build is the paddlepaddle-gpu package (paddlepaddle is CPU-only); "
+              "python -c \"import paddle; paddle.utils.run_check()\" tests it",
+    "mxnet": "MXNet: the GPU builds are the mxnet-cuXXX packages (e.g. mxnet-cu112 for CUDA 11.2), matching the CUDA installed",
+    "numba": "Numba: numba -s shows the CUDA driver and toolkit it found; it needs the driver's libcuda "
+             "(NUMBA_CUDA_DRIVER names one elsewhere) and a CUDA toolkit's NVVM (conda cudatoolkit / cuda-nvcc, or pip numba-cuda)",
+    "tensorrt": "TensorRT: install the CUDA and cuDNN versions its release was built against (its support matrix), or the "
+                "TensorRT release built for the installed ones",
+    "ggml": "llama.cpp: a CUDA build (cmake -B build -DGGML_CUDA=ON; llama-cpp-python: CMAKE_ARGS=\"-DGGML_CUDA=on\" "
+            "pip install llama-cpp-python), with layers offloaded (-ngl / n_gpu_layers)",
+    "nd4j": "ND4J: the nd4j-cuda-X.Y backend on the classpath must match the installed CUDA version (with only nd4j-native "
+            "there it runs on the CPU)",
+    "cupy": "CuPy: install the wheel for the installed CUDA (cupy-cuda12x, cupy-cuda11x); cupy.show_config() says what it found",
+}
+#: a run that asked for the CPU itself: its fix is to ask for the GPU, whatever the framework
+_ASKED_CPU = ("the run was started with GPU -1, which asks for the CPU: start it with the GPU's index (Chainer's "
+              "examples: -g 0; pix2pix: --gpu_ids 0)")
+
+
+def _fix(code: str, framework: Optional[str], kind: Optional[str]) -> str:
+    """The code's fix, with the framework's own next step where the general text does not name that framework."""
+    if kind == "gpu-minus-one":
+        return _ASKED_CPU
+    own = _GPU_PACKAGE.get(str(framework or ""))
+    general = catalogue.fix_for(code)
+    return f"{general}. {own}" if own and code != FW_OOM else general
+
+
 def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
     """The framework log's verdict as findings: PASS (GPU used), FAIL with the reason and a fix, or SKIP."""
     source = parsed.get("source") or "the log"
@@ -193,7 +227,7 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
     if usable is None and error:  # it stopped before saying anything about the device
         return [Finding(check, Status.FAIL, f"{framework} stopped with an error{_error_hint(error)}: "
                         f"{error.get('message') or error.get('name')}"[:400],
-                        code=FW_ERROR, fix=catalogue.fix_for(FW_ERROR), observed=observed)]
+                        code=FW_ERROR, fix=_fix(FW_ERROR, parsed.get("framework"), None), observed=observed)]
     if usable is None:
         return [Finding(check, Status.SKIP, f"{source}: {framework} output that does not say whether the GPU is used{aside}",
                         code=FW_UNDECIDED, fix=catalogue.fix_for(FW_UNDECIDED), observed=observed)]
@@ -261,5 +295,6 @@ def framework_findings(parsed: Dict[str, Any]) -> List[Finding]:
         says = f" ({e['says']})" if e.get("says") else ""
         message = f"{framework} runs on the CPU{says}: {e['line'][:200]}"
         code = FW_CPU
-    out.append(Finding(check, Status.FAIL, message, code=code, fix=catalogue.fix_for(code), observed=observed))
+    out.append(Finding(check, Status.FAIL, message, code=code, fix=_fix(code, parsed.get("framework"), kind),
+                       observed=observed))
     return out
