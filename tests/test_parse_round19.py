@@ -383,3 +383,25 @@ def test_a_run_started_with_gpu_minus_one_is_told_to_ask_for_the_gpu():
     parsed = framework_log.parse("GPU: -1\n# unit: 1000\n# Minibatch-size: 100\n")
     fails = [f for f in frameworks.framework_findings(parsed) if f.status.name == "FAIL"]
     assert fails and "-g 0" in fails[0].fix and "the run was started with GPU -1" in fails[0].message
+
+
+# -- a --query-gpu CSV piped through `column -s, -t` ---------------------------------------------------------------------
+COLUMNED = ("index   name               power.draw [W]   temperature.gpu   clocks.current.graphics [MHz]\n"
+            "0       GeForce GTX 1080   131.17 W         38                1708 MHz\n"
+            "1       GeForce GTX 1080   131.13 W         35                1721 MHz\n")
+
+
+def test_a_query_csv_set_out_in_columns_is_read_as_the_csv_it_was():
+    from pytest_dlready.parsers import nvidia_smi
+    parsed = nvidia_smi.parse(COLUMNED)
+    assert [(g["index"], g["name"], g["power_draw_w"], g["temperature_c"], g["clocks_graphics_mhz"])
+            for g in parsed["gpus"]] == [(0, "GeForce GTX 1080", 131.17, 38, 1708), (1, "GeForce GTX 1080", 131.13, 35, 1721)]
+    assert nvidia_smi.detect(COLUMNED) >= 0.7
+
+
+def test_columns_that_are_no_query_fields_or_rows_out_of_line_are_no_csv():
+    from pytest_dlready.parsers import nvidia_smi
+    assert nvidia_smi._uncolumn(["Name    Size    Owner", "a       1       b"]) == ["Name    Size    Owner", "a       1       b"]
+    # a row whose cells do not start under the header's columns ends the table
+    shifted = COLUMNED.splitlines()[:1] + ["0  GeForce GTX 1080 131.17 W 38 1708 MHz"]
+    assert nvidia_smi._uncolumn(shifted)[1] == shifted[1]

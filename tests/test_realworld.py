@@ -138,9 +138,6 @@ KNOWN_MISSES = {
     "heldout_r19_train/spacy_2.x_arabic_ner_comma_scores_itn_29_eval_and_train_with_prose_inside_fence.log":
         "two comma-separated score rows of spaCy 2 under a header of quoted column names that does not line up with "
         "them, prose lines between: no step table the reader knows (blind round 20, open)",
-    "heldout_r19_tools/nvidia_smi_query_gpu_csv_piped_column_two_gtx1080_mining_rig_prompt_ethereum_nvidia_miner.txt":
-        "a --query-gpu CSV piped through 'column -s, -t': the commas became runs of spaces, so the CSV reader finds "
-        "no fields (blind round 20, open)",
     "heldout_r17_tools/nvidia_smi_csv_row_captured_as_python_repr_string_literal_backslash_n_inline_backticks_rtx3060_laptop.txt":
         "a --query-gpu row kept as a Python string literal ('0, NVIDIA GeForce RTX 3060 Laptop GPU\\n'), index first and "
         "no header: nothing says which fields were asked (blind round 18, open)",

@@ -138,7 +138,7 @@ def detect(text: Any) -> float:
     if "NVIDIA-SMI has failed" in text or "Failed to initialize NVML" in text or "<nvidia_smi_log>" in text[:5000] or \
             FAILURES[0][0].search(text[:20000]):
         return 0.95
-    head = common.lines_of(text[:20000])[:50]
+    head = _uncolumn(common.lines_of(text[:20000])[:50])
     if any(p.search(line) for p, name in FAILURES[4:] for line in head):  # device handle, older no-driver wordings
         return 0.9
     if _broke(head):
@@ -393,6 +393,35 @@ def _csv_header(line: str) -> Optional[List[str]]:
     return fields if sum(f in CSV_FIELDS for f in fields) >= max(1, len(fields) // 2) else None
 
 
+#: the cells of a line set out in columns (two or more spaces between them; one space inside a cell: "power.draw [W]")
+COLUMN_CELL = re.compile(r"\S+(?: \S+)*")
+
+
+def _uncolumn(lines: List[str]) -> List[str]:
+    """A ``--query-gpu`` CSV piped through ``column -s, -t``: the commas became runs of spaces, the columns aligned
+    under the header's field names. Rewritten as the CSV it was, header and rows cut at the header's column starts
+    (a row not aligned under them ends the table); other lines unchanged."""
+    for i, line in enumerate(lines[:50]):
+        if "," in line or "  " not in line.strip() or len(line) > 2000:
+            continue
+        cells = [(m.start(), m.group(0)) for m in COLUMN_CELL.finditer(line)]
+        names = [re.sub(r"\s*\[[^\]]*\]$", "", cell) for _start, cell in cells]
+        if len(cells) < 2 or not all(IDENT.match(n) for n in names) or \
+                sum(n in CSV_FIELDS for n in names) < max(2, (len(names) + 1) // 2):
+            continue
+        starts = [start for start, _cell in cells]
+        out = list(lines)
+        out[i] = ", ".join(cell for _start, cell in cells)
+        for j in range(i + 1, min(len(lines), i + 5001)):
+            row = lines[j]
+            if not row.strip() or len(row) > 2000 or "," in row or any(
+                    len(row) > start and (row[start - 1] != " " or row[start] == " ") for start in starts[1:]):
+                break
+            out[j] = ", ".join(row[a:b].strip() for a, b in zip(starts, starts[1:] + [len(row)]))
+        return out
+    return lines
+
+
 def _query_command(lines: List[str]) -> Optional[Tuple[List[str], bool]]:
     """(fields, noheader) of a ``nvidia-smi --query-gpu=... --format=csv,noheader`` line in the paste."""
     for line in lines[:50]:
@@ -542,7 +571,7 @@ def _table_rows(lines: List[str]) -> bool:
 
 
 def _parse(text: str) -> Dict[str, Any]:
-    lines = common.lines_of(text)
+    lines = _uncolumn(common.lines_of(text))
     out: Dict[str, Any] = common.base_result(KIND)
     out.update({"format": None, "driver_version": None, "cuda_version": None, "gpus": [], "processes": [],
                 "error": None, "unread": []})
