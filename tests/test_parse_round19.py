@@ -405,3 +405,58 @@ def test_columns_that_are_no_query_fields_or_rows_out_of_line_are_no_csv():
     # a row whose cells do not start under the header's columns ends the table
     shifted = COLUMNED.splitlines()[:1] + ["0  GeForce GTX 1080 131.17 W 38 1708 MHz"]
     assert nvidia_smi._uncolumn(shifted)[1] == shifted[1]
+
+
+# -- round 21's training logs: MXNet's CPU context, Lightning behind a logging prefix, bare rounds, fastprogress ---------
+def test_mxnet_started_on_its_cpu_context_runs_on_the_cpu_and_is_told_how_to_ask_for_the_gpu():
+    from pytest_dlready.checks import frameworks
+    parsed = framework_log.parse("2016-08-02 16:29:02,566 Node[0] Start training with [cpu(0)]\n")
+    assert frameworks.gpu_usable(parsed)[0] is False
+    assert "--gpus 0" in [f for f in frameworks.framework_findings(parsed) if f.status.name == "FAIL"][0].fix
+    assert frameworks.gpu_usable(framework_log.parse("Node[0] Start training with [gpu(0)]\n"))[0] is True
+    assert frameworks.gpu_usable(framework_log.parse("we start training with the cpu(0) context next\n"))[0] is None
+
+
+def test_lightnings_device_summary_behind_a_logging_prefix():
+    from pytest_dlready.checks import frameworks
+    line = "2020-09-10 22:11:58,979 : lightning    : INFO       GPU available: True, used: True\n"
+    assert frameworks.gpu_usable(framework_log.parse(line))[0] is True
+    # the words inside a sentence are no summary
+    assert frameworks.gpu_usable(framework_log.parse("I printed GPU available: True, used: True earlier\n"))[0] is None
+
+
+def test_xgboost_bare_rounds_and_a_fastprogress_bar_are_a_run_with_no_epoch():
+    rounds = "".join(f"[21:31:0{i}] [{i}]\n" for i in range(5))
+    assert logs.detect(rounds) >= 0.6 and logs.parse(rounds)["epochs"] == []
+    assert logs.detect("0.11% [32/29603 1:19:55<1231:03:30]\n") >= 0.3
+    assert logs.detect("100.00% [5/5 00:12<00:00, loss 0.31]\n") >= 0.3
+    for text in ("[21:31:00] [INFO] started\n", "0.11% [32 of 29603]\n", "50% [1/2 done]\n"):
+        assert logs.detect(text) < 0.3, text
+
+
+# -- round 21's tools: nvcc --list-gpu-arch, Windows' "not recognized" in other languages ------------------------------
+def test_nvcc_list_gpu_arch_is_read_with_the_range_it_builds_for():
+    from pytest_dlready.checks import tool_outputs
+    from pytest_dlready.parsers import nvcc
+    text = "root@90d5:/build# nvcc --list-gpu-arch\ncompute_35\ncompute_37\ncompute_50\ncompute_90a\n"
+    parsed = nvcc.parse(text)
+    assert parsed["architectures"] == ["compute_35", "compute_37", "compute_50", "compute_90a"] and nvcc.detect(text) >= 0.8
+    finding = tool_outputs.nvcc_findings(parsed)[0]
+    assert (finding.code, finding.status.name, finding.observed["oldest"], finding.observed["newest"]) == \
+        ("DLR-NVCC-ARCHS", "PASS", "3.5", "9.0")
+    assert nvcc.parse("sm_80\nsm_86\nsm_89\n")["architectures"] == ["sm_80", "sm_86", "sm_89"]
+    # one arch named in other output (a build's -gencode, a log) is no listing
+    assert nvcc.parse("building for\ncompute_35\nthen linking\n")["architectures"] == []
+    assert nvcc.detect("the flag is\ncompute_35\n") < 0.6
+
+
+def test_windows_not_recognized_in_other_languages_and_mojibake():
+    from pytest_dlready.parsers import nvcc, nvidia_smi
+    for said in ("não é reconhecido como um comando interno", "n\ufffdo \ufffd reconhecido como um comando interno",
+                 "no se reconoce como un comando interno o externo,", "n'est pas reconnu en tant que commande interne",
+                 "non è riconosciuto come comando interno o esterno,"):
+        assert nvidia_smi.parse(f"'nvidia-smi' {said}\n")["error"]["name"] == "not-found", said
+        assert nvcc.parse(f"'nvcc' {said}\n")["error"]["name"] == "not-found", said
+    assert nvidia_smi.parse('Der Befehl "nvidia-smi" ist entweder falsch geschrieben oder\n')["error"]["name"] == "not-found"
+    # the words about another program say nothing of nvidia-smi
+    assert nvidia_smi.parse("'python3' não é reconhecido como um comando interno\n")["error"] is None

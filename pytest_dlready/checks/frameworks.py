@@ -194,14 +194,18 @@ _GPU_PACKAGE = {
     "cupy": "CuPy: install the wheel for the installed CUDA (cupy-cuda12x, cupy-cuda11x); cupy.show_config() says what it found",
 }
 #: a run that asked for the CPU itself: its fix is to ask for the GPU, whatever the framework
-_ASKED_CPU = ("the run was started with GPU -1, which asks for the CPU: start it with the GPU's index (Chainer's "
-              "examples: -g 0; pix2pix: --gpu_ids 0)")
+_ASKED_CPU = {
+    "gpu-minus-one": "the run was started with GPU -1, which asks for the CPU: start it with the GPU's index (Chainer's "
+                     "examples: -g 0; pix2pix: --gpu_ids 0)",
+    "mxnet-cpu-context": "the run was started on MXNet's CPU context: start it on the GPU (the image-classification "
+                         "examples: --gpus 0; in code, ctx=mx.gpu(0)) with a CUDA build of MXNet (mxnet-cuXXX)",
+}
 
 
 def _fix(code: str, framework: Optional[str], kind: Optional[str]) -> str:
     """The code's fix, with the framework's own next step where the general text does not name that framework."""
-    if kind == "gpu-minus-one":
-        return _ASKED_CPU
+    if kind in _ASKED_CPU:
+        return _ASKED_CPU[str(kind)]
     own = _GPU_PACKAGE.get(str(framework or ""))
     general = catalogue.fix_for(code)
     return f"{general}. {own}" if own and code != FW_OOM else general

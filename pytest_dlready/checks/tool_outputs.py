@@ -340,6 +340,16 @@ NVCC_FATAL = catalogue.define("DLR-NVCC-FATAL", "nvcc stopped with a fatal error
 NVCC_UNKNOWN_VERSION = catalogue.define("DLR-NVCC-NO-VERSION", "nvcc output has no version line",
                                    "run 'nvcc --version' and paste all of its output")
 NVCC_OK = catalogue.define("DLR-NVCC-OK", "nvcc version read", "")
+NVCC_ARCHS = catalogue.define(
+    "DLR-NVCC-ARCHS", "nvcc lists the GPU architectures it builds for",
+    "a GPU whose compute capability is above the newest listed needs a newer CUDA toolkit; a build that asks for an "
+    "architecture below the oldest (nvcc fatal : Unsupported gpu architecture 'compute_35') needs its arch list "
+    "changed (CMAKE_CUDA_ARCHITECTURES, TORCH_CUDA_ARCH_LIST) or an older toolkit")
+
+
+def _capability(arch: str) -> str:
+    digits = re.sub(r"\D", "", arch)
+    return f"{digits[:-1]}.{digits[-1]}"
 
 
 def nvcc_findings(parsed: Dict[str, Any]) -> List[Finding]:
@@ -350,6 +360,14 @@ def nvcc_findings(parsed: Dict[str, Any]) -> List[Finding]:
                         fix=catalogue.fix_for(NVCC_NOT_FOUND))]
     if error.get("name") == "fatal":
         return [Finding("nvcc", Status.FAIL, f"nvcc fatal: {error.get('message')}", code=NVCC_FATAL, fix=catalogue.fix_for(NVCC_FATAL))]
+    archs = parsed.get("architectures") or []
+    if archs and not parsed.get("release"):
+        # `nvcc --list-gpu-arch` ran (so nvcc works) and says which compute capabilities it can build for
+        caps = sorted({_capability(a) for a in archs}, key=lambda c: tuple(int(x) for x in c.split(".")))
+        return [Finding("nvcc", Status.PASS, f"nvcc runs and builds for {len(archs)} GPU architectures, compute capability "
+                        f"{caps[0]} to {caps[-1]} ({archs[0]} ... {archs[-1]}); its version is not in this output",
+                        code=NVCC_ARCHS, fix=catalogue.fix_for(NVCC_ARCHS),
+                        observed={"architectures": archs, "oldest": caps[0], "newest": caps[-1]})]
     if not parsed.get("release"):
         return [Finding("nvcc", Status.FAIL, "no 'Cuda compilation tools, release' line in the nvcc output",
                         code=NVCC_UNKNOWN_VERSION, fix=catalogue.fix_for(NVCC_UNKNOWN_VERSION))]

@@ -16,6 +16,12 @@ from typing import Any, Callable, Dict, List, Optional
 
 #: Regexes only ever see this many characters of a line: keeps matching linear on hostile input.
 MAX_LINE = 2000
+#: Windows cmd's "'x' is not recognized as an internal or external command" after the command's name, in the languages
+#: Windows ships (Portuguese "não é reconhecido", Spanish "no se reconoce", French "n'est pas reconnu", Italian "non è
+#: riconosciuto", German "ist entweder falsch geschrieben", Russian "не является внутренней"); an accented letter may
+#: have come through as mojibake ("n�o �", "nÆo ‚")
+NOT_RECOGNIZED = (r"(?:is not recognized|n.{1,3}o .{1,3} reconhecido|no se reconoce|n'est pas reconnu|non .{1,3} riconosciuto|"
+                  r"ist entweder falsch geschrieben|не является внутренней)")
 #: How many unread lines a parse result keeps (the rest are counted).
 MAX_UNREAD = 20
 

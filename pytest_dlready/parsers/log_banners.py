@@ -395,6 +395,10 @@ RULES: List[tuple] = [
     # MXNet's cuDNN autotune (it runs convolutions on the GPU) and its context list "[gpu(0)]"
     ("mxnet-cudnn-autotune", re.compile(r"Running performance tests to find the best convolution algorithm"),
      lambda m: {"backend": "mxnet", "cudnn": True, "gpu": "used"}),
+    # MXNet's image-classification examples started on the CPU context: "Node[0] Start training with [cpu(0)]"
+    ("mxnet-cpu-context", re.compile(r"\bStart training with \[cpu\(\d+\)\]"),
+     lambda m: {"device": "cpu", "backend": "mxnet", "gpu": "none",
+                "says": "MXNet was started on its CPU context: [cpu(0)]"}),
     ("mxnet-context", re.compile(r"\[gpu\((\d+)\)(?:, gpu\(\d+\))*\]"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "backend": "mxnet", "gpu": "used"}),
     ("mxnet-oom", re.compile(r"cudaMalloc (?:failed|retry failed): out of memory"),
@@ -618,7 +622,8 @@ RULES: List[tuple] = [
      lambda m: {"device": f"{m.group(1).lower()}:{m.group(2) or 0}" if m.group(1).lower() != "cpu" else "cpu",
                 "gpu": "none" if m.group(1).lower() == "cpu" or m.group(3) == "0" else "used"}),
     # PyTorch Lightning's start-up summary: "GPU available: True (cuda), used: True" (older: "GPU available: True, used: True")
-    ("lightning-gpu", re.compile(r"^\s*GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
+    # (also behind a logging prefix: "2020-09-10 22:11:58,979 : lightning    : INFO       GPU available: ...")
+    ("lightning-gpu", re.compile(r"(?:^\s*|\bINFO\b[\s:-]{1,12})GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
      lambda m: {"backend": "torch", "gpu": "used" if m.group(1) == "True" else "none",
                 "device": f"{m.group(2) or 'cuda'}:0" if m.group(3) == "True" else "cpu"}),
     # TF: "Adding visible gpu devices: 0, 1" -- the GPUs it registered (the "Created device" lines follow)

@@ -541,6 +541,10 @@ PROGRESS_STEPS_ONLY = re.compile(r"^\s*(?:i_epoch: \d+ )?i?_?iter(?:ation)?:\s*\
                                  r"^\s*\[ time:\d+s (?:parleys|total_exs):\d+|"
                                  r"\d+/\d+ \[[=>.]+\] - ETA: [\d:]+\w* - \w*loss: |"
                                  r"\*{5} Running training \*{5}|"
+                                 # XGBoost's CLI rounds with no eval metric ("[21:31:00] [0]"), fastprogress's bar
+                                 # ("0.11% [32/29603 1:19:55<1231:03:30]", fastai v1 / fast-bert)
+                                 r"^\s*\[\d\d:\d\d:\d\d\]\s+\[\d{1,9}\]\s*$|"
+                                 r"^\s*\d{1,3}(?:\.\d{1,2})?% \[\d{1,9}/\d{1,9} (?:\d{1,5}:)?\d\d:\d\d<(?:\d{1,5}:)?\d\d:\d\d(?:, [^\]\n]{0,80})?\]\s*$|"
                                  # gensim's vocabulary scan and start of training (word2vec, doc2vec, fastText)
                                  r"\bPROGRESS: at (?:sentence|example|document) #\d+, processed \d+ words|"
                                  r"\btraining model with \d+ workers on \d+ vocabulary|"

@@ -8,7 +8,7 @@ the one a framework wheel bundles nor the one ``nvidia-smi`` prints as "CUDA Ver
 from __future__ import annotations
 
 import re
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from . import common
 
@@ -18,8 +18,11 @@ RELEASE = re.compile(r"Cuda compilation tools, release (\d+\.\d+), V(\d+(?:\.\d+
 BUILT = re.compile(r"^\s*Built on (\S+)")
 BUILD = re.compile(r"^\s*Build (cuda_\S+)")
 COPYRIGHT = re.compile(r"Copyright \(c\) (\d{4})-(\d{4}) NVIDIA Corporation")
-MISSING = re.compile(r"nvcc: (?:command )?not found|'nvcc' is not recognized|No such file or directory.*nvcc|"
-                     r"Command 'nvcc' not found|command not found: nvcc|The term 'nvcc' is not recognized")
+MISSING = re.compile(r"nvcc: (?:command )?not found|nvcc(?:\.exe)?[\"'“”‘’«»]? " + common.NOT_RECOGNIZED + r"|"
+                     r"No such file or directory.*nvcc|Command 'nvcc' not found|command not found: nvcc")
+#: ``nvcc --list-gpu-arch`` / ``--list-gpu-code``: one virtual or real architecture a line ("compute_35", "sm_90a")
+ARCH_LINE = re.compile(r"^\s*((?:compute|sm|lto)_\d{2,3}[a-z]?)\s*$")
+LIST_COMMAND = re.compile(r"\bnvcc(?:\.exe)?\s+(?:-\S+\s+)*--list-gpu-(?:arch|code)\b")
 NVCC_FATAL = re.compile(r"nvcc fatal\s*:\s*(.+)")
 
 
@@ -29,15 +32,32 @@ MARKERS = (("Cuda compilation tools", 0.9), ("NVIDIA (R) Cuda compiler driver", 
     ("Command 'nvcc' not found", 0.7), ("command not found: nvcc", 0.6), ("The term 'nvcc' is not recognized", 0.6))
 
 
+def _architectures(lines: List[str]) -> List[str]:
+    """The architectures of a ``--list-gpu-arch`` / ``--list-gpu-code`` listing: its command line above them, or
+    three or more such lines and no other output."""
+    archs = [m.group(1) for m in (ARCH_LINE.match(line) for line in lines[:5000]) if m]
+    if not archs:
+        return []
+    listed = any(LIST_COMMAND.search(line) for line in lines[:5000])
+    others = [line for line in lines[:5000] if line.strip() and not ARCH_LINE.match(line)
+              and not common.is_prompt(line) and not common.is_command(line)]
+    return archs if listed or (len(archs) >= 3 and not others) else []
+
+
 def detect(text: Any) -> float:
-    return common.marker_score(text, MARKERS)
+    score = common.marker_score(text, MARKERS)
+    if score < 0.8 and ("compute_" in text or "sm_" in text) and _architectures(common.lines_of(common.to_text(text)[:200000])):
+        return 0.8
+    if score < 0.6 and MISSING.search(common.to_text(text)[:20000]):
+        return 0.6  # (Windows' "not recognized" in another language)
+    return score
 
 
 def _parse(text: str) -> Dict[str, Any]:
     lines = common.lines_of(text)
     out: Dict[str, Any] = common.base_result(KIND)
     out.update({"release": None, "version": None, "built_on": None, "build": None, "copyright_year": None,
-                "error": None})
+                "error": None, "architectures": _architectures(lines)})
     for line in lines:
         m = RELEASE.search(line)
         if m and out["release"] is None:
