@@ -460,3 +460,47 @@ def test_windows_not_recognized_in_other_languages_and_mojibake():
     assert nvidia_smi.parse('Der Befehl "nvidia-smi" ist entweder falsch geschrieben oder\n')["error"]["name"] == "not-found"
     # the words about another program say nothing of nvidia-smi
     assert nvidia_smi.parse("'python3' não é reconhecido como um comando interno\n")["error"] is None
+
+
+# -- round 21's framework logs: Ollama, vLLM, Ultralytics' invalid device, CuPy's show_config, journald / BuildKit -----
+def test_ollama_inference_compute_and_vllm_platform_lines():
+    parsed, usable = fw('time=2025-02-28T15:45:27.887Z level=INFO source=types.go:130 msg="inference compute" '
+                        'id=GPU-0aa928c0 library=cuda variant=v12 compute=12.0 driver=12.8 name="NVIDIA GeForce RTX 5090" '
+                        'total="31.4 GiB" available="30.9 GiB"\n')
+    assert (names(parsed), parsed["compute_capability"], parsed["framework"], usable) == \
+        (["NVIDIA GeForce RTX 5090"], "12.0", "ollama", True)
+    parsed, usable = fw('time=2025-01-01T00:00:00Z level=INFO source=types.go:131 msg="inference compute" id=0 '
+                        'library=cpu variant=avx2 compute="" driver=0.0 name="" total="31.2 GiB"\n')
+    assert usable is False
+    assert fw("INFO 07-17 00:07:05 [__init__.py:244] Automatically detected platform cuda.\n")[1] is True
+    assert fw("INFO 07-17 00:07:05 [__init__.py:244] No platform detected, vLLM is running on UnspecifiedPlatform\n")[1] is False
+    # the words in prose are no device line
+    assert fw("the inference compute time was 3 s\n")[1] is None
+
+
+def test_ultralytics_invalid_cuda_device_is_an_error_and_no_gpu():
+    parsed, usable = fw("Ultralytics YOLOv8.1.3 Python-3.10.11 torch-2.1.0+cpu\nAn Error occurred: Invalid CUDA 'device=0' "
+                        "requested. Use 'device=cpu' or pass valid CUDA device(s) if available\n")
+    assert usable is False and parsed["error"]["name"] == "invalid-device"
+
+
+def test_cupy_show_config_is_a_framework_report():
+    text = (">>> cupy.show_config()\nCuPy Version          : 7.0.0rc1\nCUDA Root             : /usr/local/cuda\n"
+            "CUDA Build Version    : 9020\nCUDA Driver Version   : 9020\nCUDA Runtime Version  : 9020\n"
+            "cuDNN Build Version   : 7500\ncuDNN Version         : 7500\n")
+    assert framework_log.detect(text) >= 0.9
+    parsed = framework_log.parse(text)
+    assert (parsed["framework"], parsed["cuda_version"], parsed["cudnn_version"]) == ("cupy", "9020", "7500")
+
+
+def test_journald_and_buildkit_prefixes_are_unpasted_when_lines_carry_them():
+    from pytest_dlready.parsers import common
+    journal = ("Sep 04 14:24:56 FORGE ollama[1461072]: ggml_cuda_init: found 1 CUDA devices:\n"
+               "Sep 04 14:24:56 FORGE ollama[1461072]:   Device 0: NVIDIA GeForce RTX 4090, compute capability 8.9, VMM: yes\n")
+    assert common.unpaste(journal).splitlines() == ["ggml_cuda_init: found 1 CUDA devices:",
+                                                     "  Device 0: NVIDIA GeForce RTX 4090, compute capability 8.9, VMM: yes"]
+    assert common.unpaste("12月 05 10:00:01 box ollama[12]: a\n12月 05 10:00:02 box ollama[12]: b\n").splitlines() == ["a", "b"]
+    assert common.unpaste("#0 920.0 AssertionError: Torch is not able to use GPU\n#0 920.0 \n").splitlines()[0] == \
+        "AssertionError: Torch is not able to use GPU"
+    # one such line among others is a line of its own, kept whole
+    assert common.unpaste("Sep 04 14:24:56 FORGE ollama[1]: x\nplain\n").splitlines()[0].startswith("Sep 04")

@@ -138,6 +138,20 @@ KNOWN_MISSES = {
     "heldout_r19_train/spacy_2.x_arabic_ner_comma_scores_itn_29_eval_and_train_with_prose_inside_fence.log":
         "two comma-separated score rows of spaCy 2 under a header of quoted column names that does not line up with "
         "them, prose lines between: no step table the reader knows (blind round 20, open)",
+    "heldout_r20_frameworks/comfyui_hunyuanvideowrapper_error_report_continued_system_information_markdown_rtx_4090_d_cudamallocasync_torch_2.4.1_cu124_cut.log":
+        "ComfyUI's error report's markdown System Information section ('- **Name:** cuda:0 NVIDIA GeForce RTX 4090 D : cudaMallocAsync') is in no format the parser knows (blind round 21, open)",
+    "heldout_r20_frameworks/cupy_14.0.0_show_config_devcontainer_cuda_driver_13000_runtime_12090_cublas_importerror_listdir_cut.log":
+        "CuPy 14's show_config prints the ImportError repr of cuBLAS in its table cell; the parser reads the table's versions, not an error inside a cell (blind round 21, open)",
+    "heldout_r20_frameworks/deepfacelab_windows_running_on_box_device_index_0_geforce_gtx_680_vram_2.00gb_after_removing_cc_check.log":
+        "DeepFaceLab's own '== Running On ==' box names the device with no framework line around it (blind round 21, open)",
+    "heldout_r20_frameworks/llama_cpp_python_windows_conda_activate_prompt_ggml_cuda_init_rtx_4070_super_cc_8.9_qwen2.5_coder_loader_continued_cut.log":
+        "the label names the application (llama.cpp); the parse names the library whose lines these are (ggml), as round 20's ggml labels do: the labels disagree (blind round 21, open)",
+    "heldout_r20_frameworks/ollama_journal_forge_continued_llm_load_print_meta_ggml_cuda_init_rtx_4090_cc_8.9_offloaded_33_33_layers_cut.log":
+        "the label names the application (ollama, from journald's process name); the lines are ggml's, which the parse names: the labels disagree (blind round 21, open)",
+    "heldout_r20_frameworks/vllm_0.9.2_kvcached_startup_automatically_detected_platform_cuda_v1_engine_config_llama_3.1_8b_wrapped_cut.log":
+        "the label names the application (vllm); rounds 15 and 16 label vLLM's logs pytorch, the framework it runs on, as the parse does: the labels disagree (blind round 21, open)",
+    "heldout_r20_frameworks/whisper_whispering_0.6.5_cli_one_line_transcriber_set_dtype_warning_fp16_not_supported_on_cpu_using_fp32.log":
+        "the label names the application (whisper); its FP16 warning is PyTorch's, which the parse names, as the corpus does for other PyTorch apps: the labels disagree (blind round 21, open)",
     "heldout_r17_tools/nvidia_smi_csv_row_captured_as_python_repr_string_literal_backslash_n_inline_backticks_rtx3060_laptop.txt":
         "a --query-gpu row kept as a Python string literal ('0, NVIDIA GeForce RTX 3060 Laptop GPU\\n'), index first and "
         "no header: nothing says which fields were asked (blind round 18, open)",

@@ -98,6 +98,10 @@ _SPAN = re.compile(r"^(`{1,3})(?!`)(.*?)(?<!`)\1\s*$")
 #: "[1,0]<stdout>:", torchrun's "[rank0]: " / "[default0]:"; never part of what the tool printed
 _PROCESS_PREFIX = re.compile(r"^(?:\((?:[\w.-]{1,80} )?pid=\d+(?:, ip=[\d.]+)?\) |\[\d{1,5},[\w:,.-]{1,80}\]<std(?:out|err)>:|"
                              r"\[(?:rank|default)\d{1,5}\]: ?)")
+#: a log collector's prefix on each line it kept, taken off when two or more lines carry it: journald / syslog's
+#: "Sep 04 14:24:56 FORGE ollama[1461072]: " (the month in Latin letters or as "12月"), docker BuildKit's "#0 920.0 "
+_JOURNAL_PREFIX = re.compile(r"^(?:(?:[A-Z][a-z]{2}|\d{1,2}月) [ \d]\d \d\d:\d\d:\d\d [\w.-]{1,64} [\w.@/-]{1,64}\[\d{1,9}\]: |"
+                             r"#\d{1,4} \d{1,6}\.\d{1,3}(?: |$))")
 #: a bare command above its output ("nvidia-smi --query-gpu=... ", "python3 -c ..."): a prompt without the prompt
 _COMMAND = re.compile(r"^\s*!?(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|deviceQuery|bandwidthTest|python[\d.]*|"
                       r"ipython|pip3?|conda|docker|nvtop|gpustat|jupyter)(?:\.exe)?(?:\s|$)")
@@ -105,13 +109,16 @@ _COMMAND = re.compile(r"^\s*!?(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|devic
 
 def _uncode(lines: List[str]) -> List[str]:
     """Undo Markdown/HTML code marks and per-process prefixes (see _FENCE, _HTML_CODE, _SPAN, _PROCESS_PREFIX)."""
-    if not any(("`" in line or "<" in line or line[:1] in ("(", "[")) for line in lines[:20000]):
+    journal = sum(1 for line in lines[:200] if _JOURNAL_PREFIX.match(line)) >= 2
+    if not journal and not any(("`" in line or "<" in line or line[:1] in ("(", "[")) for line in lines[:20000]):
         return lines
     out = list(lines)
     opened = None  # (index, ticks) of a line whose span closes on a later line
     for i, line in enumerate(out):
         if line[:1] in ("(", "[") and _PROCESS_PREFIX.match(line):
             line = _PROCESS_PREFIX.sub("", line, count=1)
+        elif journal and _JOURNAL_PREFIX.match(line):
+            line = _JOURNAL_PREFIX.sub("", line, count=1)
         if "<" in line and _HTML_CODE.search(line):
             line = _HTML_CODE.sub("", line)
         if "`" in line:

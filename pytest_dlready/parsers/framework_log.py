@@ -753,7 +753,9 @@ ENV_REPORTS = ((("jaxlib:", 0.5), ("jax.devices (", 0.5)),
                (('"torch_version"', 0.4), ('"is_cuda_available"', 0.4), ('"cuda_compiled_version"', 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("CUDA available", 0.3)),
                (("sys.platform", 0.4), ("PyTorch", 0.3), ("GPU available", 0.3)),
-               (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)))
+               (("PyTorch version:", 0.4), ("Is CUDA available:", 0.3), ("CUDA used to build PyTorch", 0.3)),
+               # cupy.show_config()
+               (("CuPy Version", 0.5), ("CUDA Runtime Version", 0.3), ("CUDA Driver Version", 0.2), ("cuDNN Version", 0.2)))
 
 
 def _marked(lines: List[str]) -> bool:

@@ -341,6 +341,23 @@ RULES: List[tuple] = [
                 "compute_capability": m.group(3), "backend": "ggml", "gpu": "used"}),
     ("ggml-cuda-init", re.compile(r"^\s*ggml_cuda_init: found (\d+) (?:CUDA|ROCm) devices?:"),
      lambda m: {"backend": "ggml", "gpu": "used" if int(m.group(1)) else "none"}),
+    # Ollama's own device line: 'msg="inference compute" id=GPU-0aa9... library=cuda variant=v12 compute=12.0 driver=12.8
+    # name="NVIDIA GeForce RTX 5090" total="31.4 GiB"' (library=cpu: no GPU taken)
+    ("ollama-inference-compute", re.compile(r"msg=\"inference compute\" id=(\S+) library=(\w+)(?: variant=\S+)?"
+                                            r"(?: compute=(\d+\.\d+))?(?: driver=\S+)?(?: name=\"?([^\"]+?)\"?(?= \w+=|$))?"),
+     lambda m: {"backend": "ollama", "gpu": "none" if m.group(2) == "cpu" else "used", "name": m.group(4),
+                "compute_capability": m.group(3), "device": "cpu" if m.group(2) == "cpu" else f"{m.group(2)}:0"}),
+    # Ultralytics' "Invalid CUDA 'device=0' requested. Use 'device=cpu' or pass valid CUDA device(s) if available"
+    # (its ValueError, also as an app's "An Error occurred: ..."): the device asked for is not there
+    ("ultralytics-invalid-device", re.compile(r"\bInvalid CUDA '(?:--)?device=([^']{0,40})' requested\b"),
+     lambda m: {"backend": "torch", "gpu": "none",
+                "error": {"name": "invalid-device", "message": m.string.strip()[:300]}}),
+    # vLLM: "Automatically detected platform cuda." / "No platform detected, vLLM is running on UnspecifiedPlatform"
+    # (vLLM runs on PyTorch: the framework is PyTorch, as the corpus names it for vLLM's collect_env reports)
+    ("vllm-platform", re.compile(r"\bAutomatically detected platform (cuda|rocm|tpu|xpu|hpu|neuron|cpu)\b|"
+                                 r"\bNo platform detected, vLLM is running on"),
+     lambda m: {"backend": "torch", "gpu": "used" if m.group(1) and m.group(1) != "cpu" else "none",
+                "device": "cpu" if not m.group(1) or m.group(1) == "cpu" else f"{m.group(1)}:0"}),
     # deeplearning4j / ND4J: "CUDA device 0: [Quadro RTX 4000]; cc: [7.5]; Total memory: [8343912448]"
     ("nd4j-cuda-device", re.compile(r"\bCUDA device (\d+): \[([^\]]+)\]; cc: \[(\d+\.\d+)\]"),
      lambda m: {"device": f"cuda:{m.group(1)}", "index": m.group(1), "name": m.group(2).strip(),
