@@ -504,3 +504,25 @@ def test_journald_and_buildkit_prefixes_are_unpasted_when_lines_carry_them():
         "AssertionError: Torch is not able to use GPU"
     # one such line among others is a line of its own, kept whole
     assert common.unpaste("Sep 04 14:24:56 FORGE ollama[1]: x\nplain\n").splitlines()[0].startswith("Sep 04")
+
+
+# -- round 21's mixed pastes: a GPU row cut inside its name, nnDetection's environment print ---------------------------
+def test_a_last_gpu_row_cut_inside_its_name_is_a_gpu_as_far_as_printed():
+    from pytest_dlready.parsers import nvidia_smi
+    row = ("|   2  GeForce GTX 980     Off  | 0000:83:00.0     Off |                  N/A |\n"
+           "| 26%   32C    P8    10W / 180W |     14MiB /  4095MiB |      0%      Default |\n"
+           "+-------------------------------+----------------------+----------------------+\n")
+    assert [(g["index"], g["name"]) for g in nvidia_smi.parse(row + "|   3  GeForce GTX 980\n")["gpus"]] == \
+        [(2, "GeForce GTX 980"), (3, "GeForce GTX 980")]
+    # not when it is not the next GPU, or not the paste's last line
+    assert len(nvidia_smi.parse(row + "|   7  GeForce GTX 980\n")["gpus"]) == 1
+    assert len(nvidia_smi.parse(row + "|   3  GeForce GTX 980\nmore text\n")["gpus"]) == 1
+
+
+def test_nndetection_environment_print():
+    text = ("----- PyTorch Information -----\nPyTorch Version: 2.0.1+cu118\nPyTorch CUDA: 11.8\n"
+            "PyTorch Backend cudnn: 8700\nPyTorch Current Device Capability: (8, 6)\nPyTorch CUDA available: True\n")
+    parsed, usable = fw(text)
+    assert (parsed["cuda_version"], parsed["cudnn_version"], parsed["compute_capability"], usable) == ("11.8", "8700", "8.6", True)
+    assert fw("PyTorch CUDA available: False\n")[1] is False
+    assert fw("is PyTorch CUDA available: True? yes\n")[1] is None

@@ -40,8 +40,6 @@ KNOWN_MISSES = {
     "heldout_r5_frameworks/cudamat_nosetests_libcudamat_so_missing_gtx970_line_cut.log":
         "the output holds Theano's own 'Using gpu device 0:' banner, so parse names theano first; the reader named "
         "the cudamat tests the paste is about",
-    "heldout_r6_tools/nvidia-smi_550.54.15_h100_80gb_hbm3_spaces_collapsed_chroot_cut.txt":
-        "the excerpt stops inside the second GPU's name; the reader kept the partial name",
     "heldout_r6_torch/pytorch_python_mnist_5_epochs_throughput_test_set_lines.log":
         "the epochs are read (a script's 'Train Epoch: N, Loss' and 'Test set:' lines), but nothing in the text names "
         "PyTorch; the reader knew the script",
@@ -152,6 +150,12 @@ KNOWN_MISSES = {
         "the label names the application (vllm); rounds 15 and 16 label vLLM's logs pytorch, the framework it runs on, as the parse does: the labels disagree (blind round 21, open)",
     "heldout_r20_frameworks/whisper_whispering_0.6.5_cli_one_line_transcriber_set_dtype_warning_fp16_not_supported_on_cpu_using_fp32.log":
         "the label names the application (whisper); its FP16 warning is PyTorch's, which the parse names, as the corpus does for other PyTorch apps: the labels disagree (blind round 21, open)",
+    "heldout_r10_pages/nvidia_smi_550_144_03_multi_rtx4090_fan_err_collapsed_cut.txt":
+        "the excerpt stops inside GPU 6's name ('| 6 NVIDIA GeForce RTX 4'): this label leaves it out, rounds 6 and 21 count a GPU cut inside its name, as the parse does: the labels disagree (blind round 21, open)",
+    "heldout_r20_mixed/nvcc_10.1_debian10_unfenced_then_prose_line_and_nvidia_smi_450.66_header_only_dots.txt":
+        "nvcc's output, a prose line, then only nvidia-smi's header line: the label takes the driver from that header, the parse reads the paste as nvcc's and keeps nvidia-smi's header out (blind round 21, open)",
+    "heldout_r20_mixed/nvidia_smi_470.103.01_gtx1650_html_pre_font_prompts_after_nvcc_10.1_and_L_cut.txt":
+        "a page's raw HTML (<pre><font ...>) holding nvcc, nvidia-smi -L and the table: the parse reads nvcc's part first and calls the paste nvcc's; the label calls it nvidia-smi's (blind round 21, open)",
     "heldout_r17_tools/nvidia_smi_csv_row_captured_as_python_repr_string_literal_backslash_n_inline_backticks_rtx3060_laptop.txt":
         "a --query-gpu row kept as a Python string literal ('0, NVIDIA GeForce RTX 3060 Laptop GPU\\n'), index first and "
         "no header: nothing says which fields were asked (blind round 18, open)",

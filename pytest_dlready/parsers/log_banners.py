@@ -347,6 +347,17 @@ RULES: List[tuple] = [
                                             r"(?: compute=(\d+\.\d+))?(?: driver=\S+)?(?: name=\"?([^\"]+?)\"?(?= \w+=|$))?"),
      lambda m: {"backend": "ollama", "gpu": "none" if m.group(2) == "cpu" else "used", "name": m.group(4),
                 "compute_capability": m.group(3), "device": "cpu" if m.group(2) == "cpu" else f"{m.group(2)}:0"}),
+    # nnDetection's environment print ("----- PyTorch Information -----"): "PyTorch CUDA available: True",
+    # "PyTorch CUDA: 11.8", "PyTorch Backend cudnn: 8700", "PyTorch Current Device Capability: (8, 6)"
+    ("torch-info-available", re.compile(r"^\s*PyTorch CUDA available: (True|False)\s*$"),
+     lambda m: {"backend": "torch", "gpu": "used" if m.group(1) == "True" else "none",
+                "device": "cuda:0" if m.group(1) == "True" else "cpu"}),
+    ("torch-info-cuda", re.compile(r"^\s*PyTorch CUDA: (\d+\.\d+)\s*$"),
+     lambda m: {"backend": "torch", "build_cuda": m.group(1)}),
+    ("torch-info-cudnn", re.compile(r"^\s*PyTorch Backend cudnn: (\d{3,6})\s*$"),
+     lambda m: {"backend": "torch", "cudnn": True, "cudnn_version": m.group(1)}),
+    ("torch-info-capability", re.compile(r"^\s*PyTorch Current Device Capability: \((\d+), (\d+)\)\s*$"),
+     lambda m: {"backend": "torch", "compute_capability": f"{m.group(1)}.{m.group(2)}"}),
     # Ultralytics' "Invalid CUDA 'device=0' requested. Use 'device=cpu' or pass valid CUDA device(s) if available"
     # (its ValueError, also as an app's "An Error occurred: ..."): the device asked for is not there
     ("ultralytics-invalid-device", re.compile(r"\bInvalid CUDA '(?:--)?device=([^']{0,40})' requested\b"),

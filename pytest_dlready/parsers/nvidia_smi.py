@@ -54,6 +54,8 @@ GPU_ROW1 = re.compile(r"^\s*\|\s*(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|
 #: a first row cut after its first cell (a paste that stops there, an excerpt)
 GPU_ROW1_CUT = re.compile(r"^\s*\|\s*(\d+)\s+([^|]+?)\s+(On|Off|WDDM|TCC|MCDM|N/A)\s*\|"
                           r"(?:\s*([0-9A-Fa-f]{1,8}(?::[0-9A-Fa-f:.]*)?)(?:\s+(\w+))?\s*\|?)?\s*$")
+#: ... or cut inside its name, with no cell border after it (only as a paste's last line, after the GPU before it)
+GPU_ROW_CUT_IN_NAME = re.compile(r"^\s*\|\s*(\d{1,2})\s+([A-Za-z][^|]{2,60}?)\s*$")
 BUS_ID = re.compile(r"^[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.\d$")
 #: ``nvidia-smi -L``: one line per GPU, MIG devices indented under theirs
 LIST_GPU = re.compile(r"^\s*GPU (\d+): (.+?) \((?:UUID|S/N): ?([^)]*)\)?\s*$")  # ")" lost in a paste: still a GPU
@@ -261,6 +263,15 @@ def _parse_table(lines: List[str], out: Dict[str, Any]) -> List[int]:
                 gpu.update(index=int(m.group(1)) if m.group(1) else len(out["gpus"]), name=m.group(2).strip())
                 out["gpus"].append(gpu)
                 known.append(i)
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
+    m = GPU_ROW_CUT_IN_NAME.match(lines[last]) if last is not None and out["gpus"] else None
+    if m and out["gpus"][-1].get("index") == int(m.group(1)) - 1:
+        # the paste's last line is the next GPU's row cut inside its name ("|   3  GeForce GTX 980"): a GPU all the same
+        gpu = _gpu()
+        gpu.update(index=int(m.group(1)), name=m.group(2).strip())
+        out["gpus"].append(gpu)
+        if last not in known:
+            known.append(last)
     return known
 
 
