@@ -526,3 +526,25 @@ def test_nndetection_environment_print():
     assert (parsed["cuda_version"], parsed["cudnn_version"], parsed["compute_capability"], usable) == ("11.8", "8700", "8.6", True)
     assert fw("PyTorch CUDA available: False\n")[1] is False
     assert fw("is PyTorch CUDA available: True? yes\n")[1] is None
+
+
+def test_nvcc_detect_takes_bytes_and_utf16_like_every_parser():
+    from pytest_dlready.parsers import nvcc
+    listing = "nvcc --list-gpu-arch\ncompute_50\ncompute_60\ncompute_70\n"
+    for data in (listing.encode(), listing.encode("utf-16"), b"\xef\xbb\xbf" + listing.encode()):
+        assert nvcc.detect(data) >= 0.8
+    assert nvcc.detect("'nvcc' n\u00e3o \u00e9 reconhecido como um comando interno\n".encode("utf-16")) >= 0.6
+
+
+def test_every_registered_parser_detects_and_parses_bytes_as_it_does_text():
+    from pytest_dlready.parsers import identify
+    loaded, _missing = identify.parsers()
+    samples = ("nvcc --list-gpu-arch\ncompute_50\ncompute_60\ncompute_70\n",
+               "Sep 04 14:24:56 h ollama[1]: ggml_cuda_init: found 1 CUDA devices:\n"
+               "Sep 04 14:24:56 h ollama[1]:   Device 0: NVIDIA GeForce RTX 4090, compute capability 8.9, VMM: yes\n",
+               "index   name               temperature.gpu\n0       GeForce GTX 1080   38\n")
+    for kind, detect, parse in loaded:
+        for text in samples:
+            for data in (text.encode(), text.encode("utf-16")):
+                assert detect(data) == detect(text), (kind, text[:30])
+                assert parse(data).get("kind") == parse(text).get("kind"), (kind, text[:30])

@@ -45,10 +45,11 @@ def _architectures(lines: List[str]) -> List[str]:
 
 
 def detect(text: Any) -> float:
+    text = common.to_text(text)[:200000]  # (bytes decoded first: a file read as bytes, BOM or UTF-16)
     score = common.marker_score(text, MARKERS)
-    if score < 0.8 and ("compute_" in text or "sm_" in text) and _architectures(common.lines_of(common.to_text(text)[:200000])):
+    if score < 0.8 and ("compute_" in text or "sm_" in text) and _architectures(common.lines_of(text)):
         return 0.8
-    if score < 0.6 and MISSING.search(common.to_text(text)[:20000]):
+    if score < 0.6 and MISSING.search(text[:20000]):
         return 0.6  # (Windows' "not recognized" in another language)
     return score
 
