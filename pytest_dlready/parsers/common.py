@@ -22,6 +22,12 @@ MAX_LINE = 2000
 #: have come through as mojibake ("n�o �", "nÆo ‚")
 NOT_RECOGNIZED = (r"(?:is not recognized|n.{1,3}o .{1,3} reconhecido|no se reconoce|n'est pas reconnu|non .{1,3} riconosciuto|"
                   r"ist entweder falsch geschrieben|не является внутренней)")
+
+
+def not_recognized(name: str) -> str:
+    """The pattern of Windows' "not recognized" for the command ``name`` (``.exe`` or not, whatever quotes a paste put
+    round it, or none)."""
+    return re.escape(name) + r"(?:\.exe)?[\"'“”‘’«»]? " + NOT_RECOGNIZED
 #: How many unread lines a parse result keeps (the rest are counted).
 MAX_UNREAD = 20
 
@@ -98,7 +104,8 @@ _SPAN = re.compile(r"^(`{1,3})(?!`)(.*?)(?<!`)\1\s*$")
 #: "[1,0]<stdout>:", torchrun's "[rank0]: " / "[default0]:"; never part of what the tool printed
 _PROCESS_PREFIX = re.compile(r"^(?:\((?:[\w.-]{1,80} )?pid=\d+(?:, ip=[\d.]+)?\) |\[\d{1,5},[\w:,.-]{1,80}\]<std(?:out|err)>:|"
                              r"\[(?:rank|default)\d{1,5}\]: ?)")
-#: a log collector's prefix on each line it kept, taken off when two or more lines carry it: journald / syslog's
+#: a log collector's prefix on the lines it kept, taken off (as docker-compose's) when two or more lines and at least
+#: half of them carry it: journald / syslog's
 #: "Sep 04 14:24:56 FORGE ollama[1461072]: " (the month in Latin letters or as "12月"), docker BuildKit's "#0 920.0 "
 _JOURNAL_PREFIX = re.compile(r"^(?:(?:[A-Z][a-z]{2}|\d{1,2}月) [ \d]\d \d\d:\d\d:\d\d [\w.-]{1,64} [\w.@/-]{1,64}\[\d{1,9}\]: |"
                              r"#\d{1,4} \d{1,6}\.\d{1,3}(?: |$))")
@@ -109,16 +116,13 @@ _COMMAND = re.compile(r"^\s*!?(?:sudo\s+)?(?:\./|/\S*/)?(?:nvidia-smi|nvcc|devic
 
 def _uncode(lines: List[str]) -> List[str]:
     """Undo Markdown/HTML code marks and per-process prefixes (see _FENCE, _HTML_CODE, _SPAN, _PROCESS_PREFIX)."""
-    journal = sum(1 for line in lines[:200] if _JOURNAL_PREFIX.match(line)) >= 2
-    if not journal and not any(("`" in line or "<" in line or line[:1] in ("(", "[")) for line in lines[:20000]):
+    if not any(("`" in line or "<" in line or line[:1] in ("(", "[")) for line in lines[:20000]):
         return lines
     out = list(lines)
     opened = None  # (index, ticks) of a line whose span closes on a later line
     for i, line in enumerate(out):
         if line[:1] in ("(", "[") and _PROCESS_PREFIX.match(line):
             line = _PROCESS_PREFIX.sub("", line, count=1)
-        elif journal and _JOURNAL_PREFIX.match(line):
-            line = _JOURNAL_PREFIX.sub("", line, count=1)
         if "<" in line and _HTML_CODE.search(line):
             line = _HTML_CODE.sub("", line)
         if "`" in line:
@@ -170,6 +174,10 @@ def _unrender(lines: List[str]) -> List[str]:
     if len(composed) >= 3 and len(set(composed)) <= 4 and 2 * len(composed) >= len(body):
         # a service's output under docker-compose (its own "Creating ... done" lines stay as they are)
         return [_COMPOSE.sub("", line, count=1) if _COMPOSE.match(line) else line for line in lines]
+    collected = sum(1 for line in body if _JOURNAL_PREFIX.match(line))
+    if collected >= 2 and 2 * collected >= len(body):
+        # journald's or BuildKit's prefix on the lines it kept (the collector's own lines stay as they are)
+        return [_JOURNAL_PREFIX.sub("", line, count=1) if _JOURNAL_PREFIX.match(line) else line for line in lines]
     rest = [line for line in body if not is_prompt(line)]  # a prompt line above the paste (as _dedent allows)
     body = rest or body
     if len(body) < 3:

@@ -18,7 +18,7 @@ RELEASE = re.compile(r"Cuda compilation tools, release (\d+\.\d+), V(\d+(?:\.\d+
 BUILT = re.compile(r"^\s*Built on (\S+)")
 BUILD = re.compile(r"^\s*Build (cuda_\S+)")
 COPYRIGHT = re.compile(r"Copyright \(c\) (\d{4})-(\d{4}) NVIDIA Corporation")
-MISSING = re.compile(r"nvcc: (?:command )?not found|nvcc(?:\.exe)?[\"'“”‘’«»]? " + common.NOT_RECOGNIZED + r"|"
+MISSING = re.compile(r"nvcc: (?:command )?not found|" + common.not_recognized("nvcc") + r"|"
                      r"No such file or directory.*nvcc|Command 'nvcc' not found|command not found: nvcc")
 #: ``nvcc --list-gpu-arch`` / ``--list-gpu-code``: one virtual or real architecture a line ("compute_35", "sm_90a")
 ARCH_LINE = re.compile(r"^\s*((?:compute|sm|lto)_\d{2,3}[a-z]?)\s*$")

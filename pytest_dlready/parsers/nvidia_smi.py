@@ -26,7 +26,7 @@ FAILURES: List[Tuple["re.Pattern[str]", str]] = [
     (re.compile(r"Failed to initialize NVML: (.+)"), "nvml-init"),
     (re.compile(r"Unable to (?:determine|detect) the device handle for GPU\s*(\S*): (.+)", re.I), "device-handle"),
     # (Windows' "is not recognized", in any of its languages, whatever quotes the paste put round the name, or none)
-    (re.compile(r"nvidia-smi: command not found|nvidia-smi(?:\.exe)?[\"'“”‘’«»]? " + common.NOT_RECOGNIZED), "not-found"),
+    (re.compile(r"nvidia-smi: command not found|" + common.not_recognized("nvidia-smi")), "not-found"),
     # older drivers' wordings of "no driver loaded"
     (re.compile(r"could not open the device file /dev/nvidia"), "no-driver"),
     (re.compile(r"FATAL: Module nvidia\S* not found"), "no-driver"),
