@@ -416,9 +416,8 @@ def _uncolumn(lines: List[str]) -> List[str]:
         if "," in line or "  " not in line.strip() or len(line) > 2000:
             continue
         cells = [(m.start(), m.group(0)) for m in COLUMN_CELL.finditer(line)]
-        names = [re.sub(r"\s*\[[^\]]*\]$", "", cell) for _start, cell in cells]
-        if len(cells) < 2 or not all(IDENT.match(n) for n in names) or \
-                sum(n in CSV_FIELDS for n in names) < max(2, (len(names) + 1) // 2):
+        fields = _csv_header(", ".join(cell for _start, cell in cells)) if len(cells) >= 2 else None
+        if not fields or sum(f in CSV_FIELDS for f in fields) < 2:  # (a CSV header's test, and two fields it knows)
             continue
         starts = [start for start, _cell in cells]
         out = list(lines)
