@@ -142,14 +142,6 @@ KNOWN_MISSES = {
         "CuPy 14's show_config prints the ImportError repr of cuBLAS in its table cell; the parser reads the table's versions, not an error inside a cell (blind round 21, open)",
     "heldout_r20_frameworks/deepfacelab_windows_running_on_box_device_index_0_geforce_gtx_680_vram_2.00gb_after_removing_cc_check.log":
         "DeepFaceLab's own '== Running On ==' box names the device with no framework line around it (blind round 21, open)",
-    "heldout_r20_frameworks/llama_cpp_python_windows_conda_activate_prompt_ggml_cuda_init_rtx_4070_super_cc_8.9_qwen2.5_coder_loader_continued_cut.log":
-        "the label names the application (llama.cpp); the parse names the library whose lines these are (ggml), as round 20's ggml labels do: the labels disagree (blind round 21, open)",
-    "heldout_r20_frameworks/ollama_journal_forge_continued_llm_load_print_meta_ggml_cuda_init_rtx_4090_cc_8.9_offloaded_33_33_layers_cut.log":
-        "the label names the application (ollama, from journald's process name); the lines are ggml's, which the parse names: the labels disagree (blind round 21, open)",
-    "heldout_r20_frameworks/vllm_0.9.2_kvcached_startup_automatically_detected_platform_cuda_v1_engine_config_llama_3.1_8b_wrapped_cut.log":
-        "the label names the application (vllm); rounds 15 and 16 label vLLM's logs pytorch, the framework it runs on, as the parse does: the labels disagree (blind round 21, open)",
-    "heldout_r20_frameworks/whisper_whispering_0.6.5_cli_one_line_transcriber_set_dtype_warning_fp16_not_supported_on_cpu_using_fp32.log":
-        "the label names the application (whisper); its FP16 warning is PyTorch's, which the parse names, as the corpus does for other PyTorch apps: the labels disagree (blind round 21, open)",
     "heldout_r10_pages/nvidia_smi_550_144_03_multi_rtx4090_fan_err_collapsed_cut.txt":
         "the excerpt stops inside GPU 6's name ('| 6 NVIDIA GeForce RTX 4'): this label leaves it out, rounds 6 and 21 count a GPU cut inside its name, as the parse does: the labels disagree (blind round 21, open)",
     "heldout_r20_mixed/nvcc_10.1_debian10_unfenced_then_prose_line_and_nvidia_smi_450.66_header_only_dots.txt":
