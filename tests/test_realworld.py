@@ -130,18 +130,9 @@ KNOWN_MISSES = {
     "heldout_r19_frameworks/onnxruntime_windows_console_interleaved_garbled_loadlibrary_failed_error_126_providers_cuda_dll_e_line_failed_to_create_cudaexecutionprovider_cut.log":
         "the Windows console printed a PATH listing over the LoadLibrary line, so the DLL's name is split across "
         "garbled columns (blind round 20, open)",
-    "heldout_r19_frameworks/jax_netket_tools_info_after_block_backends_cpu_gpu_two_tesla_v100_pcie_32gb_unclosed_bracket.log":
-        "NetKet's own info block ('- gpu : ['<0: Tesla V100-PCIE-32GB>', ...') is in no format the parser knows "
-        "(blind round 20, open)",
     "heldout_r19_train/spacy_2.x_arabic_ner_comma_scores_itn_29_eval_and_train_with_prose_inside_fence.log":
         "two comma-separated score rows of spaCy 2 under a header of quoted column names that does not line up with "
         "them, prose lines between: no step table the reader knows (blind round 20, open)",
-    "heldout_r20_frameworks/comfyui_hunyuanvideowrapper_error_report_continued_system_information_markdown_rtx_4090_d_cudamallocasync_torch_2.4.1_cu124_cut.log":
-        "ComfyUI's error report's markdown System Information section ('- **Name:** cuda:0 NVIDIA GeForce RTX 4090 D : cudaMallocAsync') is in no format the parser knows (blind round 21, open)",
-    "heldout_r20_frameworks/cupy_14.0.0_show_config_devcontainer_cuda_driver_13000_runtime_12090_cublas_importerror_listdir_cut.log":
-        "CuPy 14's show_config prints the ImportError repr of cuBLAS in its table cell; the parser reads the table's versions, not an error inside a cell (blind round 21, open)",
-    "heldout_r20_frameworks/deepfacelab_windows_running_on_box_device_index_0_geforce_gtx_680_vram_2.00gb_after_removing_cc_check.log":
-        "DeepFaceLab's own '== Running On ==' box names the device with no framework line around it (blind round 21, open)",
     "heldout_r10_pages/nvidia_smi_550_144_03_multi_rtx4090_fan_err_collapsed_cut.txt":
         "the excerpt stops inside GPU 6's name ('| 6 NVIDIA GeForce RTX 4'): this label leaves it out, rounds 6 and 21 count a GPU cut inside its name, as the parse does: the labels disagree (blind round 21, open)",
     "heldout_r20_mixed/nvcc_10.1_debian10_unfenced_then_prose_line_and_nvidia_smi_450.66_header_only_dots.txt":

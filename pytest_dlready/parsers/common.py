@@ -206,6 +206,9 @@ def _dedent(lines: List[str]) -> List[str]:
     return [line[indent:] if line[:indent].strip() == "" else line for line in expanded]
 
 
+#: a Markdown report's bold key, under a list bullet or not: "- **PyTorch Version:** 2.4.1+cu124" (ComfyUI's error
+#: report, issue templates' "**Environment:**")
+_BOLD_KEY = re.compile(r"^([ \t]*)(?:[-*+] )?\*\*([^*\n]{1,80}?)(?::\*\*|\*\*:)[ \t]?")
 _ENTITY = re.compile(r"&(?:gt|lt|amp|nbsp|quot|apos|#\d{1,6}|#x[0-9A-Fa-f]{1,6});")
 
 
@@ -219,7 +222,7 @@ def unpaste(data: Any) -> str:
     (a 4-space or tab code block), ignoring prompt lines (``$ nvidia-smi``) at the left margin, and a web
     page's rendering copied back (``- `` on every line, numbered lines, a trailing `` | |``), Markdown/HTML code
     marks (fences, ``<pre>``, a backtick span around a line) and per-process prefixes (Ray's ``(name pid=N)``, MPI's
-    ``[1,0]<stdout>:``, torchrun's ``[rank0]:``). Inner
+    ``[1,0]<stdout>:``, torchrun's ``[rank0]:``), and a Markdown report's bold keys (``- **Name:** x``, two lines or more). Inner
     indentation (nvidia-smi -q's nesting) is kept. Idempotent: unpaste(unpaste(x)) == unpaste(x).
     """
     text = to_text(data)
@@ -242,6 +245,8 @@ def unpaste(data: Any) -> str:
         lines = [_BR_START.sub("", line) for line in lines]
     if _INLINE_CLOSE.search(text[:1_000_000]):  # a web page's colour / bold markup copied with the text
         lines = [_INLINE_TAG.sub("", line) if "<" in line else line for line in lines]
+    if sum(1 for line in lines[:5000] if "**" in line[:90] and _BOLD_KEY.match(line)) >= 2:
+        lines = [_BOLD_KEY.sub(r"\1\2: ", line, count=1) if "**" in line[:90] else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
         before = lines
         lines = _uncode(_unrender(_dedent(lines)))

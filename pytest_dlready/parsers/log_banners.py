@@ -194,6 +194,13 @@ def _no_cudnn(line: str) -> Dict[str, Any]:
     return {"cudnn": False, "reason": m.group(1).strip() if m else None, "backend": "theano"}
 
 
+def _netket_gpu(m: re.Match) -> Dict[str, Any]:
+    """A GPU of netket.tools.info()'s device list; only on its "- gpu :" / "- cuda :" line."""
+    if not re.match(r"\s*-\s*(?:gpu|cuda|rocm)\s*:\s*\[", m.string):
+        raise ValueError("not a GPU backend's device list")
+    return {"index": m.group(1), "name": m.group(2).strip(), "device": f"cuda:{m.group(1)}", "backend": "jax", "gpu": "used"}
+
+
 def _table(name: str, extract: Callable[[str], Dict[str, Any]]) -> tuple:
     """A rule for a line of the shared signal table: its pattern, this module's reading of the line."""
     return (name, signals.BY_NAME[name].pattern, lambda m: extract(m.string))
@@ -289,6 +296,8 @@ RULES: List[tuple] = [
     ("jax-gpu-devices", re.compile(r"\[\s*(?:cuda|gpu|rocm)\(id=(\d+)\)|(?:Gpu|Cuda|Rocm)Device\(id=(\d+)"),
      lambda m: {"device": f"cuda:{m.group(1) or m.group(2)}", "index": m.group(1) or m.group(2), "backend": "jax",
                 "gpu": "used"}),
+    # netket.tools.info()'s Jax section: "    - gpu            : ['<0: Tesla V100-PCIE-32GB>', '<1: Tesla V100-PCIE-32GB>'"
+    ("netket-gpu-devices", re.compile(r"'<(\d+): ([^<>']+)>'"), _netket_gpu),
     ("jax-cpu-devices", re.compile(r"(?:^|\[)\s*(?:CpuDevice\(id=0\)|TFRT_CPU_0)"),
      lambda m: {"device": "cpu", "backend": "jax", "gpu": "none"}),
     ("cntk-gpu-info", re.compile(r"Device\[(\d+)\]: cores = \d+; computeCapability = (\d+\.\d+); type = \"([^\"]+)\""),
@@ -543,6 +552,11 @@ RULES: List[tuple] = [
     ("ld-missing", re.compile(r"^[\w./-]+: error while loading shared libraries: (\S+?):"),
      lambda m: {"library": m.group(1), "gpu": "none",
                 "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be loaded"}}),
+    # NVIDIA's cuda.pathfinder (CuPy 14, cuda-python, numba-cuda) found no library file: 'DynamicLibNotFoundError:
+    # Failure finding "libcublasLt.so": No such file: ...', also as the ImportError(...) in a show_config cell
+    ("pathfinder-not-found", re.compile(r"Failure finding \"((?:lib)?[\w.+-]+?(?:\.so[\w.]*|\.dll))\""),
+     lambda m: {"library": m.group(1), "gpu": "none",
+                "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be found"}}),
     _table("dlopen-failed", _library),
     # (also inside an application's own error line: "Error while invoking session ... (flux_text_encoder): CUDA error: ...")
     ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*|\):\s+)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
@@ -595,10 +609,16 @@ RULES: List[tuple] = [
      lambda m: dict({"error": {"name": "cuda-status", "message": LOG_PREFIX.sub("", m.string.strip())[:200]}},
                     **({"gpu": "none"} if NO_DEVICE.search(m.string) or m.group(1) in ("cudaErrorNoDevice", "CUDA_ERROR_NO_DEVICE")
                        else {}))),
-    # ComfyUI's start-up: "Device: cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync" (the allocator after " : ")
-    ("comfyui-device", re.compile(r"(?:^|\s|\]\s?)Device: (cuda|xpu|privateuseone|mps)(?::(\d+))? (\S.*?) : [\w.-]+\s*$"),
+    # ComfyUI's start-up: "Device: cuda:0 NVIDIA GeForce RTX 4090 : cudaMallocAsync" (the allocator after " : "); its
+    # error report's Devices section: "- **Name:** cuda:0 NVIDIA GeForce RTX 4090 D : cudaMallocAsync"
+    ("comfyui-device", re.compile(r"(?:^|\s|\]\s?)(?:Device|^\s*Name): (cuda|xpu|privateuseone|mps)(?::(\d+))? (\S.*?) : [\w.-]+\s*$"),
      lambda m: {"device": f"{m.group(1)}:{m.group(2) or 0}", "index": m.group(2) or "0", "name": m.group(3).strip(),
                 "backend": "torch", "gpu": "used"}),
+    # DeepFaceLab's model summary box: "==------ Running On ------==" then "==  Device index: 0  ==" and
+    # "==          Name: GeForce GTX 680 ==" (the box's "==" border on both sides; a CPU run names "CPU")
+    ("deepfacelab-device", re.compile(r"^==\s+Name: (.+?)\s*(?:==)?\s*$"),
+     lambda m: {"device": "cpu", "gpu": "none"} if m.group(1).upper() == "CPU" else
+     {"device": "cuda:0", "name": m.group(1), "gpu": "used"}),
     # Ultralytics / YOLOv5's banner: "Ultralytics YOLOv8.0.221 🚀 Python-3.11.6 torch-2.1.1+cu121 CUDA:0 (NVIDIA GeForce
     # GTX 1650 SUPER, 4096MiB)", further GPUs on their own lines ("  CUDA:1 (Tesla V100, 16160MiB)"); "... torch-2.0 CPU"
     ("ultralytics-gpu", re.compile(r"(?:\btorch-\S+?(?:\+cu(\d+)(\d))?\s+|^\s*)(?:CUDA|ROCm):(\d+) "
@@ -649,6 +669,10 @@ RULES: List[tuple] = [
                                  r"(?:\s+n_gpu:\s*(\d+))?", re.I),
      lambda m: {"device": f"{m.group(1).lower()}:{m.group(2) or 0}" if m.group(1).lower() != "cpu" else "cpu",
                 "gpu": "none" if m.group(1).lower() == "cpu" or m.group(3) == "0" else "used"}),
+    # PyTorch's quickstart tutorial and the scripts copied from it: print(f"Using {device} device")
+    ("script-using-device", re.compile(r"^\s*Using (cuda|mps|xpu|cpu)(?::(\d+))? device\s*$"),
+     lambda m: {"device": f"{m.group(1)}:{m.group(2) or 0}" if m.group(1) != "cpu" else "cpu",
+                "gpu": "none" if m.group(1) == "cpu" else "used"}),
     # PyTorch Lightning's start-up summary: "GPU available: True (cuda), used: True" (older: "GPU available: True, used: True")
     # (also behind a logging prefix: "2020-09-10 22:11:58,979 : lightning    : INFO       GPU available: ...")
     ("lightning-gpu", re.compile(r"(?:^\s*|\bINFO\b[\s:-]{1,12})GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
@@ -671,9 +695,10 @@ SIGNAL_KINDS = set(signals.BY_NAME) | {"theano-gpu", "theano-mapped", "theano-cu
                                        "tf-physical-gpu", "tf-xla-device", "jax-gpu-devices", "tf-device-desc",
                                        "tf-dml-device", "tf-device-mapping", "tf-cudnn-mismatch", "jax-cudnn-too-old", "torch-tensor-device", "cntk-sgd-gpu", "tf-metal-device", "cntk-devices", "cuda-oom", "cntk-invalid-gpu", "jax-cuda-failed", "cuda-runtime-error",
                                        "tf-oom", "lightning-gpu", "tf-visible-gpus", "tf-dml-adapter", "tf-plugin-gpu",
-                                       "tf-physical-cpu-only", "xla-oom", "script-device"}
+                                       "tf-physical-cpu-only", "xla-oom", "script-device",
+                                       "script-using-device"}
 #: rules whose every match on a line is a banner (a printed list of device descriptions)
-EACH_MATCH = {"tf-device-desc"}
+EACH_MATCH = {"tf-device-desc", "netket-gpu-devices"}
 
 
 TF_PROPERTY = re.compile(r"^\s*(?:name|major|minor|pciBusID|memoryClockRate|computeCapability|coreClock)\b")
