@@ -106,3 +106,47 @@ def test_the_quickstarts_using_device_line_says_where_the_script_runs():
 def test_a_sentence_about_using_a_device_is_no_device_line():
     assert read("Using cuda device for training is faster\n")["kind"] == "unknown"
     assert read("We recommend using cuda device 0\n")["kind"] == "unknown"
+
+
+# -- blind round 22: MXNet's and PaddlePaddle's own lines, TensorFlow's PTX-JIT warning ----------------------
+def test_mxnet_module_fit_epoch_lines_and_its_error_name_mxnet():
+    fit = "2016-01-01 21:43:49,904 Node[0] Epoch[4] Train-accuracy=0.548824\n2016-01-01 21:43:49,904 Node[0] Epoch[4] Time cost=20.7\n"
+    assert framework_log.parse(fit)["framework"] == "mxnet"
+    err = ("MXNetError: [11:52:59] D:\\mxnet\\src\\storage\\storage.cc:42: Check failed: e == cudaSuccess || "
+           "e == cudaErrorCudartUnloading CUDA: no CUDA-capable device is detected\n")
+    assert read(err)["framework"] == "mxnet"
+
+
+def test_an_epoch_in_brackets_of_another_tool_is_not_mxnet():
+    assert framework_log.parse("Epoch[4] done, loss 0.3\nimport torch\n")["framework"] != "mxnet"
+
+
+def test_paddles_dynload_failure_is_an_error_and_no_gpu():
+    text = ("RuntimeError: (PreconditionNotMet) Cannot load cudnn shared library. Cannot invoke method cudnnGetVersion.\n"
+            "  [Hint: cudnn_dso_handle should not be null.] (at /paddle/paddle/fluid/platform/dynload/cudnn.cc:76)\n")
+    result = read(text)
+    assert result["kind"] == "framework-log" and result["framework"] == "paddle"
+    assert result["error"]["name"] == "library-not-found"
+    assert [e["gpu"] for e in result["evidence"] if e["kind"] == "paddle-dynload-failed"] == ["none"]
+
+
+def test_a_sentence_about_loading_a_library_is_no_paddle_error():
+    assert read("I cannot load cudnn shared library files on my machine, any ideas?\n")["kind"] == "unknown"
+
+
+def test_tensorflows_ptx_jit_warning_gives_the_compute_capability_and_no_verdict():
+    line = ("TensorFlow was not built with CUDA kernel binaries compatible with compute capability 9.0. CUDA kernels "
+            "will be jit-compiled from PTX, which could take 30 minutes or longer.\n")
+    result = read(line)
+    assert result["kind"] == "framework-log" and result["framework"] == "tensorflow"
+    assert result["compute_capability"] == "9.0"
+    assert all(e.get("gpu") != "none" for e in result["evidence"])  # a warning: it still runs on the GPU
+
+
+def test_cupy_show_configs_device_rows_name_the_gpu_and_its_capability():
+    text = ("CuPy Version                 : 8.0.0rc1\nCUDA Runtime Version         : 10020\n"
+            "Device 0 Name                : GeForce RTX 2080 Ti\nDevice 0 Compute Capability  : 75\n")
+    result = read(text)
+    assert result["framework"] == "cupy" and names(result) == ["GeForce RTX 2080 Ti"]
+    assert result["compute_capability"] == "7.5"
+    assert names(read("CuPy Version                 : 8.0.0rc1\nDevice Name: see below\n")) == []

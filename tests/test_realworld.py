@@ -154,6 +154,42 @@ KNOWN_MISSES = {
     "heldout_r17_train/chainercv_ssd_logreport_json_records_iterations_to_30000_epochs_173_179_185_map_ap_orange_apple_cut_both_ends.log":
         "the label is the last record's epoch count (185); Chainer's LogReport JSON records are pretty-printed over many "
         "lines, which no reader here takes as epochs (blind round 18, open)",
+    "heldout_r21_frameworks/onnxruntime_1.19_cuda_ep_failed_cudnn9_wrapped_80_cols_unfenced.log":
+        "the terminal hard-wrapped every line at 80 columns inside words ('CUDAE' / 'xecutionProvider'); no rule joins a hard wrap (blind round 22, open)",
+    "heldout_r21_frameworks/jax_colabfold_1.5.2_macos_m1_no_gpu_detected_using_cpu_unfenced.log":
+        "ColabFold's own 'WARNING: no GPU detected, will be using CPU' names no framework; the label names JAX, which ColabFold runs on (blind round 22, open)",
+    "heldout_r21_frameworks/pytorch_vggt_windows_prompt_nvidia_smi_head_then_no_kernel_image_rtx5070ti.log":
+        "an nvidia-smi table, then PyTorch's 'no kernel image' error: the parse reads the paste as nvidia-smi's, the label as the framework's; one result per paste cannot hold both (blind round 22, open)",
+    "heldout_r21_mixed/docker_set_x_nvidia_docker_run_cuda8.0_pull_then_nvidia_smi_not_found_in_path.txt":
+        "docker's 'exec: \"nvidia-smi\": executable file not found in $PATH' inside a container is not read as nvidia-smi's failure to start (blind round 22, open)",
+    "heldout_r21_mixed/nvidia_smi_450.51.05_header_line_plus_nvcc_10.2_and_torch_version_unfenced_colon_prefixed.txt":
+        "'nvidia-smi:NVIDIA-SMI 450.51.05 ...' glued to its label above nvcc's line: the parse reads nvcc's; the label the header (round 21 labels a like paste nvcc): which tool a mixed paste is, is unsettled (blind round 22, open)",
+    "heldout_r21_mixed/nvidia_smi_550.90.07_header_and_nvcc_12.5_line_retyped_in_prose_with_torch_tensor_in_triple_single_quotes.txt":
+        "an nvidia-smi header line, nvcc's line and a torch tensor on cuda:0: the parse reads the tensor's framework session, the label the header: which tool a mixed paste is, is unsettled (blind round 22, open)",
+    "heldout_r21_mixed/paddle_run_check_windows_pycharm_crash_0xc0000005_after_hand_typed_env_list.log":
+        "PyCharm's 'Process finished with exit code -1073741819 (0xC0000005)' after Paddle's run_check is a crash the parse does not read as an error (blind round 22, open)",
+    "heldout_r21_mixed/spyder_console_tf_is_gpu_available_false_code_and_output_interleaved_unfenced.log":
+        "a Spyder console's code and answers interleaved without prompts: the False answer is not tied to its is_gpu_available call (blind round 22, open)",
+    "heldout_r21_mixed/wsl2_issue_template_transcribed_nvidia_smi_header_and_devicequery_no_cuda_capable_device_summary.txt":
+        "a retyped summary './deviceQuery : no CUDA-capable device is detected' under a retyped nvidia-smi header: the parse reads the header (blind round 22, open)",
+    "heldout_r21_tools/nvidia_smi_no_devices_found_inline_backticks_in_prose_grid_driver.txt":
+        "'No devices were found' quoted in backticks inside a sentence: the parse reads only the message as a line of its own (blind round 22, open)",
+    "heldout_r21_train/mxnet_train_imagenet_validation_accuracy_only_epoch_0_to_27_cut_mid_line.log":
+        "the last line 'Epoch[27] Validation-accuracy=0.6' is cut inside its value, which the schema says does not count; the reader counted it (blind round 22, open)",
+    "heldout_r21_train/two_model_ensemble_rtx_2060_five_epochs_markdown_headers_last_epoch_wrapped_one_metric_per_line.log":
+        "a README's Markdown headings per epoch, the last epoch's metrics one per line, and the GPU named in prose-like lines the parse does not read (blind round 22, open)",
+    "heldout_r21_train/cgcnn2_pytorch_aws_ec2_device_cpu_timestamped_info_epochs_of_300_cut_after_7.log":
+        "cgcnn2's timestamped INFO epoch lines are read as one epoch; its CUDA version line is in no format the parse knows (blind round 22, open)",
+    "heldout_r21_train/caffe_2014_windows_fork_train_net_lenet_iteration_0_test_then_iteration_100_unfenced_cut.log":
+        "an old Caffe fork's solver lines, iteration 0's test scores and iteration 100's loss cut at its value, are not identified as a training log (blind round 22, open)",
+    "heldout_r21_train/sklearn_bernoulli_rbm_verbose_iterations_pseudo_likelihood_unfenced_cut.log":
+        "scikit-learn's BernoulliRBM '[BernoulliRBM] Iteration 1, pseudo-likelihood = ..., time = ...' lines are not identified as a training log (blind round 22, open)",
+    "heldout_r21_train/pytorch_colab_traffic_sign_epoch_n_of_20_tqdm_it_counts_grid_sample_warning_cut_in_epoch_8.log":
+        "Colab's tqdm bars under 'Epoch n/20' headers, with a grid_sample UserWarning between: not identified, its epochs not counted (blind round 22, open)",
+    "heldout_r21_train/returnn_theano_gtx_1070_epoch_1_stats_inline_backticks_elided_middle.log":
+        "RETURNN's 'Device gpu0 proc epoch time stats' and 'Save model from epoch 1' lines are not read as an epoch's end, so the log reads as Theano's start-up (blind round 22, open)",
+    "heldout_r21_train/mxnet_r_mx_mlp_tictoc_cpu_vs_gpu_training_times_classification_regression.log":
+        "R's tictoc timings ('Classification GPU time:: 1.54 sec elapsed') of mx.mlp on CPU and GPU, with no epoch or round lines, are not identified as a training log (blind round 22, open)",
 }
 
 

@@ -46,6 +46,11 @@ FRAMEWORK_MARKERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = tuple((name, re.c
     ("jax", r"\bjax(?:lib)?\b|CpuDevice\(id=|TFRT_CPU_\d|\bxla_bridge\.py:\d+\]"),
     ("gnumpy", r"\bgnumpy\b|\bcudamat\b|\bnpmat\b|gpu_lock"),
     ("cupy", r"\bcupy\b|\bCuPy Version\b|\bchainer\b"),
+    # MXNet's own error class, its sources, and Module.fit's epoch lines ("Epoch[4] Train-accuracy=0.548824",
+    # "Epoch[0] Time cost=20.6", "Epoch[0] Resetting Data Iterator")
+    ("mxnet", r"\bmxnet\b|\bMXNetError\b|\bEpoch\[\d+\] (?:Train-|Validation-|Time cost=|Resetting Data Iterator)"),
+    # PaddlePaddle's dynamic loader and error summary ("paddle/fluid/platform/dynload/cudnn.cc")
+    ("paddle", r"\bpaddle(?:paddle)?\b|/paddle/(?:fluid|phi)/"),
 ))
 #: a literal every FRAMEWORK_MARKERS pattern needs (lower case): a line with none of them is skipped unsearched
 MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn.cc", "cudart_stub.cc",
@@ -54,7 +59,7 @@ MARKER_WORDS = ("tensorflow", "tf.", "gpu_device.cc", "dso_loader.cc", "cuda_dnn
                 "process wide default device", "finished epoch", "jax", "cpudevice(", "tfrt_cpu_", "xla_bridge.py", "gnumpy", "cudamat",
                 "npmat", "gpu_lock", "mps ", "gpu available:", "v_num=", "validation sanity check", "cupy", "chainer", "external/xla/", "aten/src/", "thc",
                 "total vram", "ultralytics", "yolov", "with 1bit-sgd:", "build target:", "]-minibatch[", "resourceexhaustederror", "failedpreconditionerror",
-                "invalidargumenterror", "ignite.", "failed to initialize cuda device #", "dlerror:")
+                "invalidargumenterror", "ignite.", "failed to initialize cuda device #", "dlerror:", "mxnet", "epoch[", "paddle")
 MARKER_WORD = re.compile("|".join(re.escape(word) for word in MARKER_WORDS))
 BACKEND_NAMES = {"torch": "pytorch", "gnumpy+npmat": "gnumpy", "gnumpy+cudamat": "gnumpy"}
 

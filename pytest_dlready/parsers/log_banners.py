@@ -296,6 +296,11 @@ RULES: List[tuple] = [
     ("jax-gpu-devices", re.compile(r"\[\s*(?:cuda|gpu|rocm)\(id=(\d+)\)|(?:Gpu|Cuda|Rocm)Device\(id=(\d+)"),
      lambda m: {"device": f"cuda:{m.group(1) or m.group(2)}", "index": m.group(1) or m.group(2), "backend": "jax",
                 "gpu": "used"}),
+    # cupy.show_config()'s device rows: "Device 0 Name                : GeForce RTX 2080 Ti", "Device 0 Compute Capability  : 75"
+    ("cupy-device-name", re.compile(r"^\s*Device (\d+) Name\s+: (\S.*?)\s*$"),
+     lambda m: {"index": m.group(1), "name": m.group(2), "device": f"cuda:{m.group(1)}", "backend": "cupy", "gpu": "used"}),
+    ("cupy-device-capability", re.compile(r"^\s*Device (\d+) Compute Capability\s+: (\d{1,2}?)(\d)\s*$"),
+     lambda m: {"index": m.group(1), "compute_capability": f"{m.group(2)}.{m.group(3)}", "backend": "cupy"}),
     # netket.tools.info()'s Jax section: "    - gpu            : ['<0: Tesla V100-PCIE-32GB>', '<1: Tesla V100-PCIE-32GB>'"
     ("netket-gpu-devices", re.compile(r"'<(\d+): ([^<>']+)>'"), _netket_gpu),
     ("jax-cpu-devices", re.compile(r"(?:^|\[)\s*(?:CpuDevice\(id=0\)|TFRT_CPU_0)"),
@@ -557,6 +562,16 @@ RULES: List[tuple] = [
     ("pathfinder-not-found", re.compile(r"Failure finding \"((?:lib)?[\w.+-]+?(?:\.so[\w.]*|\.dll))\""),
      lambda m: {"library": m.group(1), "gpu": "none",
                 "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be found"}}),
+    # PaddlePaddle's dynamic loader: "Cannot load cudnn shared library. Cannot invoke method cudnnGetVersion" (1.x's
+    # "Error Message Summary", 2.x's "(PreconditionNotMet)"): the GPU build cannot reach a CUDA library
+    ("paddle-dynload-failed", re.compile(r"Cannot load (cudnn|cublas\w*|cudart|cufft|curand|cusolver|cusparse|nccl|cupti|nvrtc|cuda) "
+                                         r"shared library\. Cannot invoke method (\w+)"),
+     lambda m: {"backend": "paddle", "gpu": "none", **({"cudnn": False} if m.group(1) == "cudnn" else {}),
+                "error": {"name": "library-not-found", "message": f"Paddle cannot load the {m.group(1)} shared library"}}),
+    # TensorFlow on a GPU newer than its kernels: "TensorFlow was not built with CUDA kernel binaries compatible with
+    # compute capability 9.0. CUDA kernels will be jit-compiled from PTX" (a warning: the GPU is still used)
+    ("tf-ptx-jit", re.compile(r"TensorFlow was not built with CUDA kernel binaries compatible with compute capability (\d+\.\d+)"),
+     lambda m: {"backend": "tensorflow", "compute_capability": m.group(1)}),
     _table("dlopen-failed", _library),
     # (also inside an application's own error line: "Error while invoking session ... (flux_text_encoder): CUDA error: ...")
     ("cuda-runtime-error", re.compile(r"(?:^|Error:\s*|\):\s+)(?:CUDA|HIP) error: (.+?)\s*$"), _cuda_runtime_error),
