@@ -245,8 +245,6 @@ def unpaste(data: Any) -> str:
         lines = [_BR_START.sub("", line) for line in lines]
     if _INLINE_CLOSE.search(text[:1_000_000]):  # a web page's colour / bold markup copied with the text
         lines = [_INLINE_TAG.sub("", line) if "<" in line else line for line in lines]
-    if sum(1 for line in lines[:5000] if "**" in line[:90] and _BOLD_KEY.match(line)) >= 2:
-        lines = [_BOLD_KEY.sub(r"\1\2: ", line, count=1) if "**" in line[:90] else line for line in lines]
     for _ in range(8):  # quoting inside indentation inside quoting...: a level at a time, until nothing changes
         before = lines
         lines = _uncode(_unrender(_dedent(lines)))
@@ -257,6 +255,9 @@ def unpaste(data: Any) -> str:
             lines = [_QUOTE.sub("", line, count=1) if _QUOTE.match(line) else line for line in lines]
         if lines == before:
             break
+    # (after quoting, comment marks and indentation are undone: "> - **Name:** ..." too)
+    if sum(1 for line in lines[:5000] if "**" in line[:90] and _BOLD_KEY.match(line)) >= 2:
+        lines = [_BOLD_KEY.sub(r"\1\2: ", line, count=1) if "**" in line[:90] else line for line in lines]
     return "\n".join(lines)
 
 
