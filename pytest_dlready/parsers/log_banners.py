@@ -299,8 +299,8 @@ RULES: List[tuple] = [
     # cupy.show_config()'s device rows: "Device 0 Name                : GeForce RTX 2080 Ti", "Device 0 Compute Capability  : 75"
     ("cupy-device-name", re.compile(r"^\s*Device (\d+) Name\s+: (\S.*?)\s*$"),
      lambda m: {"index": m.group(1), "name": m.group(2), "device": f"cuda:{m.group(1)}", "backend": "cupy", "gpu": "used"}),
-    ("cupy-device-capability", re.compile(r"^\s*Device (\d+) Compute Capability\s+: (\d{1,2}?)(\d)\s*$"),
-     lambda m: {"index": m.group(1), "compute_capability": f"{m.group(2)}.{m.group(3)}", "backend": "cupy"}),
+    ("cupy-device-capability", re.compile(r"^\s*Device (\d+) Compute Capability\s+: (\d{2,3})\s*$"),
+     lambda m: {"index": m.group(1), "compute_capability": _sm(m.group(2)), "backend": "cupy"}),
     # netket.tools.info()'s Jax section: "    - gpu            : ['<0: Tesla V100-PCIE-32GB>', '<1: Tesla V100-PCIE-32GB>'"
     ("netket-gpu-devices", re.compile(r"'<(\d+): ([^<>']+)>'"), _netket_gpu),
     ("jax-cpu-devices", re.compile(r"(?:^|\[)\s*(?:CpuDevice\(id=0\)|TFRT_CPU_0)"),
