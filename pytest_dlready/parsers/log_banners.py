@@ -201,6 +201,14 @@ def _netket_gpu(m: re.Match) -> Dict[str, Any]:
     return {"index": m.group(1), "name": m.group(2).strip(), "device": f"cuda:{m.group(1)}", "backend": "jax", "gpu": "used"}
 
 
+def _script_device(m: re.Match) -> Dict[str, Any]:
+    """A script's own device line: group 1 the device type, 2 its index, 3 (where the rule has one) the GPU count."""
+    kind = m.group(1).lower()
+    n_gpu = m.group(3) if (m.re.groups or 0) >= 3 else None
+    return {"device": "cpu" if kind == "cpu" else f"{kind}:{m.group(2) or 0}",
+            "gpu": "none" if kind == "cpu" or n_gpu == "0" else "used"}
+
+
 def _table(name: str, extract: Callable[[str], Dict[str, Any]]) -> tuple:
     """A rule for a line of the shared signal table: its pattern, this module's reading of the line."""
     return (name, signals.BY_NAME[name].pattern, lambda m: extract(m.string))
@@ -682,12 +690,10 @@ RULES: List[tuple] = [
     # "Using device: cuda:0", "Running on device: cpu"
     ("script-device", re.compile(r"^\s*(?:Using |Running on |Selected |using )?device(?: used)?\s*[:=]\s*(cuda|mps|xpu|cpu)(?::(\d+))?\b"
                                  r"(?:\s+n_gpu:\s*(\d+))?", re.I),
-     lambda m: {"device": f"{m.group(1).lower()}:{m.group(2) or 0}" if m.group(1).lower() != "cpu" else "cpu",
-                "gpu": "none" if m.group(1).lower() == "cpu" or m.group(3) == "0" else "used"}),
+     _script_device),
     # PyTorch's quickstart tutorial and the scripts copied from it: print(f"Using {device} device")
     ("script-using-device", re.compile(r"^\s*Using (cuda|mps|xpu|cpu)(?::(\d+))? device\s*$"),
-     lambda m: {"device": f"{m.group(1)}:{m.group(2) or 0}" if m.group(1) != "cpu" else "cpu",
-                "gpu": "none" if m.group(1) == "cpu" else "used"}),
+     _script_device),
     # PyTorch Lightning's start-up summary: "GPU available: True (cuda), used: True" (older: "GPU available: True, used: True")
     # (also behind a logging prefix: "2020-09-10 22:11:58,979 : lightning    : INFO       GPU available: ...")
     ("lightning-gpu", re.compile(r"(?:^\s*|\bINFO\b[\s:-]{1,12})GPU available: (True|False)(?: \((\w+)\))?, used: (True|False)"),
