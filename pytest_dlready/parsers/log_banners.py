@@ -209,6 +209,11 @@ def _script_device(m: re.Match) -> Dict[str, Any]:
             "gpu": "none" if kind == "cpu" or n_gpu == "0" else "used"}
 
 
+def _not_found(message: str) -> Dict[str, str]:
+    """The error of a CUDA library that could not be found or loaded."""
+    return {"name": "library-not-found", "message": message}
+
+
 def _table(name: str, extract: Callable[[str], Dict[str, Any]]) -> tuple:
     """A rule for a line of the shared signal table: its pattern, this module's reading of the line."""
     return (name, signals.BY_NAME[name].pattern, lambda m: extract(m.string))
@@ -516,7 +521,7 @@ RULES: List[tuple] = [
     ("cudnn-installed", re.compile(r"^(?:E\s+)?\W*Installed version: (\d{4,5})\s*$"),  # "E   " : pytest's
      lambda m: {"cudnn_version": m.group(1)}),
     ("cuda-library-not-found", re.compile(r"The (cu[A-Za-z]+) library was not found"),
-     lambda m: {"gpu": "none", "error": {"name": "library-not-found", "message": f"the {m.group(1)} library was not found"}}),
+     lambda m: {"gpu": "none", "error": _not_found(f"the {m.group(1)} library was not found")}),
     ("tf-dso-opened", re.compile(r"Successfully opened (?:dynamic|CUDA) library (\S+)"),
      lambda m: {"backend": "tensorflow", "library_loaded": m.group(1)}),
     ("cntk-gpu", re.compile(r"Selected GPU\[(\d+)\] (.+?) as the process wide default device"),
@@ -536,7 +541,7 @@ RULES: List[tuple] = [
     # CNTK's binary: "mpihelper: msmpi.dll missing" (then "MPI_Init, MPI error 16"): a library it needs is not there
     ("cntk-dll-missing", re.compile(r"^\s*\w+: ([\w.-]+\.dll) missing\s*$"),
      lambda m: {"backend": "cntk", "library": m.group(1),
-                "error": {"name": "library-not-found", "message": f"{m.group(1)} missing"}}),
+                "error": _not_found(f"{m.group(1)} missing")}),
     # CNTK's Python package without its GPU libraries: "Missing optional dependency (GPU-Specific)"
     ("cntk-no-gpu-libs", re.compile(r"Missing optional dependency \(GPU-Specific\)"),
      lambda m: {"device": "cpu", "backend": "cntk", "gpu": "none"}),
@@ -564,18 +569,18 @@ RULES: List[tuple] = [
     # cannot open shared object file: No such file or directory"
     ("ld-missing", re.compile(r"^[\w./-]+: error while loading shared libraries: (\S+?):"),
      lambda m: {"library": m.group(1), "gpu": "none",
-                "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be loaded"}}),
+                "error": _not_found(f"{m.group(1)} cannot be loaded")}),
     # NVIDIA's cuda.pathfinder (CuPy 14, cuda-python, numba-cuda) found no library file: 'DynamicLibNotFoundError:
     # Failure finding "libcublasLt.so": No such file: ...', also as the ImportError(...) in a show_config cell
     ("pathfinder-not-found", re.compile(r"Failure finding \"((?:lib)?[\w.+-]+?(?:\.so[\w.]*|\.dll))\""),
      lambda m: {"library": m.group(1), "gpu": "none",
-                "error": {"name": "library-not-found", "message": f"{m.group(1)} cannot be found"}}),
+                "error": _not_found(f"{m.group(1)} cannot be found")}),
     # PaddlePaddle's dynamic loader: "Cannot load cudnn shared library. Cannot invoke method cudnnGetVersion" (1.x's
     # "Error Message Summary", 2.x's "(PreconditionNotMet)"): the GPU build cannot reach a CUDA library
     ("paddle-dynload-failed", re.compile(r"Cannot load (cudnn|cublas\w*|cudart|cufft|curand|cusolver|cusparse|nccl|cupti|nvrtc|cuda) "
                                          r"shared library\. Cannot invoke method (\w+)"),
      lambda m: {"backend": "paddle", "gpu": "none", **({"cudnn": False} if m.group(1) == "cudnn" else {}),
-                "error": {"name": "library-not-found", "message": f"Paddle cannot load the {m.group(1)} shared library"}}),
+                "error": _not_found(f"Paddle cannot load the {m.group(1)} shared library")}),
     # TensorFlow on a GPU newer than its kernels: "TensorFlow was not built with CUDA kernel binaries compatible with
     # compute capability 9.0. CUDA kernels will be jit-compiled from PTX" (a warning: the GPU is still used)
     ("tf-ptx-jit", re.compile(r"TensorFlow was not built with CUDA kernel binaries compatible with compute capability (\d+\.\d+)"),
